@@ -1,0 +1,414 @@
+package dev.tokenledger.usage;
+
+import java.nio.charset.Charset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A small JSON tree parser for small documents (usage objects, Realtime control events). Objects
+ * become {@link JsonObject}, arrays {@link List}, numbers {@link Long} when integral and in range
+ * else {@link Double}, plus {@link String}, {@link Boolean} and null. Large bodies never come here:
+ * they go through the streaming scanner, which hands over only the small subtrees worth parsing.
+ */
+public final class Json {
+
+  /** Deepest nesting accepted; provider payloads we parse are a handful of levels deep. */
+  public static final int MAX_DEPTH = 64;
+
+  static final Charset UTF_8 = Charset.forName("UTF-8");
+
+  private final String text;
+  private int pos;
+
+  private Json(String text) {
+    this.text = text;
+  }
+
+  /** Parses one JSON value (surrounding whitespace allowed). */
+  public static Object parse(String text) {
+    if (text == null) {
+      throw new JsonException("no input", 0);
+    }
+    Json p = new Json(text);
+    p.skipWhitespace();
+    Object value = p.readValue(0);
+    p.skipWhitespace();
+    if (p.pos != text.length()) {
+      throw new JsonException("unexpected data after the JSON value", p.pos);
+    }
+    return value;
+  }
+
+  /** Parses UTF-8 bytes. */
+  public static Object parse(byte[] bytes, int offset, int length) {
+    return parse(new String(bytes, offset, length, UTF_8));
+  }
+
+  /** Parses text that must be a JSON object. */
+  public static JsonObject parseObject(String text) {
+    Object v = parse(text);
+    if (!(v instanceof JsonObject)) {
+      throw new JsonException("not a JSON object", 0);
+    }
+    return (JsonObject) v;
+  }
+
+  private Object readValue(int depth) {
+    if (pos >= text.length()) {
+      throw new JsonException("unexpected end of input", pos);
+    }
+    char c = text.charAt(pos);
+    switch (c) {
+      case '{':
+        return readObject(depth + 1);
+      case '[':
+        return readArray(depth + 1);
+      case '"':
+        return readString();
+      case 't':
+        expectLiteral("true");
+        return Boolean.TRUE;
+      case 'f':
+        expectLiteral("false");
+        return Boolean.FALSE;
+      case 'n':
+        expectLiteral("null");
+        return null;
+      default:
+        if (c == '-' || (c >= '0' && c <= '9')) {
+          return readNumber();
+        }
+        throw new JsonException("unexpected character '" + printable(c) + "'", pos);
+    }
+  }
+
+  private JsonObject readObject(int depth) {
+    if (depth > MAX_DEPTH) {
+      throw new JsonException("nesting deeper than " + MAX_DEPTH, pos);
+    }
+    int start = pos;
+    pos++; // '{'
+    Map<String, Object> members = new LinkedHashMap<String, Object>();
+    skipWhitespace();
+    if (peek() == '}') {
+      pos++;
+      return new JsonObject(members, text, start, pos);
+    }
+    while (true) {
+      skipWhitespace();
+      if (peek() != '"') {
+        throw new JsonException("expected a member name", pos);
+      }
+      String key = readString();
+      skipWhitespace();
+      if (peek() != ':') {
+        throw new JsonException("expected ':'", pos);
+      }
+      pos++;
+      skipWhitespace();
+      members.put(key, readValue(depth));
+      skipWhitespace();
+      char c = peek();
+      pos++;
+      if (c == '}') {
+        return new JsonObject(members, text, start, pos);
+      }
+      if (c != ',') {
+        throw new JsonException("expected ',' or '}'", pos - 1);
+      }
+    }
+  }
+
+  private List<Object> readArray(int depth) {
+    if (depth > MAX_DEPTH) {
+      throw new JsonException("nesting deeper than " + MAX_DEPTH, pos);
+    }
+    pos++; // '['
+    List<Object> items = new ArrayList<Object>();
+    skipWhitespace();
+    if (peek() == ']') {
+      pos++;
+      return items;
+    }
+    while (true) {
+      skipWhitespace();
+      items.add(readValue(depth));
+      skipWhitespace();
+      char c = peek();
+      pos++;
+      if (c == ']') {
+        return items;
+      }
+      if (c != ',') {
+        throw new JsonException("expected ',' or ']'", pos - 1);
+      }
+    }
+  }
+
+  private String readString() {
+    pos++; // opening quote
+    int runStart = pos;
+    StringBuilder sb = null;
+    while (true) {
+      if (pos >= text.length()) {
+        throw new JsonException("unterminated string", pos);
+      }
+      char c = text.charAt(pos);
+      if (c == '"') {
+        String s =
+            sb == null ? text.substring(runStart, pos) : sb.append(text, runStart, pos).toString();
+        pos++;
+        return s;
+      }
+      if (c == '\\') {
+        if (sb == null) {
+          sb = new StringBuilder();
+        }
+        sb.append(text, runStart, pos);
+        pos++;
+        if (pos >= text.length()) {
+          throw new JsonException("unterminated escape", pos);
+        }
+        char e = text.charAt(pos++);
+        switch (e) {
+          case '"':
+          case '\\':
+          case '/':
+            sb.append(e);
+            break;
+          case 'b':
+            sb.append('\b');
+            break;
+          case 'f':
+            sb.append('\f');
+            break;
+          case 'n':
+            sb.append('\n');
+            break;
+          case 'r':
+            sb.append('\r');
+            break;
+          case 't':
+            sb.append('\t');
+            break;
+          case 'u':
+            if (pos + 4 > text.length()) {
+              throw new JsonException("truncated \\u escape", pos);
+            }
+            int cp = 0;
+            for (int i = 0; i < 4; i++) {
+              int h = Character.digit(text.charAt(pos + i), 16);
+              if (h < 0) {
+                throw new JsonException("bad \\u escape", pos + i);
+              }
+              cp = (cp << 4) | h;
+            }
+            pos += 4;
+            sb.append((char) cp);
+            break;
+          default:
+            throw new JsonException("bad escape '\\" + printable(e) + "'", pos - 1);
+        }
+        runStart = pos;
+      } else if (c < 0x20) {
+        throw new JsonException("control character in string", pos);
+      } else {
+        pos++;
+      }
+    }
+  }
+
+  private Object readNumber() {
+    int start = pos;
+    if (peek() == '-') {
+      pos++;
+    }
+    boolean integral = true;
+    int digits = 0;
+    while (pos < text.length()) {
+      char c = text.charAt(pos);
+      if (c >= '0' && c <= '9') {
+        digits++;
+      } else if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
+        integral = false;
+      } else {
+        break;
+      }
+      pos++;
+    }
+    if (digits == 0) {
+      throw new JsonException("malformed number", start);
+    }
+    String s = text.substring(start, pos);
+    try {
+      if (integral && s.length() <= 18) {
+        return Long.parseLong(s);
+      }
+      if (integral) {
+        try {
+          return Long.parseLong(s);
+        } catch (NumberFormatException overflow) {
+          return Double.parseDouble(s);
+        }
+      }
+      return Double.parseDouble(s);
+    } catch (NumberFormatException e) {
+      throw new JsonException("malformed number", start);
+    }
+  }
+
+  private void expectLiteral(String literal) {
+    if (!text.startsWith(literal, pos)) {
+      throw new JsonException("unexpected literal", pos);
+    }
+    pos += literal.length();
+  }
+
+  private char peek() {
+    if (pos >= text.length()) {
+      throw new JsonException("unexpected end of input", pos);
+    }
+    return text.charAt(pos);
+  }
+
+  private void skipWhitespace() {
+    while (pos < text.length()) {
+      char c = text.charAt(pos);
+      if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+        pos++;
+      } else {
+        return;
+      }
+    }
+  }
+
+  private static String printable(char c) {
+    return c >= 0x20 && c < 0x7f ? String.valueOf(c) : String.format("\\u%04x", (int) c);
+  }
+
+  /** Renders a value compactly (used for objects built in code). */
+  static void write(Object v, StringBuilder sb) {
+    if (v == null) {
+      sb.append("null");
+    } else if (v instanceof JsonObject) {
+      sb.append('{');
+      boolean first = true;
+      for (Map.Entry<String, Object> e : ((JsonObject) v).members().entrySet()) {
+        if (!first) {
+          sb.append(',');
+        }
+        first = false;
+        writeString(e.getKey(), sb);
+        sb.append(':');
+        write(e.getValue(), sb);
+      }
+      sb.append('}');
+    } else if (v instanceof List) {
+      sb.append('[');
+      boolean first = true;
+      for (Object item : (List<?>) v) {
+        if (!first) {
+          sb.append(',');
+        }
+        first = false;
+        write(item, sb);
+      }
+      sb.append(']');
+    } else if (v instanceof String) {
+      writeString((String) v, sb);
+    } else if (v instanceof Double || v instanceof Float) {
+      double d = ((Number) v).doubleValue();
+      if (d != d || Double.isInfinite(d)) {
+        sb.append("null");
+      } else if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+        sb.append((long) d).append(".0");
+      } else {
+        sb.append(d);
+      }
+    } else {
+      sb.append(v);
+    }
+  }
+
+  static void writeString(String s, StringBuilder sb) {
+    sb.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"':
+          sb.append("\\\"");
+          break;
+        case '\\':
+          sb.append("\\\\");
+          break;
+        case '\n':
+          sb.append("\\n");
+          break;
+        case '\r':
+          sb.append("\\r");
+          break;
+        case '\t':
+          sb.append("\\t");
+          break;
+        default:
+          if (c < 0x20) {
+            sb.append(String.format("\\u%04x", (int) c));
+          } else {
+            sb.append(c);
+          }
+      }
+    }
+    sb.append('"');
+  }
+
+  /** Decodes the escapes of a JSON string body (the text between the quotes). Lenient. */
+  static String unescape(String body) {
+    if (body.indexOf('\\') < 0) {
+      return body;
+    }
+    StringBuilder sb = new StringBuilder(body.length());
+    int i = 0;
+    while (i < body.length()) {
+      char c = body.charAt(i++);
+      if (c != '\\' || i >= body.length()) {
+        sb.append(c);
+        continue;
+      }
+      char e = body.charAt(i++);
+      switch (e) {
+        case 'b':
+          sb.append('\b');
+          break;
+        case 'f':
+          sb.append('\f');
+          break;
+        case 'n':
+          sb.append('\n');
+          break;
+        case 'r':
+          sb.append('\r');
+          break;
+        case 't':
+          sb.append('\t');
+          break;
+        case 'u':
+          if (i + 4 <= body.length()) {
+            try {
+              sb.append((char) Integer.parseInt(body.substring(i, i + 4), 16));
+              i += 4;
+              break;
+            } catch (NumberFormatException ignored) {
+              // fall through to keeping the text as it was
+            }
+          }
+          sb.append('\\').append(e);
+          break;
+        default:
+          sb.append(e);
+      }
+    }
+    return sb.toString();
+  }
+}

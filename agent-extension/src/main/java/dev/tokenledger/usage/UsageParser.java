@@ -1,0 +1,703 @@
+package dev.tokenledger.usage;
+
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The one place where each provider usage shape becomes export fields ({@link UsageField}, DESIGN
+ * §2.1), following {@code openai-usage.md} §7.4. Every method takes the provider's {@code usage}
+ * object, never throws, and returns a record whose invariants hold.
+ *
+ * <h2>The rules, once for all shapes</h2>
+ *
+ * <ol>
+ *   <li><b>Totals win.</b> {@code input_tokens}/{@code prompt_tokens} and
+ *       {@code output_tokens}/{@code completion_tokens} are what is billed; breakdowns are fitted
+ *       into them. Negative numbers count as 0; non-integral numbers are truncated.
+ *   <li><b>Per-modality totals</b> (text/audio/image, each <em>including</em> its cached part, as
+ *       Chat's {@code prompt_tokens_details} and Realtime's {@code input_token_details} report them)
+ *       are taken as reported. If they sum to less than the total, the rest goes to the API's default
+ *       modality (text, except: transcription input → audio, Images output → image, speech output
+ *       → audio). That is exact when every other modality was reported, or when the API has only
+ *       one modality on that side (embeddings and speech input are text, transcription output is
+ *       text, speech output is audio); otherwise the record is marked inferred. If they sum to more
+ *       than the total, they are reduced (default modality first, then text, image, audio) and the
+ *       record is marked inferred with an anomaly.
+ *   <li><b>Cached input</b> ({@code cached_tokens}, clamped to the input total) is split by
+ *       modality as reported ({@code cached_tokens_details}); when not reported (Chat, Responses),
+ *       it is assigned text first, then audio, then image, each up to that modality's total — marked
+ *       inferred whenever more than one modality had tokens to take it.
+ *   <li><b>Cache writes</b> ({@code cache_write_tokens}, clamped to input − cached) are a subset of
+ *       input disjoint from cached reads; they have no modality column but are subtracted from the
+ *       modalities' uncached counts (text first), inferred when more than one modality could hold
+ *       them.
+ *   <li><b>Uncached per modality</b> = modality total − its cached − its cache writes (export
+ *       meaning: {@code input_text_tokens} etc. are uncached).
+ *   <li><b>Reasoning</b> is a subset of output text; it is clamped to output text (inferred). If a
+ *       Chat/Responses output {@code text_tokens} plus reasoning (and the other modalities) equals the
+ *       output total while text alone does not, text was reported without reasoning and reasoning is
+ *       added to it (the export's output text includes reasoning).
+ *   <li>{@code total_tokens} is never used to change a field; when it differs from input + output
+ *       the record carries an {@link TokenUsage#anomaly()}.
+ *   <li>Absent or null {@code *_details} mean "not reported", never zero.
+ * </ol>
+ */
+public final class UsageParser {
+
+  private static final Logger LOG = Logger.getLogger("dev.tokenledger.usage");
+
+  static final int TEXT = 0;
+  static final int AUDIO = 1;
+  static final int IMAGE = 2;
+  private static final String[] MODALITY = {"text", "audio", "image"};
+  private static final UsageField[] UNCACHED = {
+    UsageField.INPUT_TEXT_TOKENS, UsageField.INPUT_AUDIO_TOKENS, UsageField.INPUT_IMAGE_TOKENS
+  };
+  private static final UsageField[] CACHED = {
+    UsageField.INPUT_CACHED_TEXT_TOKENS,
+    UsageField.INPUT_CACHED_AUDIO_TOKENS,
+    UsageField.INPUT_CACHED_IMAGE_TOKENS
+  };
+  private static final UsageField[] OUTPUT = {
+    UsageField.OUTPUT_TEXT_TOKENS, UsageField.OUTPUT_AUDIO_TOKENS, UsageField.OUTPUT_IMAGE_TOKENS
+  };
+
+  private UsageParser() {}
+
+  /**
+   * Chat Completions and legacy Completions ({@code CompletionUsage}): {@code prompt_tokens},
+   * {@code completion_tokens}, {@code prompt_tokens_details.{cached,cache_write,text,audio,image}_tokens},
+   * {@code completion_tokens_details.{reasoning,audio,text}_tokens}. Cached tokens carry no modality
+   * split, so they go to text first (inferred when audio or image input is present). Chat never
+   * outputs images, so once {@code completion_tokens_details} is present, output text =
+   * completion − audio is exact. Azure shapes with details missing or null are all-text, inferred.
+   */
+  public static TokenUsage fromCompletionUsage(JsonObject usage) {
+    if (usage == null) {
+      return TokenUsage.zero();
+    }
+    try {
+      Counts c = new Counts();
+      Long prompt = number(usage, "prompt_tokens");
+      c.input = prompt != null ? prompt : orZero(number(usage, "input_tokens"));
+      JsonObject pd = usage.getObject("prompt_tokens_details");
+      c.cached = number(pd, "cached_tokens");
+      c.cacheWrite = number(pd, "cache_write_tokens");
+      c.inputModality[TEXT] = number(pd, "text_tokens");
+      c.inputModality[AUDIO] = number(pd, "audio_tokens");
+      c.inputModality[IMAGE] = number(pd, "image_tokens");
+      Long completion = number(usage, "completion_tokens");
+      c.output = completion != null ? completion : orZero(number(usage, "output_tokens"));
+      JsonObject cd = usage.getObject("completion_tokens_details");
+      c.outputModality[TEXT] = number(cd, "text_tokens");
+      c.outputModality[AUDIO] = number(cd, "audio_tokens");
+      if (cd != null) {
+        Long image = number(cd, "image_tokens");
+        c.outputModality[IMAGE] = image != null ? image : Long.valueOf(0);
+      }
+      c.reasoning = number(cd, "reasoning_tokens");
+      c.reasoningMayBeOutsideText = true;
+      c.total = number(usage, "total_tokens");
+      return c.resolve(usage.toJson());
+    } catch (Throwable t) {
+      return failed(usage, t);
+    }
+  }
+
+  /**
+   * Responses API ({@code ResponseUsage}): {@code input_tokens},
+   * {@code input_tokens_details.{cached_tokens,cache_write_tokens}}, {@code output_tokens},
+   * {@code output_tokens_details.reasoning_tokens}. Responses reports no modality split: input and
+   * output are text, inferred whenever non-zero. (Modality details, should they appear, are used
+   * like Chat's.) Also the shape of {@code responses/compact} and batch aggregates.
+   */
+  public static TokenUsage fromResponsesUsage(JsonObject usage) {
+    if (usage == null) {
+      return TokenUsage.zero();
+    }
+    try {
+      Counts c = new Counts();
+      c.input = orZero(number(usage, "input_tokens"));
+      JsonObject id = usage.getObject("input_tokens_details");
+      c.cached = number(id, "cached_tokens");
+      c.cacheWrite = number(id, "cache_write_tokens");
+      c.inputModality[TEXT] = number(id, "text_tokens");
+      c.inputModality[AUDIO] = number(id, "audio_tokens");
+      c.inputModality[IMAGE] = number(id, "image_tokens");
+      c.output = orZero(number(usage, "output_tokens"));
+      JsonObject od = usage.getObject("output_tokens_details");
+      c.outputModality[TEXT] = number(od, "text_tokens");
+      c.outputModality[AUDIO] = number(od, "audio_tokens");
+      c.outputModality[IMAGE] = number(od, "image_tokens");
+      c.reasoning = number(od, "reasoning_tokens");
+      c.reasoningMayBeOutsideText = true;
+      c.total = number(usage, "total_tokens");
+      return c.resolve(usage.toJson());
+    } catch (Throwable t) {
+      return failed(usage, t);
+    }
+  }
+
+  /**
+   * Realtime {@code response.done} usage: {@code input_token_details.{text,audio,image}_tokens}
+   * each <em>include</em> their cached part; {@code cached_tokens_details.{text,audio,image}_tokens}
+   * split the cached part; {@code output_token_details.{text,audio}_tokens}. So uncached text =
+   * text_tokens − cached text (§7.4). No cache-write and no reasoning field exist. Older beta
+   * payloads without {@code image_tokens} or {@code cached_tokens_details} fall back to the general
+   * rules (cached → text first, inferred when ambiguous). Missing totals are the sum of the details.
+   */
+  public static TokenUsage fromRealtimeUsage(JsonObject usage) {
+    if (usage == null) {
+      return TokenUsage.zero();
+    }
+    try {
+      Counts c = new Counts();
+      JsonObject id = usage.getObject("input_token_details");
+      c.inputModality[TEXT] = number(id, "text_tokens");
+      c.inputModality[AUDIO] = number(id, "audio_tokens");
+      c.inputModality[IMAGE] = number(id, "image_tokens");
+      c.cached = number(id, "cached_tokens");
+      JsonObject cd = id == null ? null : id.getObject("cached_tokens_details");
+      c.cachedModality[TEXT] = number(cd, "text_tokens");
+      c.cachedModality[AUDIO] = number(cd, "audio_tokens");
+      c.cachedModality[IMAGE] = number(cd, "image_tokens");
+      Long input = number(usage, "input_tokens");
+      c.input = input != null ? input : sumOf(c.inputModality);
+      JsonObject od = usage.getObject("output_token_details");
+      c.outputModality[TEXT] = number(od, "text_tokens");
+      c.outputModality[AUDIO] = number(od, "audio_tokens");
+      if (od != null) {
+        Long image = number(od, "image_tokens");
+        c.outputModality[IMAGE] = image != null ? image : Long.valueOf(0);
+      }
+      Long output = number(usage, "output_tokens");
+      c.output = output != null ? output : sumOf(c.outputModality);
+      c.total = number(usage, "total_tokens");
+      return c.resolve(usage.toJson());
+    } catch (Throwable t) {
+      return failed(usage, t);
+    }
+  }
+
+  /**
+   * Transcription usage, a union tagged by {@code type}: {@code "tokens"} → {@code input_tokens}
+   * with {@code input_token_details.{text,audio}_tokens} (text is the prompt), {@code output_tokens}
+   * (the transcript: text); {@code "duration"} → {@code seconds} in {@link TokenUsage#audioSeconds()}
+   * and no tokens (never both units in one record). Without a {@code type}, {@code seconds} alone
+   * means duration. Undetailed transcription input is taken as audio (inferred). Also the shape of
+   * Realtime's {@code conversation.item.input_audio_transcription.completed} usage.
+   */
+  public static TokenUsage fromTranscriptionUsage(JsonObject usage) {
+    if (usage == null) {
+      return TokenUsage.zero();
+    }
+    try {
+      String type = usage.getString("type");
+      boolean duration =
+          "duration".equals(type)
+              || (type == null && usage.get("seconds") instanceof Number && !usage.has("input_tokens"));
+      if (duration) {
+        double seconds = usage.getDouble("seconds", 0);
+        TokenUsage.Builder b = TokenUsage.builder().rawJson(usage.toJson());
+        if (!(seconds >= 0) || Double.isInfinite(seconds)) {
+          b.anomaly("seconds " + seconds + " is not a finite non-negative number").splitInferred(true);
+          seconds = 0;
+        }
+        return b.audioSeconds(seconds).build();
+      }
+      Counts c = new Counts();
+      c.input = orZero(number(usage, "input_tokens"));
+      JsonObject id = usage.getObject("input_token_details");
+      c.inputModality[TEXT] = number(id, "text_tokens");
+      c.inputModality[AUDIO] = number(id, "audio_tokens");
+      c.inputModality[IMAGE] = number(id, "image_tokens");
+      c.cached = number(id, "cached_tokens");
+      c.inputDefault = AUDIO;
+      c.output = orZero(number(usage, "output_tokens"));
+      c.outputDefaultCertain = true;
+      c.total = number(usage, "total_tokens");
+      return c.resolve(usage.toJson());
+    } catch (Throwable t) {
+      return failed(usage, t);
+    }
+  }
+
+  /** Embeddings: {@code prompt_tokens} is text input (the only modality); no output. */
+  public static TokenUsage fromEmbeddingsUsage(JsonObject usage) {
+    if (usage == null) {
+      return TokenUsage.zero();
+    }
+    try {
+      Counts c = new Counts();
+      Long prompt = number(usage, "prompt_tokens");
+      c.input = prompt != null ? prompt : orZero(number(usage, "input_tokens"));
+      c.inputDefaultCertain = true;
+      c.total = number(usage, "total_tokens");
+      return c.resolve(usage.toJson());
+    } catch (Throwable t) {
+      return failed(usage, t);
+    }
+  }
+
+  /**
+   * Images API ({@code ImageGenUsage}/{@code ImagesUsage}, GPT image models): {@code input_tokens} =
+   * {@code input_tokens_details.text_tokens} + {@code image_tokens}; {@code output_tokens} split by
+   * {@code output_tokens_details.{image,text}_tokens} when present. Undetailed output is image (the
+   * endpoint's product), marked inferred; undetailed input is text, inferred. No cached field exists
+   * in this shape, so everything is uncached (cache hits cannot be seen, §5.2). Whether OpenAI's
+   * export books image output under {@code output_image_tokens} is UNVERIFIED (§7.4).
+   */
+  public static TokenUsage fromImagesUsage(JsonObject usage) {
+    if (usage == null) {
+      return TokenUsage.zero();
+    }
+    try {
+      Counts c = new Counts();
+      c.input = orZero(number(usage, "input_tokens"));
+      JsonObject id = usage.getObject("input_tokens_details");
+      c.inputModality[TEXT] = number(id, "text_tokens");
+      c.inputModality[IMAGE] = number(id, "image_tokens");
+      c.inputModality[AUDIO] = number(id, "audio_tokens");
+      c.cached = number(id, "cached_tokens");
+      c.output = orZero(number(usage, "output_tokens"));
+      JsonObject od = usage.getObject("output_tokens_details");
+      c.outputModality[IMAGE] = number(od, "image_tokens");
+      c.outputModality[TEXT] = number(od, "text_tokens");
+      c.outputModality[AUDIO] = number(od, "audio_tokens");
+      c.outputDefault = IMAGE;
+      c.total = number(usage, "total_tokens");
+      return c.resolve(usage.toJson());
+    } catch (Throwable t) {
+      return failed(usage, t);
+    }
+  }
+
+  /**
+   * Audio speech over SSE ({@code speech.audio.done}): {@code input_tokens} are the text input,
+   * {@code output_tokens} the generated audio (§4.3); details, if ever sent, are honoured.
+   */
+  public static TokenUsage fromSpeechUsage(JsonObject usage) {
+    if (usage == null) {
+      return TokenUsage.zero();
+    }
+    try {
+      Counts c = new Counts();
+      c.input = orZero(number(usage, "input_tokens"));
+      JsonObject id = usage.getObject("input_token_details");
+      c.inputModality[TEXT] = number(id, "text_tokens");
+      c.inputModality[AUDIO] = number(id, "audio_tokens");
+      c.inputDefaultCertain = id == null;
+      c.output = orZero(number(usage, "output_tokens"));
+      JsonObject od = usage.getObject("output_token_details");
+      c.outputModality[TEXT] = number(od, "text_tokens");
+      c.outputModality[AUDIO] = number(od, "audio_tokens");
+      c.outputDefault = AUDIO;
+      c.outputDefaultCertain = od == null;
+      c.total = number(usage, "total_tokens");
+      return c.resolve(usage.toJson());
+    } catch (Throwable t) {
+      return failed(usage, t);
+    }
+  }
+
+  /**
+   * Maps a usage object by the API that produced it ({@link OpenAiEndpoint#api()} values, plus
+   * {@code "realtime"}); when the object's fields belong to another shape (OpenAI-compatible servers
+   * do this), the shape wins.
+   */
+  public static TokenUsage forApi(String api, JsonObject usage) {
+    if (usage == null) {
+      return TokenUsage.zero();
+    }
+    String shape = shapeOf(usage);
+    String expected = api == null ? shape : expectedShape(api);
+    if (expected == null || (shape != null && !compatible(expected, shape))) {
+      expected = shape;
+    }
+    if (expected == null) {
+      expected = "completion";
+    }
+    switch (expected) {
+      case "responses":
+        return fromResponsesUsage(usage);
+      case "realtime":
+        return fromRealtimeUsage(usage);
+      case "transcription":
+        return fromTranscriptionUsage(usage);
+      case "embeddings":
+        return fromEmbeddingsUsage(usage);
+      case "images":
+        return fromImagesUsage(usage);
+      case "speech":
+        return fromSpeechUsage(usage);
+      default:
+        return fromCompletionUsage(usage);
+    }
+  }
+
+  /** True when the object holds at least one count we understand (else it is not usage at all). */
+  public static boolean hasCounts(JsonObject usage) {
+    if (usage == null) {
+      return false;
+    }
+    String[] keys = {
+      "prompt_tokens", "completion_tokens", "input_tokens", "output_tokens", "total_tokens", "seconds"
+    };
+    for (String k : keys) {
+      if (usage.get(k) instanceof Number) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String expectedShape(String api) {
+    switch (api) {
+      case "chat.completions":
+      case "completions":
+        return "completion";
+      case "responses":
+      case "responses.compact":
+        return "responses";
+      case "embeddings":
+        return "embeddings";
+      case "audio.transcriptions":
+      case "audio.translations":
+        return "transcription";
+      case "audio.speech":
+        return "speech";
+      case "images.generations":
+      case "images.edits":
+      case "images.variations":
+        return "images";
+      case "realtime":
+        return "realtime";
+      default:
+        return null;
+    }
+  }
+
+  /** The family of field names the object uses, or null when it is not recognisable. */
+  private static String shapeOf(JsonObject u) {
+    String type = u.getString("type");
+    if ("tokens".equals(type) || "duration".equals(type)) {
+      return "transcription";
+    }
+    if (u.has("prompt_tokens")) {
+      return u.has("completion_tokens") || u.has("completion_tokens_details") ? "completion" : "embeddings";
+    }
+    if (u.has("completion_tokens")) {
+      return "completion";
+    }
+    if (u.has("input_token_details") || u.has("output_token_details")) {
+      return "realtime";
+    }
+    if (u.has("input_tokens") || u.has("output_tokens")) {
+      JsonObject id = u.getObject("input_tokens_details");
+      if (id != null && (id.has("text_tokens") || id.has("image_tokens")) && !id.has("cached_tokens")) {
+        return "images";
+      }
+      return "responses";
+    }
+    if (u.get("seconds") instanceof Number) {
+      return "transcription";
+    }
+    return null;
+  }
+
+  /** Shapes that share field names and may legitimately be reported for an API. */
+  private static boolean compatible(String expected, String shape) {
+    if (expected.equals(shape)) {
+      return true;
+    }
+    // Field-name families overlap: e.g. image usage without details looks like Responses usage,
+    // speech usage like Responses usage, transcription tokens like Realtime (input_token_details).
+    if ("images".equals(expected) || "speech".equals(expected)) {
+      return "responses".equals(shape) || "images".equals(shape);
+    }
+    if ("transcription".equals(expected)) {
+      return "realtime".equals(shape) || "responses".equals(shape);
+    }
+    if ("realtime".equals(expected)) {
+      return "responses".equals(shape);
+    }
+    if ("embeddings".equals(expected)) {
+      return "responses".equals(shape);
+    }
+    return false;
+  }
+
+  private static TokenUsage failed(JsonObject usage, Throwable t) {
+    LOG.log(Level.FINE, "usage mapping failed", t);
+    String raw;
+    try {
+      raw = usage.toJson();
+    } catch (Throwable ignored) {
+      raw = "";
+    }
+    return TokenUsage.builder()
+        .rawJson(raw)
+        .splitInferred(true)
+        .anomaly("usage could not be mapped: " + t.getClass().getSimpleName())
+        .build();
+  }
+
+  /** A count, or null when absent, null or not a number; non-integral numbers are truncated. */
+  static Long number(JsonObject o, String key) {
+    if (o == null) {
+      return null;
+    }
+    Object v = o.get(key);
+    if (v instanceof Long) {
+      return (Long) v;
+    }
+    if (v instanceof Number) {
+      double d = ((Number) v).doubleValue();
+      if (d != d || Double.isInfinite(d)) {
+        return null;
+      }
+      if (d > 9.0e18) {
+        return Long.MAX_VALUE / 4;
+      }
+      if (d < -9.0e18) {
+        return Long.MIN_VALUE / 4;
+      }
+      return (long) d;
+    }
+    return null;
+  }
+
+  private static long orZero(Long v) {
+    return v == null ? 0 : v;
+  }
+
+  private static long sumOf(Long[] parts) {
+    long s = 0;
+    for (Long p : parts) {
+      if (p != null && p > 0) {
+        s += p;
+      }
+    }
+    return s;
+  }
+
+  /** The provider's counts in one neutral form, before they are fitted into the export fields. */
+  static final class Counts {
+    long input;
+    Long cached;
+    Long cacheWrite;
+    /** Per-modality input totals, each including its cached part; null = not reported. */
+    final Long[] inputModality = new Long[3];
+    /** Cached input per modality; null = not reported. */
+    final Long[] cachedModality = new Long[3];
+    int inputDefault = TEXT;
+    boolean inputDefaultCertain;
+    long output;
+    final Long[] outputModality = new Long[3];
+    Long reasoning;
+    boolean reasoningMayBeOutsideText;
+    int outputDefault = TEXT;
+    boolean outputDefaultCertain;
+    Long total;
+
+    private boolean inferred;
+    private StringBuilder anomalies;
+
+    private void anomaly(String note) {
+      inferred = true;
+      note(note);
+    }
+
+    private void note(String note) {
+      if (anomalies == null) {
+        anomalies = new StringBuilder(note);
+      } else if (anomalies.length() < 200) {
+        anomalies.append("; ").append(note);
+      }
+    }
+
+    private long nonNegative(Long v, String what) {
+      if (v == null) {
+        return 0;
+      }
+      if (v < 0) {
+        anomaly(what + " is negative");
+        return 0;
+      }
+      return v;
+    }
+
+    TokenUsage resolve(String rawJson) {
+      // ---- input: modality totals ----
+      long in = nonNegative(input, "input_tokens");
+      long[] modalityTotal = new long[3];
+      boolean[] reported = new boolean[3];
+      long reportedSum = 0;
+      for (int m = 0; m < 3; m++) {
+        if (inputModality[m] != null) {
+          modalityTotal[m] = nonNegative(inputModality[m], MODALITY[m] + " input");
+          reported[m] = true;
+          reportedSum += modalityTotal[m];
+        }
+      }
+      fitModalities(modalityTotal, reported, reportedSum, in, inputDefault, inputDefaultCertain, "input");
+
+      // ---- input: cached, cache writes ----
+      boolean splitReported = false;
+      long splitSum = 0;
+      for (int m = 0; m < 3; m++) {
+        if (cachedModality[m] != null) {
+          splitReported = true;
+          splitSum += Math.max(0, cachedModality[m]);
+        }
+      }
+      long cachedTotal = cached != null ? nonNegative(cached, "cached_tokens") : splitSum;
+      if (cachedTotal > in) {
+        anomaly("cached_tokens exceeds input_tokens");
+        cachedTotal = in;
+      }
+      long write = nonNegative(cacheWrite, "cache_write_tokens");
+      if (write > in - cachedTotal) {
+        anomaly("cache_write_tokens exceeds uncached input");
+        write = in - cachedTotal;
+      }
+      long[] cachedPart = new long[3];
+      if (splitReported) {
+        long s = 0;
+        for (int m = 0; m < 3; m++) {
+          long v = nonNegative(cachedModality[m], "cached " + MODALITY[m]);
+          if (v > modalityTotal[m]) {
+            anomaly("cached " + MODALITY[m] + " exceeds " + MODALITY[m] + " input");
+            v = modalityTotal[m];
+          }
+          cachedPart[m] = v;
+          s += v;
+        }
+        if (s < cachedTotal) {
+          anomaly("cached_tokens_details do not add up to cached_tokens");
+          fill(cachedPart, modalityTotal, null, cachedTotal - s);
+        } else if (s > cachedTotal) {
+          anomaly("cached_tokens_details exceed cached_tokens");
+          reduce(cachedPart, s - cachedTotal, TEXT);
+        }
+      } else if (cachedTotal > 0) {
+        if (modalitiesWithRoom(modalityTotal, null) > 1) {
+          inferred = true; // which modality was cached is not reported
+        }
+        fill(cachedPart, modalityTotal, null, cachedTotal);
+      }
+      long[] writePart = new long[3];
+      if (write > 0) {
+        if (modalitiesWithRoom(modalityTotal, cachedPart) > 1) {
+          inferred = true;
+        }
+        fill(writePart, modalityTotal, cachedPart, write);
+      }
+
+      TokenUsage.Builder b = TokenUsage.builder().rawJson(rawJson);
+      long uncached = 0;
+      long cachedSum = 0;
+      for (int m = 0; m < 3; m++) {
+        long u = modalityTotal[m] - cachedPart[m] - writePart[m];
+        b.set(UNCACHED[m], u);
+        b.set(CACHED[m], cachedPart[m]);
+        uncached += u;
+        cachedSum += cachedPart[m];
+      }
+      b.set(UsageField.INPUT_TOKENS, in);
+      b.set(UsageField.INPUT_CACHED_TOKENS, cachedSum);
+      b.set(UsageField.INPUT_CACHE_WRITE_TOKENS, write);
+      b.set(UsageField.INPUT_UNCACHED_TOKENS, uncached);
+
+      // ---- output ----
+      long out = nonNegative(output, "output_tokens");
+      long[] outPart = new long[3];
+      boolean[] outReported = new boolean[3];
+      long outSum = 0;
+      for (int m = 0; m < 3; m++) {
+        if (outputModality[m] != null) {
+          outPart[m] = nonNegative(outputModality[m], MODALITY[m] + " output");
+          outReported[m] = true;
+          outSum += outPart[m];
+        }
+      }
+      long reason = nonNegative(reasoning, "reasoning_tokens");
+      if (reasoningMayBeOutsideText && outReported[TEXT] && reason > 0 && outSum != out
+          && outSum + reason == out) {
+        outPart[TEXT] += reason; // text was reported without reasoning; the export's text includes it
+        outSum += reason;
+      }
+      fitModalities(outPart, outReported, outSum, out, outputDefault, outputDefaultCertain, "output");
+      if (reason > outPart[TEXT]) {
+        anomaly("reasoning_tokens exceeds output text");
+        reason = outPart[TEXT];
+      }
+      for (int m = 0; m < 3; m++) {
+        b.set(OUTPUT[m], outPart[m]);
+      }
+      b.set(UsageField.OUTPUT_TOKENS, out);
+      b.set(UsageField.OUTPUT_REASONING_TOKENS, reason);
+
+      if (this.total != null && input >= 0 && output >= 0 && this.total != input + output) {
+        note("total_tokens " + this.total + " != input + output " + (input + output));
+      }
+      return b.splitInferred(inferred).anomaly(anomalies == null ? null : anomalies.toString()).build();
+    }
+
+    /** Makes the parts sum to {@code sum}; see rule 2 of the class comment. */
+    private void fitModalities(
+        long[] part, boolean[] reported, long reportedSum, long sum, int dflt, boolean certain,
+        String side) {
+      if (reportedSum < sum) {
+        boolean othersReported = true;
+        for (int m = 0; m < 3; m++) {
+          if (m != dflt && !reported[m]) {
+            othersReported = false;
+          }
+        }
+        if (reported[dflt]) {
+          anomaly(side + " modality counts add up to less than the total");
+        } else if (!(certain || othersReported)) {
+          inferred = true;
+        }
+        part[dflt] += sum - reportedSum;
+      } else if (reportedSum > sum) {
+        anomaly(side + " modality counts exceed the total");
+        reduce(part, reportedSum - sum, dflt);
+      }
+    }
+  }
+
+  /** Adds {@code amount} to {@code part}, text then audio then image, within each modality's room. */
+  private static void fill(long[] part, long[] total, long[] taken, long amount) {
+    for (int m = 0; m < 3 && amount > 0; m++) {
+      long room = total[m] - part[m] - (taken == null ? 0 : taken[m]);
+      long add = Math.min(room, amount);
+      if (add > 0) {
+        part[m] += add;
+        amount -= add;
+      }
+    }
+  }
+
+  private static int modalitiesWithRoom(long[] total, long[] taken) {
+    int n = 0;
+    for (int m = 0; m < 3; m++) {
+      if (total[m] - (taken == null ? 0 : taken[m]) > 0) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Takes {@code excess} away: the given modality first, then text, image, audio. */
+  private static void reduce(long[] part, long excess, int first) {
+    int[] order = {first, TEXT, IMAGE, AUDIO};
+    for (int i = 0; i < order.length && excess > 0; i++) {
+      int m = order[i];
+      long take = Math.min(part[m], excess);
+      part[m] -= take;
+      excess -= take;
+    }
+  }
+}
