@@ -1,0 +1,112 @@
+package dev.tokenledger.agent;
+
+import dev.tokenledger.usage.HostMatcher;
+import dev.tokenledger.usage.RateLimitedLog;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The extension's settings, read the way every OpenTelemetry Java setting is read: the system
+ * property {@code otel.instrumentation.tokenledger.<name>}, else the environment variable
+ * {@code OTEL_INSTRUMENTATION_TOKENLEDGER_<NAME>}, else the documented default.
+ *
+ * <p>Read directly rather than through the SDK's ConfigProperties because this class is injected
+ * into application class loaders (even the bootstrap loader), where only the OpenTelemetry API and
+ * the JDK are visible.
+ */
+public final class TokenLedgerConfig {
+
+  static final String PREFIX = "otel.instrumentation.tokenledger.";
+
+  private static volatile TokenLedgerConfig instance;
+
+  private final HostMatcher hosts;
+  private final List<UseCaseRule> useCaseRules;
+  private final boolean captureRawUsage;
+
+  TokenLedgerConfig(String hosts, String useCaseRules, boolean captureRawUsage) {
+    this.hosts = HostMatcher.parse(hosts);
+    this.useCaseRules = UseCaseRule.parseAll(useCaseRules);
+    this.captureRawUsage = captureRawUsage;
+  }
+
+  public static TokenLedgerConfig get() {
+    TokenLedgerConfig config = instance;
+    if (config == null) {
+      config =
+          new TokenLedgerConfig(
+              read("hosts", HostMatcher.DEFAULT_HOSTS),
+              read("use-case-rules", ""),
+              Boolean.parseBoolean(read("capture-raw-usage", "true")));
+      instance = config;
+    }
+    return config;
+  }
+
+  /** Which hosts count as OpenAI (any port, any scheme). */
+  public HostMatcher hosts() {
+    return hosts;
+  }
+
+  /** Caller-class prefix rules that name a use case when baggage does not. */
+  public List<UseCaseRule> useCaseRules() {
+    return useCaseRules;
+  }
+
+  /** Whether the provider's raw usage object is kept beside the fields (it holds numbers only). */
+  public boolean captureRawUsage() {
+    return captureRawUsage;
+  }
+
+  static String read(String name, String defaultValue) {
+    try {
+      String value = System.getProperty(PREFIX + name);
+      if (value == null) {
+        value = System.getenv((PREFIX + name).toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'));
+      }
+      return value == null || value.trim().isEmpty() ? defaultValue : value.trim();
+    } catch (SecurityException e) {
+      return defaultValue;
+    }
+  }
+
+  /** {@code com.acme.judge.=judge}: a call made from code under that class-name prefix. */
+  public static final class UseCaseRule {
+    final String classPrefix;
+    final String useCase;
+
+    UseCaseRule(String classPrefix, String useCase) {
+      this.classPrefix = classPrefix;
+      this.useCase = useCase;
+    }
+
+    static List<UseCaseRule> parseAll(String spec) {
+      if (spec == null || spec.trim().isEmpty()) {
+        return Collections.emptyList();
+      }
+      List<UseCaseRule> rules = new ArrayList<UseCaseRule>();
+      for (String entry : spec.split(",")) {
+        int eq = entry.indexOf('=');
+        if (eq <= 0 || eq == entry.length() - 1) {
+          RateLimitedLog.warn(
+              "config",
+              "Ignoring use-case rule '" + entry.trim() + "' in " + PREFIX + "use-case-rules:"
+                  + " expected <class-prefix>=<use-case>, e.g. com.acme.judge.=judge");
+          continue;
+        }
+        rules.add(new UseCaseRule(entry.substring(0, eq).trim(), entry.substring(eq + 1).trim()));
+      }
+      return Collections.unmodifiableList(rules);
+    }
+
+    public String classPrefix() {
+      return classPrefix;
+    }
+
+    public String useCase() {
+      return useCase;
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package dev.tokenledger.agent.sdk;
+
+import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
+import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvider;
+import io.opentelemetry.sdk.logs.LogRecordProcessor;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Sets the extension's defaults on the agent's SDK and adds the entry-point attribution. Every
+ * default here yields to the user's own setting of the same property.
+ */
+public final class TokenLedgerAutoConfiguration implements AutoConfigurationCustomizerProvider {
+
+  static Map<String, String> defaults() {
+    Map<String, String> defaults = new HashMap<String, String>();
+    // The upstream openai-java instrumentation would add a second GenAI span and count the same
+    // tokens again in gen_ai.client.token.usage for every chat and embeddings call.
+    defaults.put("otel.instrumentation.openai-java.enabled", "false");
+    // Counters as deltas: each export carries only new tokens, so a restarted app never makes a
+    // cumulative series jump backwards, and ClickHouse can sum points directly.
+    defaults.put("otel.exporter.otlp.metrics.temporality.preference", "delta");
+    return defaults;
+  }
+
+  @Override
+  public void customize(AutoConfigurationCustomizer customizer) {
+    customizer.addPropertiesSupplier(TokenLedgerAutoConfiguration::defaults);
+    customizer.addTracerProviderCustomizer(
+        (builder, config) -> builder.addSpanProcessor(new EntrypointSpanProcessor()));
+    // Wrapping each configured processor runs the attribution before the record is queued for export.
+    customizer.addLogRecordProcessorCustomizer(
+        (processor, config) -> LogRecordProcessor.composite(new EntrypointLogRecordProcessor(), processor));
+  }
+
+  @Override
+  public int order() {
+    return 0;
+  }
+}

@@ -1,0 +1,125 @@
+package dev.tokenledger.instrumentation;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The classes the agent injects beside each instrumented library (into its class loader, or the
+ * bootstrap loader for the JDK's client). Upstream generates this list at build time with its
+ * Gradle muzzle plugin; this Maven build keeps it by hand, and {@code HelperClassesTest} fails the
+ * build when it misses a compiled class or lists a subtype before its supertype (classes are
+ * defined in this order).
+ */
+public final class HelperClasses {
+
+  /** The usage parser and the transport-neutral call/telemetry code every transport uses. */
+  static final List<String> COMMON =
+      Collections.unmodifiableList(
+          Arrays.asList(
+              // dev.tokenledger.usage: pure parsing, no agent types
+              "dev.tokenledger.usage.UsageField",
+              "dev.tokenledger.usage.TokenUsage$1",
+              "dev.tokenledger.usage.TokenUsage$Builder",
+              "dev.tokenledger.usage.TokenUsage",
+              "dev.tokenledger.usage.JsonException",
+              "dev.tokenledger.usage.JsonObject",
+              "dev.tokenledger.usage.Json",
+              "dev.tokenledger.usage.JsonStreamScanner$Handler",
+              "dev.tokenledger.usage.JsonStreamScanner",
+              "dev.tokenledger.usage.DocCapture$Fields",
+              "dev.tokenledger.usage.DocCapture",
+              "dev.tokenledger.usage.UsageParser$Counts",
+              "dev.tokenledger.usage.UsageParser",
+              "dev.tokenledger.usage.OpenAiEndpoint",
+              "dev.tokenledger.usage.HostMatcher",
+              "dev.tokenledger.usage.ApiKeyFingerprint",
+              "dev.tokenledger.usage.RateLimitedLog$Clock",
+              "dev.tokenledger.usage.RateLimitedLog$Category",
+              "dev.tokenledger.usage.RateLimitedLog",
+              "dev.tokenledger.usage.RequestInfo$1",
+              "dev.tokenledger.usage.RequestInfo$Fields",
+              "dev.tokenledger.usage.RequestInfo$MultipartScanner",
+              "dev.tokenledger.usage.RequestInfo$RequestHandler",
+              "dev.tokenledger.usage.RequestInfo$Scanner",
+              "dev.tokenledger.usage.RequestInfo",
+              "dev.tokenledger.usage.ResponseUsage$Builder",
+              "dev.tokenledger.usage.ResponseUsage",
+              "dev.tokenledger.usage.ContentDecoder$Sink",
+              "dev.tokenledger.usage.ContentDecoder",
+              "dev.tokenledger.usage.ContentDecoder$Identity",
+              "dev.tokenledger.usage.ContentDecoder$Inflating",
+              "dev.tokenledger.usage.SseParser$Listener",
+              "dev.tokenledger.usage.SseParser",
+              "dev.tokenledger.usage.ResponseBodyCollector$RecordSink",
+              "dev.tokenledger.usage.ResponseBodyCollector$1",
+              "dev.tokenledger.usage.ResponseBodyCollector$JsonLines",
+              "dev.tokenledger.usage.ResponseBodyCollector$StreamState",
+              "dev.tokenledger.usage.ResponseBodyCollector",
+              // dev.tokenledger.agent: one OpenAI call and its telemetry
+              "dev.tokenledger.agent.Headers",
+              "dev.tokenledger.agent.TokenLedgerConfig",
+              "dev.tokenledger.agent.TokenLedgerConfig$UseCaseRule",
+              "dev.tokenledger.agent.TokenLedgerAttributes",
+              "dev.tokenledger.agent.TokenLedgerTelemetry",
+              "dev.tokenledger.agent.Attribution",
+              "dev.tokenledger.agent.OpenAiCall",
+              "dev.tokenledger.agent.UsageEmitter",
+              "dev.tokenledger.agent.TeeInputStream"));
+
+  public static final String OKHTTP = "okhttp";
+  public static final String JAVA_HTTP_CLIENT = "java-http-client";
+  public static final String APACHE_HTTPCLIENT = "apache-httpclient";
+
+  static final List<String> OKHTTP_HELPERS =
+      Arrays.asList(
+          "dev.tokenledger.instrumentation.okhttp.v3_0.OkHttpHeaders",
+          "dev.tokenledger.instrumentation.okhttp.v3_0.FormFields",
+          "dev.tokenledger.instrumentation.okhttp.v3_0.TeeRequestBody$ScannerOutputStream",
+          "dev.tokenledger.instrumentation.okhttp.v3_0.TeeRequestBody$ScanningSink",
+          "dev.tokenledger.instrumentation.okhttp.v3_0.TeeRequestBody",
+          "dev.tokenledger.instrumentation.okhttp.v3_0.TokenLedgerInterceptor$Started",
+          "dev.tokenledger.instrumentation.okhttp.v3_0.TeeSource$CallOutputStream",
+          "dev.tokenledger.instrumentation.okhttp.v3_0.TeeSource",
+          "dev.tokenledger.instrumentation.okhttp.v3_0.TeeResponseBody",
+          "dev.tokenledger.instrumentation.okhttp.v3_0.TokenLedgerInterceptor");
+
+  static final List<String> JAVA_HTTP_CLIENT_HELPERS =
+      Arrays.asList(
+          "dev.tokenledger.instrumentation.javahttpclient.JavaHttpHeaders",
+          "dev.tokenledger.instrumentation.javahttpclient.RequestBodies",
+          "dev.tokenledger.instrumentation.javahttpclient.RequestBodies$Copy",
+          "dev.tokenledger.instrumentation.javahttpclient.RequestBodies$Collector",
+          "dev.tokenledger.instrumentation.javahttpclient.TeeBodySubscriber",
+          "dev.tokenledger.instrumentation.javahttpclient.TeeBodySubscriber$EndOnCancel",
+          "dev.tokenledger.instrumentation.javahttpclient.TeeBodyHandler",
+          "dev.tokenledger.instrumentation.javahttpclient.JavaHttpClientCalls",
+          "dev.tokenledger.instrumentation.javahttpclient.JavaHttpClientCalls$EndOnFailure");
+
+  static final List<String> APACHE_HTTPCLIENT_HELPERS =
+      Arrays.asList(
+          "dev.tokenledger.instrumentation.apachehttpclient.v5_0.ApacheHeaders",
+          "dev.tokenledger.instrumentation.apachehttpclient.v5_0.ScanningRequestEntity$ScanningOutputStream",
+          "dev.tokenledger.instrumentation.apachehttpclient.v5_0.ScanningRequestEntity",
+          "dev.tokenledger.instrumentation.apachehttpclient.v5_0.TeeEntity$CopyingOutputStream",
+          "dev.tokenledger.instrumentation.apachehttpclient.v5_0.TeeEntity",
+          "dev.tokenledger.instrumentation.apachehttpclient.v5_0.ApacheHttpClientCalls");
+
+  /** Everything one transport's module injects: the common classes first, then its own. */
+  public static List<String> forTransport(String transport) {
+    List<String> helpers = new ArrayList<String>(COMMON);
+    if (OKHTTP.equals(transport)) {
+      helpers.addAll(OKHTTP_HELPERS);
+    } else if (JAVA_HTTP_CLIENT.equals(transport)) {
+      helpers.addAll(JAVA_HTTP_CLIENT_HELPERS);
+    } else if (APACHE_HTTPCLIENT.equals(transport)) {
+      helpers.addAll(APACHE_HTTPCLIENT_HELPERS);
+    } else {
+      throw new IllegalArgumentException("unknown transport " + transport);
+    }
+    return helpers;
+  }
+
+  private HelperClasses() {}
+}

@@ -1,0 +1,37 @@
+package dev.tokenledger.instrumentation.apachehttpclient.v5_0;
+
+import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
+
+import dev.tokenledger.instrumentation.HelperClasses;
+import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import java.util.Collections;
+import java.util.List;
+import net.bytebuddy.matcher.ElementMatcher;
+
+/**
+ * Apache HttpClient 5 classic, used directly and underneath Spring's
+ * {@code HttpComponentsClientHttpRequestFactory}. Switch off with
+ * {@code otel.instrumentation.tokenledger-apache-httpclient.enabled=false}.
+ */
+public final class ApacheHttpClientInstrumentationModule extends InstrumentationModule {
+
+  public ApacheHttpClientInstrumentationModule() {
+    super("tokenledger-apache-httpclient", "tokenledger-apache-httpclient-5.0", "tokenledger");
+  }
+
+  @Override
+  public ElementMatcher.Junction<ClassLoader> classLoaderMatcher() {
+    return hasClassesNamed("org.apache.hc.client5.http.impl.classic.CloseableHttpClient");
+  }
+
+  @Override
+  public List<TypeInstrumentation> typeInstrumentations() {
+    return Collections.<TypeInstrumentation>singletonList(new ClassicHttpClientInstrumentation());
+  }
+
+  @Override
+  public List<String> getAdditionalHelperClassNames() {
+    return HelperClasses.forTransport(HelperClasses.APACHE_HTTPCLIENT);
+  }
+}

@@ -1,0 +1,37 @@
+package dev.tokenledger.instrumentation.javahttpclient;
+
+import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
+
+import dev.tokenledger.instrumentation.HelperClasses;
+import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import java.util.Collections;
+import java.util.List;
+import net.bytebuddy.matcher.ElementMatcher;
+
+/**
+ * The JDK's own {@code java.net.http.HttpClient} (Java 11+), used directly and underneath Spring's
+ * {@code JdkClientHttpRequestFactory}, LangChain4j's JDK client and others. Switch off with
+ * {@code otel.instrumentation.tokenledger-java-http-client.enabled=false}.
+ */
+public final class JavaHttpClientInstrumentationModule extends InstrumentationModule {
+
+  public JavaHttpClientInstrumentationModule() {
+    super("tokenledger-java-http-client", "tokenledger");
+  }
+
+  @Override
+  public ElementMatcher.Junction<ClassLoader> classLoaderMatcher() {
+    return hasClassesNamed("java.net.http.HttpClient");
+  }
+
+  @Override
+  public List<TypeInstrumentation> typeInstrumentations() {
+    return Collections.<TypeInstrumentation>singletonList(new HttpClientImplInstrumentation());
+  }
+
+  @Override
+  public List<String> getAdditionalHelperClassNames() {
+    return HelperClasses.forTransport(HelperClasses.JAVA_HTTP_CLIENT);
+  }
+}

@@ -1,0 +1,151 @@
+package dev.tokenledger.instrumentation.okhttp.v3_0;
+
+import dev.tokenledger.agent.OpenAiCall;
+import dev.tokenledger.usage.RateLimitedLog;
+import dev.tokenledger.usage.RequestInfo;
+import io.opentelemetry.context.Scope;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.List;
+import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
+import okhttp3.MediaType;
+import okhttp3.MultipartBody;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.Buffer;
+
+/**
+ * The OkHttp side of an {@link OpenAiCall}: starts it, lets the rest of the chain (and the
+ * upstream agent's HTTP span) run inside it, and hands back the response with a body that copies
+ * every byte the application reads into the call. The application's own exceptions pass through
+ * unchanged; ours never reach it.
+ */
+public final class TokenLedgerInterceptor implements Interceptor {
+
+  private static final TokenLedgerInterceptor INSTANCE = new TokenLedgerInterceptor();
+
+  /** Keep the request-body copy small: only what names the model and the options. */
+  private static final long MAX_REQUEST_BODY_COPY = RequestInfo.MAX_REQUEST_BYTES;
+
+  /** Puts exactly one TokenLedger interceptor first in the list. */
+  public static void install(List<Interceptor> interceptors) {
+    for (Iterator<Interceptor> it = interceptors.iterator(); it.hasNext(); ) {
+      if (it.next() instanceof TokenLedgerInterceptor) {
+        it.remove();
+      }
+    }
+    interceptors.add(0, INSTANCE);
+  }
+
+  @Override
+  public Response intercept(Chain chain) throws IOException {
+    Request request = chain.request();
+    Started started = start(request);
+    if (started == null) {
+      return chain.proceed(request);
+    }
+    OpenAiCall call = started.call;
+    Response response;
+    try (Scope ignored = call.makeCurrent()) {
+      response = chain.proceed(started.request);
+    } catch (IOException | RuntimeException | Error e) {
+      call.endWithError(e);
+      throw e;
+    }
+    return withTeeBody(call, response);
+  }
+
+  /** The call, and the request to send: the application's, or one whose body feeds the call. */
+  private static final class Started {
+    final OpenAiCall call;
+    final Request request;
+
+    Started(OpenAiCall call, Request request) {
+      this.call = call;
+      this.request = request;
+    }
+  }
+
+  private static Started start(Request request) {
+    try {
+      HttpUrl url = request.url();
+      byte[] body = null;
+      String contentType = null;
+      RequestBody requestBody = request.body();
+      if (requestBody != null) {
+        MediaType mediaType = requestBody.contentType();
+        contentType = mediaType == null ? null : mediaType.toString();
+        Buffer copy = copyOf(requestBody);
+        if (copy != null) {
+          body = copy.readByteArray();
+          if (requestBody instanceof MultipartBody) {
+            contentType = FormFields.CONTENT_TYPE;
+          }
+        }
+      }
+      OpenAiCall call =
+          OpenAiCall.start(
+              request.method(),
+              url.host(),
+              url.port(),
+              url.encodedPath(),
+              url.encodedQuery(),
+              new OkHttpHeaders(request.headers()),
+              body,
+              body == null ? 0 : body.length,
+              contentType);
+      if (call == null) {
+        return null;
+      }
+      if (requestBody != null && body == null && !requestBody.isDuplex()) {
+        // Read as OkHttp writes it instead of writing it twice.
+        TeeRequestBody tee = new TeeRequestBody(requestBody, call.scanRequestBody(contentType));
+        request = request.newBuilder().method(request.method(), tee).build();
+      }
+      return new Started(call, request);
+    } catch (Throwable t) {
+      RateLimitedLog.warn("okhttp", "TokenLedger could not inspect an OkHttp request: " + t);
+      return null;
+    }
+  }
+
+  /**
+   * A copy of the request body when taking it is cheap and has no side effect: one-shot, duplex and
+   * large bodies are read as they are written instead. Multipart bodies contribute only their small
+   * form fields (the model, the response format), never the uploaded file.
+   */
+  private static Buffer copyOf(RequestBody body) throws IOException {
+    if (body.isOneShot() || body.isDuplex()) {
+      return null;
+    }
+    if (body instanceof MultipartBody) {
+      return FormFields.of((MultipartBody) body, MAX_REQUEST_BODY_COPY);
+    }
+    long length = body.contentLength();
+    if (length < 0 || length > MAX_REQUEST_BODY_COPY) {
+      return null;
+    }
+    Buffer buffer = new Buffer();
+    body.writeTo(buffer);
+    return buffer;
+  }
+
+  private static Response withTeeBody(OpenAiCall call, Response response) {
+    try {
+      call.onResponse(response.code(), new OkHttpHeaders(response.headers()));
+      ResponseBody body = response.body();
+      if (body == null) {
+        call.end(true);
+        return response;
+      }
+      return response.newBuilder().body(new TeeResponseBody(body, call)).build();
+    } catch (Throwable t) {
+      RateLimitedLog.warn("okhttp", "TokenLedger could not observe an OkHttp response: " + t);
+      call.end(false);
+      return response;
+    }
+  }
+}

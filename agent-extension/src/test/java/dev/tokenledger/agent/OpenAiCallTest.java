@@ -1,0 +1,209 @@
+package dev.tokenledger.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.logs.SdkLoggerProvider;
+import io.opentelemetry.sdk.logs.data.LogRecordData;
+import io.opentelemetry.sdk.logs.export.SimpleLogRecordProcessor;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.data.LongPointData;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.testing.exporter.InMemoryLogRecordExporter;
+import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One call through {@link OpenAiCall} as a transport drives it, against an in-memory SDK (the
+ * agent is exercised by the integration tests): the signals of DESIGN §2.2, with the numbers of the
+ * response and nothing of its content.
+ */
+class OpenAiCallTest {
+
+  static final InMemoryLogRecordExporter LOGS = InMemoryLogRecordExporter.create();
+  static final InMemorySpanExporter SPANS = InMemorySpanExporter.create();
+  static final InMemoryMetricReader METRICS = InMemoryMetricReader.createDelta();
+
+  static final String CHAT_RESPONSE =
+      "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-2024-08-06\","
+          + "\"service_tier\":\"default\",\"choices\":[{\"index\":0,\"finish_reason\":\"stop\","
+          + "\"message\":{\"role\":\"assistant\",\"content\":\"SECRET COMPLETION\"}}],"
+          + "\"usage\":{\"prompt_tokens\":1250,\"completion_tokens\":410,\"total_tokens\":1660,"
+          + "\"prompt_tokens_details\":{\"cached_tokens\":1024,\"audio_tokens\":0},"
+          + "\"completion_tokens_details\":{\"reasoning_tokens\":256,\"audio_tokens\":0}}}";
+
+  @BeforeAll
+  static void installSdk() {
+    GlobalOpenTelemetry.resetForTest();
+    GlobalOpenTelemetry.set(
+        OpenTelemetrySdk.builder()
+            .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(SPANS)).build())
+            .setLoggerProvider(
+                SdkLoggerProvider.builder().addLogRecordProcessor(SimpleLogRecordProcessor.create(LOGS)).build())
+            .setMeterProvider(SdkMeterProvider.builder().registerMetricReader(METRICS).build())
+            .build());
+  }
+
+  @BeforeEach
+  void clear() {
+    LOGS.reset();
+    SPANS.reset();
+    METRICS.collectAllMetrics();
+  }
+
+  private static Headers headers(String... pairs) {
+    Map<String, String> map = new HashMap<>();
+    for (int i = 0; i < pairs.length; i += 2) {
+      map.put(pairs[i].toLowerCase(), pairs[i + 1]);
+    }
+    return name -> map.get(name.toLowerCase());
+  }
+
+  private static OpenAiCall startChat() {
+    byte[] body = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"SECRET PROMPT\"}]}"
+        .getBytes(StandardCharsets.UTF_8);
+    return OpenAiCall.start(
+        "POST", "api.openai.com", 443, "/v1/chat/completions", null,
+        headers("Authorization", "Bearer sk-proj-abcdefghijklmnopqrstuvwxyz0123aB3d", "OpenAI-Project", "proj_1"),
+        body, body.length, "application/json");
+  }
+
+  @Test
+  void aChatResponseBecomesOneLedgerEventWithEveryField() {
+    OpenAiCall call = startChat();
+    assertNotNull(call);
+    call.onResponse(200, headers("x-request-id", "req_1", "Content-Type", "application/json"));
+    byte[] response = CHAT_RESPONSE.getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i < response.length; i += 7) {
+      call.onBytes(response, i, Math.min(7, response.length - i));
+    }
+    call.end(true);
+    call.end(false); // idempotent
+
+    List<LogRecordData> events = LOGS.getFinishedLogRecordItems();
+    assertEquals(1, events.size());
+    Attributes a = events.get(0).getAttributes();
+    assertEquals("tokenledger.usage", events.get(0).getEventName());
+    assertEquals(1250L, a.get(AttributeKey.longKey("tokenledger.usage.input_tokens")));
+    assertEquals(1024L, a.get(AttributeKey.longKey("tokenledger.usage.input_cached_tokens")));
+    assertEquals(1024L, a.get(AttributeKey.longKey("tokenledger.usage.input_cached_text_tokens")));
+    assertEquals(226L, a.get(AttributeKey.longKey("tokenledger.usage.input_uncached_tokens")));
+    assertEquals(226L, a.get(AttributeKey.longKey("tokenledger.usage.input_text_tokens")));
+    assertEquals(410L, a.get(AttributeKey.longKey("tokenledger.usage.output_text_tokens")));
+    assertEquals(256L, a.get(AttributeKey.longKey("tokenledger.usage.output_reasoning_tokens")));
+    assertEquals("reported", a.get(AttributeKey.stringKey("tokenledger.usage.source")));
+    assertEquals("inferred", a.get(AttributeKey.stringKey("tokenledger.usage.split")));
+    assertEquals("req_1", a.get(AttributeKey.stringKey("openai.request.id")));
+    assertEquals("proj_1", a.get(AttributeKey.stringKey("openai.project")));
+    assertEquals("gpt-4o", a.get(AttributeKey.stringKey("gen_ai.request.model")));
+    assertEquals("gpt-4o-2024-08-06", a.get(AttributeKey.stringKey("gen_ai.response.model")));
+    assertEquals("default", a.get(AttributeKey.stringKey("openai.response.service_tier")));
+    assertEquals("sk-proj…aB3d", a.get(AttributeKey.stringKey("tokenledger.api_key.fingerprint")));
+    assertEquals("chat.completions", a.get(AttributeKey.stringKey("tokenledger.api")));
+    String everything = events.toString() + SPANS.getFinishedSpanItems();
+    assertTrue(!everything.contains("SECRET"), "no prompt or completion text in telemetry");
+    assertTrue(!everything.contains("abcdefghijklmnop"), "no API key in telemetry");
+
+    List<SpanData> spans = SPANS.getFinishedSpanItems();
+    assertEquals(1, spans.size());
+    SpanData span = spans.get(0);
+    assertEquals("chat gpt-4o", span.getName());
+    assertEquals(1250L, span.getAttributes().get(AttributeKey.longKey("gen_ai.usage.input_tokens")));
+    assertEquals(1024L, span.getAttributes().get(AttributeKey.longKey("gen_ai.usage.cache_read.input_tokens")));
+    // The conventions' text input count includes its cached part.
+    assertEquals(1250L, span.getAttributes().get(AttributeKey.longKey("gen_ai.usage.text.input_tokens")));
+
+    Map<String, Long> tokens = tokenCounter();
+    assertEquals(Map.of("input/text/uncached", 226L, "input/text/cached", 1024L, "output/text/-", 410L), tokens);
+  }
+
+  @Test
+  void anErrorResponseIsARequestWithoutALedgerRow() {
+    OpenAiCall call = startChat();
+    call.onResponse(429, headers("x-request-id", "req_2", "Content-Type", "application/json"));
+    byte[] body = "{\"error\":{\"message\":\"Rate limit\",\"type\":\"requests\"}}".getBytes(StandardCharsets.UTF_8);
+    call.onBytes(body, 0, body.length);
+    call.end(true);
+    assertEquals(0, LOGS.getFinishedLogRecordItems().size());
+    assertEquals(Map.of("error/none", 1L), requestCounter());
+    assertEquals("429", SPANS.getFinishedSpanItems().get(0).getAttributes().get(AttributeKey.stringKey("error.type")));
+  }
+
+  @Test
+  void aBodyClosedBeforeItsUsageIsAMissingRecord() {
+    OpenAiCall call = startChat();
+    call.onResponse(200, headers("Content-Type", "application/json"));
+    byte[] response = CHAT_RESPONSE.getBytes(StandardCharsets.UTF_8);
+    call.onBytes(response, 0, 100);
+    call.end(false);
+    List<LogRecordData> events = LOGS.getFinishedLogRecordItems();
+    assertEquals(1, events.size());
+    Attributes a = events.get(0).getAttributes();
+    assertEquals("missing", a.get(AttributeKey.stringKey("tokenledger.usage.source")));
+    assertEquals(0L, a.get(AttributeKey.longKey("tokenledger.usage.input_tokens")));
+    assertNotNull(a.get(AttributeKey.stringKey("tokenledger.usage.diagnostic")));
+  }
+
+  @Test
+  void aTransportFailureIsAFailedRequest() {
+    OpenAiCall call = startChat();
+    call.endWithError(new IOException("connection refused"));
+    assertEquals(0, LOGS.getFinishedLogRecordItems().size());
+    assertEquals(Map.of("error/none", 1L), requestCounter());
+  }
+
+  @Test
+  void otherHostsAndUnbilledPathsAreNotTracked() {
+    assertNull(OpenAiCall.start("POST", "example.com", 443, "/v1/chat/completions", null, headers(), null, 0, null));
+    assertNull(OpenAiCall.start("GET", "api.openai.com", 443, "/v1/models", null, headers(), null, 0, null));
+  }
+
+  private static Map<String, Long> tokenCounter() {
+    Map<String, Long> sums = new HashMap<>();
+    for (LongPointData p : longPoints("tokenledger.tokens")) {
+      Attributes a = p.getAttributes();
+      String key = a.get(AttributeKey.stringKey("gen_ai.token.type")) + "/"
+          + a.get(AttributeKey.stringKey("tokenledger.token.modality")) + "/"
+          + (a.get(AttributeKey.stringKey("tokenledger.token.cache")) == null
+              ? "-" : a.get(AttributeKey.stringKey("tokenledger.token.cache")));
+      sums.merge(key, p.getValue(), Long::sum);
+    }
+    return sums;
+  }
+
+  private static Map<String, Long> requestCounter() {
+    Map<String, Long> sums = new HashMap<>();
+    for (LongPointData p : longPoints("tokenledger.requests")) {
+      Attributes a = p.getAttributes();
+      sums.merge(
+          a.get(AttributeKey.stringKey("tokenledger.status")) + "/" + a.get(AttributeKey.stringKey("tokenledger.usage.source")),
+          p.getValue(), Long::sum);
+    }
+    return sums;
+  }
+
+  private static List<LongPointData> longPoints(String name) {
+    return METRICS.collectAllMetrics().stream()
+        .filter(m -> m.getName().equals(name))
+        .map(MetricData::getLongSumData)
+        .flatMap(d -> d.getPoints().stream())
+        .toList();
+  }
+}
