@@ -1,0 +1,119 @@
+package dev.tokenledger.it;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the demo app in a child JVM under the real upstream agent, the way a user would:
+ * {@code -javaagent:} plus {@code -Dotel.javaagent.extensions=}, or the one-jar distribution alone.
+ * The agent exports OTLP to the given endpoint with short intervals, and flushes at exit.
+ */
+final class AgentRun {
+
+  static final Path IT_DIR = Paths.get(System.getProperty("tokenledger.it.dir", "target/it"));
+  static final Path UPSTREAM_AGENT = IT_DIR.resolve("opentelemetry-javaagent.jar");
+  static final Path EXTENSION = IT_DIR.resolve("tokenledger-agent-extension.jar");
+  static final Path ONE_JAR = Paths.get(System.getProperty("tokenledger.it.onejar", "missing"));
+  static final Path DEMO_APP = IT_DIR.resolve("demo-app.jar");
+  static final Path OKHTTP5_DIR = IT_DIR.resolve("okhttp5");
+
+  enum Agent {
+    NONE,
+    UPSTREAM_ONLY,
+    UPSTREAM_WITH_EXTENSION,
+    ONE_JAR
+  }
+
+  record Result(int exitCode, String stdout, String stderr) {
+    List<String> resultLines() {
+      List<String> lines = new ArrayList<>();
+      for (String line : stdout.split("\n")) {
+        if (line.startsWith("RESULT ")) {
+          lines.add(line);
+        }
+      }
+      return lines;
+    }
+  }
+
+  static final String DEMO_APP_MAIN = "dev.tokenledger.demo.DemoApp";
+
+  /**
+   * Runs the demo app. The API key travels in the environment, as in production: on the command
+   * line it would reach the agent's own {@code process.command_args} resource attribute.
+   */
+  static Result run(
+      Agent agent, String otlpEndpoint, boolean okhttp5, List<String> extraJvmArgs, String apiKey, String... appArgs)
+      throws IOException, InterruptedException {
+    return runMain(agent, otlpEndpoint, okhttp5, extraJvmArgs, Map.of("OPENAI_API_KEY", apiKey), DEMO_APP_MAIN, appArgs);
+  }
+
+  static Result runMain(
+      Agent agent,
+      String otlpEndpoint,
+      boolean okhttp5,
+      List<String> extraJvmArgs,
+      Map<String, String> environment,
+      String mainClass,
+      String... appArgs)
+      throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xmx512m");
+    switch (agent) {
+      case UPSTREAM_ONLY -> command.add("-javaagent:" + UPSTREAM_AGENT);
+      case UPSTREAM_WITH_EXTENSION -> {
+        command.add("-javaagent:" + UPSTREAM_AGENT);
+        command.add("-Dotel.javaagent.extensions=" + EXTENSION);
+      }
+      case ONE_JAR -> command.add("-javaagent:" + ONE_JAR);
+      case NONE -> {}
+    }
+    if (agent != Agent.NONE) {
+      command.addAll(
+          Arrays.asList(
+              "-Dotel.service.name=tokenledger-demo",
+              "-Dotel.exporter.otlp.endpoint=" + otlpEndpoint,
+              "-Dotel.exporter.otlp.protocol=http/protobuf",
+              "-Dotel.metric.export.interval=1000",
+              "-Dotel.bsp.schedule.delay=200",
+              "-Dotel.blrp.schedule.delay=200",
+              "-Dotel.instrumentation.tokenledger.hosts=127.0.0.1"));
+    }
+    command.addAll(extraJvmArgs);
+    command.add("-cp");
+    // For OkHttp 5, its jars go ahead of the demo app's own OkHttp 4: same packages, the first wins.
+    command.add(okhttp5 ? OKHTTP5_DIR.resolve("*") + File.pathSeparator + DEMO_APP : DEMO_APP.toString());
+    command.add(mainClass);
+    command.addAll(Arrays.asList(appArgs));
+
+    Path out = Files.createTempFile("demo-app", ".out");
+    Path err = Files.createTempFile("demo-app", ".err");
+    ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+    builder.environment().putAll(environment);
+    Process process = builder.start();
+    if (!process.waitFor(5, TimeUnit.MINUTES)) {
+      process.destroyForcibly();
+      throw new IllegalStateException("demo app did not finish in 5 minutes: " + command);
+    }
+    Result result =
+        new Result(
+            process.exitValue(),
+            Files.readString(out, StandardCharsets.UTF_8),
+            Files.readString(err, StandardCharsets.UTF_8));
+    Files.deleteIfExists(out);
+    Files.deleteIfExists(err);
+    return result;
+  }
+
+  private AgentRun() {}
+}

@@ -1,0 +1,121 @@
+package dev.tokenledger.it;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.logs.v1.LogRecord;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.logs.v1.ScopeLogs;
+import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * A loopback OTLP/HTTP (protobuf) receiver standing in for the Collector: it keeps every decoded
+ * span, log record and metric, and every received byte, so tests can compare the agent's export
+ * with ground truth and scan it for secrets.
+ */
+final class OtlpReceiver implements AutoCloseable {
+
+  private final HttpServer server;
+  private final List<Span> spans = new ArrayList<>();
+  private final List<LogRecord> logs = new ArrayList<>();
+  private final List<Metric> metrics = new ArrayList<>();
+  private final ByteArrayOutputStream raw = new ByteArrayOutputStream();
+
+  OtlpReceiver() throws IOException {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/v1/traces", exchange -> handle(exchange, "traces"));
+    server.createContext("/v1/logs", exchange -> handle(exchange, "logs"));
+    server.createContext("/v1/metrics", exchange -> handle(exchange, "metrics"));
+    server.start();
+  }
+
+  String endpoint() {
+    return "http://127.0.0.1:" + server.getAddress().getPort();
+  }
+
+  private void handle(HttpExchange exchange, String signal) throws IOException {
+    try (InputStream in = body(exchange)) {
+      byte[] bytes = in.readAllBytes();
+      synchronized (this) {
+        raw.write(bytes);
+        switch (signal) {
+          case "traces":
+            for (ResourceSpans rs : ExportTraceServiceRequest.parseFrom(bytes).getResourceSpansList()) {
+              for (ScopeSpans ss : rs.getScopeSpansList()) {
+                spans.addAll(ss.getSpansList());
+              }
+            }
+            break;
+          case "logs":
+            for (ResourceLogs rl : ExportLogsServiceRequest.parseFrom(bytes).getResourceLogsList()) {
+              for (ScopeLogs sl : rl.getScopeLogsList()) {
+                logs.addAll(sl.getLogRecordsList());
+              }
+            }
+            break;
+          default:
+            for (ResourceMetrics rm : ExportMetricsServiceRequest.parseFrom(bytes).getResourceMetricsList()) {
+              for (ScopeMetrics sm : rm.getScopeMetricsList()) {
+                metrics.addAll(sm.getMetricsList());
+              }
+            }
+        }
+      }
+      exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
+      exchange.sendResponseHeaders(200, 0);
+    } catch (RuntimeException e) {
+      exchange.sendResponseHeaders(400, -1);
+    } finally {
+      exchange.close();
+    }
+  }
+
+  private static InputStream body(HttpExchange exchange) throws IOException {
+    String encoding = exchange.getRequestHeaders().getFirst("Content-Encoding");
+    InputStream in = exchange.getRequestBody();
+    return "gzip".equalsIgnoreCase(encoding) ? new GZIPInputStream(in) : in;
+  }
+
+  synchronized List<Span> spans() {
+    return new ArrayList<>(spans);
+  }
+
+  synchronized List<LogRecord> logs() {
+    return new ArrayList<>(logs);
+  }
+
+  synchronized List<Metric> metrics() {
+    return new ArrayList<>(metrics);
+  }
+
+  /** Every byte received so far, decompressed. */
+  synchronized byte[] rawBytes() {
+    return raw.toByteArray();
+  }
+
+  synchronized void reset() {
+    spans.clear();
+    logs.clear();
+    metrics.clear();
+    raw.reset();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}
