@@ -104,6 +104,7 @@ public final class HelperClasses {
           "dev.tokenledger.instrumentation.apachehttpclient.v5_0.ScanningRequestEntity",
           "dev.tokenledger.instrumentation.apachehttpclient.v5_0.TeeEntity$CopyingOutputStream",
           "dev.tokenledger.instrumentation.apachehttpclient.v5_0.TeeEntity",
+          "dev.tokenledger.instrumentation.apachehttpclient.v5_0.ApacheHttpClientCalls$Started",
           "dev.tokenledger.instrumentation.apachehttpclient.v5_0.ApacheHttpClientCalls");
 
   /** Everything one transport's module injects: the common classes first, then its own. */

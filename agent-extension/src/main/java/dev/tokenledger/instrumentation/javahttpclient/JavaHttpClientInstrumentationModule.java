@@ -25,6 +25,15 @@ public final class JavaHttpClientInstrumentationModule extends InstrumentationMo
     return hasClassesNamed("java.net.http.HttpClient");
   }
 
+  /**
+   * Applied after the upstream HTTP client instrumentation of the same method, so that our advice
+   * wraps theirs: the GenAI span is current when their HTTP span starts, and becomes its parent.
+   */
+  @Override
+  public int order() {
+    return -1;
+  }
+
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
     return Collections.<TypeInstrumentation>singletonList(new HttpClientImplInstrumentation());

@@ -12,12 +12,83 @@ import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.net.URIAuthority;
 
 /**
- * What the advice on {@code doExecute} does. The advice state is {@code {scope, call, request,
- * original request entity}}, or null when the request is not a billable OpenAI call.
+ * What the advice on the classic client does. The call starts at the outermost {@code execute}
+ * (where the upstream agent starts its HTTP span, so ours can be its parent) or, for entry points
+ * that bypass {@code execute} ({@code executeOpen}), at {@code doExecute}; the response body is
+ * taken at {@code doExecute}, through which every entry point goes, before any response handler
+ * reads it.
  */
 public final class ApacheHttpClientCalls {
 
-  public static Object[] onExecute(HttpHost target, ClassicHttpRequest request) {
+  /** The call in progress on this thread, between the outermost entry and its exit. */
+  private static final ThreadLocal<Started> CURRENT = new ThreadLocal<Started>();
+
+  /** Advice state: the call, its scope, and the request entity to put back at the end. */
+  static final class Started {
+    final OpenAiCall call;
+    final Scope scope;
+    final ClassicHttpRequest request;
+    final HttpEntity originalEntity;
+
+    Started(OpenAiCall call, Scope scope, ClassicHttpRequest request, HttpEntity originalEntity) {
+      this.call = call;
+      this.scope = scope;
+      this.request = request;
+      this.originalEntity = originalEntity;
+    }
+  }
+
+  /** Entry of any {@code execute}/{@code doExecute}: starts a call unless an outer entry did. */
+  public static Object enter(HttpHost target, ClassicHttpRequest request) {
+    if (CURRENT.get() != null) {
+      return null;
+    }
+    Started started = start(target, request);
+    if (started != null) {
+      CURRENT.set(started);
+    }
+    return started;
+  }
+
+  /** Exit of the entry that started the call (others pass null): ends it if no response came. */
+  public static void exit(Object state, Throwable thrown) {
+    if (state == null) {
+      return;
+    }
+    Started started = (Started) state;
+    CURRENT.remove();
+    started.scope.close();
+    if (started.originalEntity != null) {
+      started.request.setEntity(started.originalEntity);
+    }
+    if (thrown != null) {
+      // Before a response, or from a response handler (then the body's end has been seen already).
+      started.call.endWithError(thrown);
+    }
+  }
+
+  /** Exit of {@code doExecute}: the response head is here and its body not yet read. */
+  public static void onResponse(CloseableHttpResponse response) {
+    Started started = CURRENT.get();
+    if (started == null || response == null) {
+      return;
+    }
+    OpenAiCall call = started.call;
+    try {
+      HttpEntity entity = response.getEntity();
+      call.onResponse(response.getCode(), new ApacheHeaders(response, entity));
+      if (entity == null) {
+        call.end(true);
+      } else {
+        response.setEntity(new TeeEntity(entity, call));
+      }
+    } catch (Throwable t) {
+      RateLimitedLog.warn("apache-httpclient", "TokenLedger could not observe an Apache HttpClient response: " + t);
+      call.end(false);
+    }
+  }
+
+  private static Started start(HttpHost target, ClassicHttpRequest request) {
     try {
       String host;
       int port;
@@ -55,45 +126,20 @@ public final class ApacheHttpClientCalls {
       if (call == null) {
         return null;
       }
+      HttpEntity original = null;
       if (entity != null && body == null) {
         // Read as the client writes it instead of writing it twice; put back after the call.
         request.setEntity(new ScanningRequestEntity(entity, call.scanRequestBody(entity.getContentType())));
+        original = entity;
       }
-      return new Object[] {call.makeCurrent(), call, request, entity};
+      return new Started(call, call.makeCurrent(), request, original);
     } catch (Throwable t) {
       RateLimitedLog.warn("apache-httpclient", "TokenLedger could not inspect an Apache HttpClient request: " + t);
       return null;
     }
   }
 
-  public static void onExecuted(Object[] state, CloseableHttpResponse response, Throwable thrown) {
-    if (state == null) {
-      return;
-    }
-    ((Scope) state[0]).close();
-    OpenAiCall call = (OpenAiCall) state[1];
-    if (state[3] != null) {
-      ((ClassicHttpRequest) state[2]).setEntity((HttpEntity) state[3]);
-    }
-    if (thrown != null || response == null) {
-      call.endWithError(thrown != null ? thrown : new IllegalStateException("no response"));
-      return;
-    }
-    try {
-      HttpEntity entity = response.getEntity();
-      call.onResponse(response.getCode(), new ApacheHeaders(response, entity));
-      if (entity == null) {
-        call.end(true);
-      } else {
-        response.setEntity(new TeeEntity(entity, call));
-      }
-    } catch (Throwable t) {
-      RateLimitedLog.warn("apache-httpclient", "TokenLedger could not observe an Apache HttpClient response: " + t);
-      call.end(false);
-    }
-  }
-
-  /** A copy of a repeatable, small request entity; anything else is left unread. */
+  /** A copy of a repeatable, small request entity; anything else is read as it is written. */
   private static byte[] copyOf(HttpEntity entity) {
     try {
       if (entity == null || !entity.isRepeatable()) {
