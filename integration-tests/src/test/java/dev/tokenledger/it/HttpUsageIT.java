@@ -252,6 +252,18 @@ class HttpUsageIT {
         spans.stream().filter(s -> Otlp.attributes(s.getAttributesList()).containsKey("tokenledger.api")).count();
     long expectedSpans = billable.stream().map(GroundTruth::requestId).distinct().count();
     assertTrue(genAiSpans >= expectedSpans, "one GenAI span per billable request: " + genAiSpans + " < " + expectedSpans);
+    // The transport's own HTTP span runs inside the GenAI span: same trace, GenAI span as parent.
+    Map<com.google.protobuf.ByteString, Span> ours =
+        spans.stream()
+            .filter(s -> Otlp.attributes(s.getAttributesList()).containsKey("tokenledger.api"))
+            .collect(Collectors.toMap(Span::getSpanId, s -> s));
+    for (Span span : spans) {
+      Map<String, Object> a = Otlp.attributes(span.getAttributesList());
+      Object url = a.get("url.full");
+      if (url != null && url.toString().startsWith("http://127.0.0.1") && url.toString().contains("/v1/")) {
+        assertTrue(ours.containsKey(span.getParentSpanId()), "HTTP span without a GenAI parent: " + a);
+      }
+    }
     for (Span span : spans) {
       Map<String, Object> a = Otlp.attributes(span.getAttributesList());
       if ("reported".equals(a.get("tokenledger.usage.source")) && a.containsKey("gen_ai.usage.input_tokens")) {

@@ -1,0 +1,67 @@
+package dev.tokenledger.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.tokenledger.simulator.GroundTruth;
+import dev.tokenledger.simulator.OpenAiSimulator;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A 50 MB chat response with its usage at the very end, read by the application through each
+ * transport: the usage is still recorded exactly, and the application, run with a heap too small to
+ * hold a second copy of the body beside its own, completes. (The collector's own buffers are
+ * measured in its unit tests.)
+ */
+class HugeResponseIT {
+
+  static OpenAiSimulator simulator;
+  static OtlpReceiver receiver;
+
+  @BeforeAll
+  static void start() throws Exception {
+    simulator = OpenAiSimulator.start(0);
+    receiver = new OtlpReceiver();
+  }
+
+  @AfterAll
+  static void stop() {
+    simulator.close();
+    receiver.close();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"jdk", "okhttp", "apache"})
+  void usageAfterFiftyMegabytesIsRecorded(String client) throws Exception {
+    simulator.reset();
+    receiver.reset();
+    AgentRun.Result run =
+        AgentRun.run(
+            AgentRun.Agent.UPSTREAM_WITH_EXTENSION,
+            receiver.endpoint(),
+            false,
+            List.of("-Xmx320m"),
+            "sk-proj-huge-response-test",
+            "--base-url", simulator.baseUrl(),
+            "--clients", client,
+            "--scenarios", "huge");
+    assertEquals(0, run.exitCode(), () -> run.stdout() + run.stderr());
+    assertEquals(1, run.resultLines().size(), run.stdout());
+    String line = run.resultLines().get(0);
+    assertEquals("200", line.replaceAll(".* status=(\\S+).*", "$1"), line);
+
+    GroundTruth truth = simulator.groundTruth().get(0);
+    List<Map<String, Object>> events =
+        receiver.logs().stream().filter(Otlp::isUsageEvent).map(l -> Otlp.attributes(l.getAttributesList())).toList();
+    assertEquals(1, events.size());
+    assertEquals("reported", events.get(0).get("tokenledger.usage.source"));
+    for (String field : HttpUsageIT.TOKEN_FIELDS) {
+      assertEquals(truth.token(field), ((Number) events.get(0).get("tokenledger.usage." + field)).longValue(), field);
+    }
+    assertEquals(truth.bodySha256(), line.replaceAll(".* sha256=(\\S+).*", "$1"), "the application got every byte");
+  }
+}
