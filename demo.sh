@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")"
 mvn -B -ntp -q install -DskipTests
 exec mvn -B -ntp -q -pl integration-tests exec:java \
-  -Dexec.classpathScope=test -Dexec.mainClass=dev.tokenledger.it.Demo
+  -Dexec.mainClass=dev.tokenledger.it.Demo

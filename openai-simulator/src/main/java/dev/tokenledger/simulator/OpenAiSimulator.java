@@ -106,6 +106,11 @@ public final class OpenAiSimulator implements AutoCloseable {
 
   /** Starts a simulator on 127.0.0.1; port 0 picks a free port. */
   public static OpenAiSimulator start(int port) {
+    // Without TCP_NODELAY the JDK server's small writes meet the client's delayed ACK: every
+    // response would take ~40 ms, hiding any client-side cost in the benchmark.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
     try {
       return new OpenAiSimulator(port);
     } catch (IOException e) {
