@@ -6,6 +6,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -14,10 +16,12 @@ import okhttp3.Response;
 
 /**
  * The application side of the overhead benchmark: N sequential chat completions through one client,
- * after a warm-up, printing throughput and the bytes the calling thread allocated per call. The
- * benchmark runner starts it under the agent alone and under agent + extension in the same run.
+ * after a warm-up, printing throughput, the process CPU time per call and the bytes allocated per
+ * call by all threads (the JDK client parses responses on its own worker threads). The benchmark
+ * runner starts it under the agent alone and under agent + extension in the same run. With
+ * LATENCY_MS the simulator waits that long before answering, as a provider would.
  *
- * <pre>ChatBenchmark BASE_URL CLIENT(okhttp|jdk) WARMUP CALLS</pre>
+ * <pre>ChatBenchmark BASE_URL CLIENT(okhttp|jdk) WARMUP CALLS [LATENCY_MS]</pre>
  */
 public final class ChatBenchmark {
 
@@ -25,39 +29,60 @@ public final class ChatBenchmark {
       "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello.\"}]}";
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 4) {
-      System.err.println("usage: ChatBenchmark BASE_URL okhttp|jdk WARMUP CALLS");
+    if (args.length < 4 || args.length > 5) {
+      System.err.println("usage: ChatBenchmark BASE_URL okhttp|jdk WARMUP CALLS [LATENCY_MS]");
       System.exit(2);
     }
     String url = args[0] + "/chat/completions";
-    Call call = args[1].equals("jdk") ? jdk(url) : okhttp(url);
+    String latency = args.length == 5 ? args[4] : "0";
+    Call call = args[1].equals("jdk") ? jdk(url, latency) : okhttp(url, latency);
     int warmup = Integer.parseInt(args[2]);
     int calls = Integer.parseInt(args[3]);
     for (int i = 0; i < warmup; i++) {
       call.run();
     }
-    com.sun.management.ThreadMXBean threads =
-        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-    long thread = Thread.currentThread().getId();
-    long allocatedBefore = threads.getThreadAllocatedBytes(thread);
+    com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    Map<Long, Long> allocatedBefore = allocatedByThread();
+    long cpuBefore = os.getProcessCpuTime();
     long start = System.nanoTime();
     long bytes = 0;
     for (int i = 0; i < calls; i++) {
       bytes += call.run();
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    long allocated = threads.getThreadAllocatedBytes(thread) - allocatedBefore;
+    long cpu = os.getProcessCpuTime() - cpuBefore;
+    long allocated = 0;
+    for (Map.Entry<Long, Long> after : allocatedByThread().entrySet()) {
+      allocated += after.getValue() - allocatedBefore.getOrDefault(after.getKey(), 0L);
+    }
     System.out.printf(
-        "BENCH client=%s calls=%d seconds=%.3f callsPerSecond=%.1f allocatedBytesPerCall=%d bodyBytes=%d%n",
-        args[1], calls, seconds, calls / seconds, allocated / calls, bytes);
+        "BENCH client=%s calls=%d seconds=%.3f callsPerSecond=%.1f cpuMicrosPerCall=%.1f"
+            + " allocatedBytesPerCall=%d bodyBytes=%d%n",
+        args[1], calls, seconds, calls / seconds, cpu / 1e3 / calls, allocated / calls, bytes);
     System.exit(0);
+  }
+
+  /** Bytes allocated so far by each live thread (threads that ended in between are not counted). */
+  private static Map<Long, Long> allocatedByThread() {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long[] ids = threads.getAllThreadIds();
+    long[] allocated = threads.getThreadAllocatedBytes(ids);
+    Map<Long, Long> byThread = new HashMap<>();
+    for (int i = 0; i < ids.length; i++) {
+      if (allocated[i] >= 0) {
+        byThread.put(ids[i], allocated[i]);
+      }
+    }
+    return byThread;
   }
 
   private interface Call {
     long run() throws Exception;
   }
 
-  private static Call okhttp(String url) {
+  private static Call okhttp(String url, String latency) {
     OkHttpClient client = new OkHttpClient();
     MediaType json = MediaType.get("application/json");
     return () -> {
@@ -65,6 +90,7 @@ public final class ChatBenchmark {
           new Request.Builder()
               .url(url)
               .header("Authorization", "Bearer sk-bench")
+              .header("X-Sim-Latency-Ms", latency)
               .post(RequestBody.create(BODY, json))
               .build();
       try (Response response = client.newCall(request).execute()) {
@@ -73,11 +99,12 @@ public final class ChatBenchmark {
     };
   }
 
-  private static Call jdk(String url) {
+  private static Call jdk(String url, String latency) {
     HttpClient client = HttpClient.newHttpClient();
     HttpRequest request =
         HttpRequest.newBuilder(URI.create(url))
             .header("Authorization", "Bearer sk-bench")
+            .header("X-Sim-Latency-Ms", latency)
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(BODY, StandardCharsets.UTF_8))
             .build();

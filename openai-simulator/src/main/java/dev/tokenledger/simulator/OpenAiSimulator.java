@@ -39,7 +39,8 @@ import java.util.zip.GZIPOutputStream;
  * {@code sim-truncated}, {@code sim-cut-stream}, {@code sim-binary}, {@code sim-huge},
  * {@code sim-unknown-fields}, {@code sim-error-429}, {@code sim-error-500},
  * {@code sim-slow-stream}; for Responses also {@code sim-incomplete}, {@code sim-failed}) so any
- * client can trigger them. A request with {@code Accept-Encoding: gzip} and {@code X-Sim-Gzip: 1}
+ * client can trigger them. A request header {@code X-Sim-Latency-Ms: N} delays the answer by N ms.
+ * A request with {@code Accept-Encoding: gzip} and {@code X-Sim-Gzip: 1}
  * gets a gzip-encoded body.
  *
  * <p>Control endpoints (never recorded): {@code GET /__simulator/ground-truth} (JSON lines),
@@ -310,6 +311,16 @@ public final class OpenAiSimulator implements AutoCloseable {
     }
     h.set("openai-processing-ms", String.valueOf(80 + ids.nextInt(1900)));
     r.headers.forEach(h::set);
+
+    // Benchmarks ask for a provider-like think time, so client overhead is seen in proportion.
+    String latency = q.header("X-Sim-Latency-Ms");
+    if (latency != null) {
+      try {
+        Thread.sleep(Math.min(60_000, Long.parseLong(latency.trim())));
+      } catch (NumberFormatException | InterruptedException ignored) {
+        // a bad value means no delay
+      }
+    }
 
     // Faults are about framing, so they are sent uncompressed.
     boolean gzip = r.fault == Reply.Fault.NONE && q.acceptsGzip() && "1".equals(q.header("X-Sim-Gzip"));
