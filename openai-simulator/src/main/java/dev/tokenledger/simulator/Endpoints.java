@@ -790,9 +790,11 @@ final class Endpoints {
       at = s.length() / 2;
     }
     r.segments.clear();
-    r.add(s.substring(0, at) + GARBAGE);
+    String sent = s.substring(0, at) + GARBAGE;
+    r.add(sent);
     r.chunked = false;
-    r.outcomes.replaceAll(o -> o.withUsage("missing", ExportTokens.ZERO, 0));
+    // The ground truth is what the body says: a tier written after the cut is never seen.
+    r.outcomes.replaceAll(o -> o.withUsage("missing", ExportTokens.ZERO, 0).withTierIfSent(sent));
   }
 
   /** Declares the full length but stops before the usage. */
@@ -805,7 +807,8 @@ final class Endpoints {
     r.add(body);
     r.chunked = false;
     r.fault = Reply.Fault.TRUNCATE;
-    r.outcomes.replaceAll(o -> o.withUsage("missing", ExportTokens.ZERO, 0));
+    String sent = s.substring(0, r.truncateAt);
+    r.outcomes.replaceAll(o -> o.withUsage("missing", ExportTokens.ZERO, 0).withTierIfSent(sent));
   }
 
   private static void binary(Reply r, SimRequest q) {

@@ -28,7 +28,8 @@ import java.util.Map;
  * @param tokens all 15 export fields of {@link ExportTokens#FIELDS}, zeros included
  * @param audioSeconds seconds reported by duration-billed transcription, else 0
  * @param inputCharacters code points of the speech request's {@code input}, else 0
- * @param serviceTier the {@code service_tier} the body reports; null when the API reports none
+ * @param serviceTier the {@code service_tier} the body reports; null when the API reports none, or
+ *     when the bytes sent stop before it (malformed and truncated bodies)
  * @param project the request's {@code OpenAI-Project} header, null when absent
  * @param bodySha256 hex SHA-256 of the logical body bytes sent (after removing any gzip); for
  *     truncated and cut responses, of the bytes that were actually sent

@@ -41,6 +41,13 @@ final class Reply {
           inputCharacters, serviceTier, batch, streamed, requestIdOverride);
     }
 
+    /** The same outcome, with the tier only if the bytes the client gets still state it. */
+    Outcome withTierIfSent(String sentText) {
+      String tier = sentText.contains("\"service_tier\"") ? serviceTier : null;
+      return new Outcome(responseId, api, model, requestModel, usageSource, tokens, audioSeconds,
+          inputCharacters, tier, batch, streamed, requestIdOverride);
+    }
+
     Outcome withoutBody(String source) {
       return new Outcome(null, api, model, requestModel, source, ExportTokens.ZERO, 0,
           inputCharacters, null, batch, streamed, requestIdOverride);
