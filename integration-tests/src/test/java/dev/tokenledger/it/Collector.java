@@ -1,0 +1,280 @@
+package dev.tokenledger.it;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real TokenLedger Collector (collector-config/) as a child process: built by
+ * {@code collector-config/build.sh}, started with {@code otelcol-local.yaml} and every listening port
+ * moved to a free one, so it can run beside anything else on the machine (a benchmark, another
+ * Collector). Its stdout and stderr go to one log file under {@code target/}.
+ */
+final class Collector implements AutoCloseable {
+
+  /** The repository root: the integration-tests module's parent folder. */
+  static final Path REPO = moduleDir().getParent();
+  static final Path COLLECTOR_CONFIG = REPO.resolve("collector-config");
+
+  private final Process process;
+  private final Path log;
+  final int otlpHttpPort;
+  final int otlpGrpcPort;
+  final int healthPort;
+  final int metricsPort;
+
+  private Collector(Process process, Path log, int http, int grpc, int health, int metrics) {
+    this.process = process;
+    this.log = log;
+    this.otlpHttpPort = http;
+    this.otlpGrpcPort = grpc;
+    this.healthPort = health;
+    this.metricsPort = metrics;
+  }
+
+  /**
+   * Builds the Collector (a cache hit after the first build) and returns the binary. A failed build —
+   * no Go, no module proxy — is an error, never a reason to skip: CI installs Go itself, so a missing
+   * Collector there means the pipeline is not tested.
+   */
+  static Path build(Path buildLog) throws IOException, InterruptedException {
+    Path script = COLLECTOR_CONFIG.resolve("build.sh");
+    Path out = Files.createTempFile("collector-build", ".out");
+    try {
+      Process p = new ProcessBuilder("bash", script.toString())
+          .redirectOutput(out.toFile())
+          .redirectError(buildLog.toFile())
+          .start();
+      // A cold build downloads ~1.4 GB of modules; warm it is a cache hit in milliseconds.
+      if (!p.waitFor(15, TimeUnit.MINUTES)) {
+        p.destroyForcibly();
+        throw new IllegalStateException("collector-config/build.sh did not finish in 15 minutes; its log: " + buildLog);
+      }
+      String stdout = Files.readString(out, StandardCharsets.UTF_8).strip();
+      if (p.exitValue() != 0 || stdout.isEmpty()) {
+        throw new IllegalStateException("The Collector could not be built (collector-config/build.sh exit "
+            + p.exitValue() + "). It needs Go 1.26+ on PATH and the Go module proxy; see collector-config/README.md."
+            + " build.sh said:\n" + Files.readString(buildLog, StandardCharsets.UTF_8));
+      }
+      String[] lines = stdout.split("\n");
+      Path binary = Paths.get(lines[lines.length - 1].strip());
+      if (!Files.isExecutable(binary)) {
+        throw new IllegalStateException("build.sh printed '" + binary + "', which is not an executable");
+      }
+      return binary;
+    } finally {
+      Files.deleteIfExists(out);
+    }
+  }
+
+  /**
+   * Starts the Collector with {@code otelcol-local.yaml} writing to {@code clickhouseEndpoint}, into
+   * {@code database}, and waits until its health endpoint answers. The database is overridden with
+   * {@code --set} (the config names {@code tokenledger}) so that a test against a real server works
+   * in its own throw-away database.
+   */
+  static Collector start(Path binary, String clickhouseEndpoint, String user, String password, String database,
+      Path log, long startTimeoutMillis) throws IOException, InterruptedException {
+    int[] ports = freePorts(4);
+    List<String> command = new ArrayList<>(List.of(
+        binary.toString(),
+        "--config=" + COLLECTOR_CONFIG.resolve("otelcol-local.yaml"),
+        "--set=exporters::clickhouse::database=" + database));
+    ProcessBuilder builder = new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    Map<String, String> env = builder.environment();
+    env.put("TOKENLEDGER_CLICKHOUSE_ENDPOINT", clickhouseEndpoint);
+    env.put("TOKENLEDGER_CLICKHOUSE_USER", user);
+    env.put("TOKENLEDGER_CLICKHOUSE_PASSWORD", password);
+    // The embedded engine's HTTP front does not speak ClickHouse's compressed framing.
+    env.put("TOKENLEDGER_CLICKHOUSE_COMPRESS", "none");
+    env.put("TOKENLEDGER_OTLP_HTTP_ENDPOINT", "127.0.0.1:" + ports[0]);
+    env.put("TOKENLEDGER_OTLP_GRPC_ENDPOINT", "127.0.0.1:" + ports[1]);
+    env.put("TOKENLEDGER_HEALTH_ENDPOINT", "127.0.0.1:" + ports[2]);
+    env.put("TOKENLEDGER_COLLECTOR_METRICS_PORT", String.valueOf(ports[3]));
+    Process process = builder.start();
+    Collector collector = new Collector(process, log, ports[0], ports[1], ports[2], ports[3]);
+    try {
+      collector.awaitHealthy(startTimeoutMillis);
+    } catch (RuntimeException | IOException | InterruptedException e) {
+      collector.close();
+      throw e;
+    }
+    return collector;
+  }
+
+  /** The OTLP/HTTP base URL for {@code otel.exporter.otlp.endpoint}. */
+  String otlpHttpEndpoint() {
+    return "http://127.0.0.1:" + otlpHttpPort;
+  }
+
+  Path log() {
+    return log;
+  }
+
+  String logText() {
+    try {
+      return Files.readString(log, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "(could not read " + log + ": " + e + ")";
+    }
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  private void awaitHealthy(long timeoutMillis) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    String last = "no answer yet";
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("the Collector exited with " + process.exitValue() + " while starting; its log ("
+            + log + "):\n" + logText());
+      }
+      try {
+        int status = httpStatus("http://127.0.0.1:" + healthPort + "/");
+        if (status == 200) {
+          return;
+        }
+        last = "HTTP " + status;
+      } catch (IOException e) {
+        last = e.toString();
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("the Collector's health endpoint did not answer 200 within " + timeoutMillis
+        + " ms (last: " + last + "); its log (" + log + "):\n" + logText());
+  }
+
+  /**
+   * The Collector's own Prometheus metrics, summed over label sets for every series whose name
+   * starts with {@code prefix} and whose line contains every one of {@code labelFilters}; -1 when
+   * the metrics endpoint cannot be read or has no such series.
+   */
+  double selfMetric(String prefix, String... labelFilters) {
+    String text;
+    try {
+      text = httpGet("http://127.0.0.1:" + metricsPort + "/metrics");
+    } catch (IOException e) {
+      return -1;
+    }
+    double sum = 0;
+    boolean found = false;
+    for (String line : text.split("\n")) {
+      if (line.startsWith(prefix) && java.util.Arrays.stream(labelFilters).allMatch(line::contains)) {
+        String[] parts = line.trim().split(" ");
+        try {
+          sum += Double.parseDouble(parts[parts.length - 1]);
+          found = true;
+        } catch (NumberFormatException ignored) {
+          // Not a sample line.
+        }
+      }
+    }
+    return found ? sum : -1;
+  }
+
+  /** SIGTERM (the Collector flushes and exits 0), then a kill if it has not exited in time. */
+  @Override
+  public void close() {
+    if (!process.isAlive()) {
+      return;
+    }
+    process.destroy();
+    try {
+      if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        System.err.println("[PipelineIT] the Collector did not stop within 20 s of SIGTERM: killing it");
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Exit code after {@link #close()}, or null while it runs. */
+  Integer exitCode() {
+    return process.isAlive() ? null : process.exitValue();
+  }
+
+  /**
+   * Ports that were free a moment ago. All are held open together while choosing, so the four are
+   * distinct; another process could still take one before the Collector binds it, which then shows
+   * as a clear start failure in the Collector's log rather than a silent mix-up.
+   */
+  static int[] freePorts(int n) throws IOException {
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      int[] ports = new int[n];
+      for (int i = 0; i < n; i++) {
+        ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        s.setReuseAddress(true);
+        sockets.add(s);
+        ports[i] = s.getLocalPort();
+      }
+      return ports;
+    } finally {
+      for (ServerSocket s : sockets) {
+        s.close();
+      }
+    }
+  }
+
+  private static int httpStatus(String url) throws IOException {
+    HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
+    c.setConnectTimeout(1000);
+    c.setReadTimeout(2000);
+    try {
+      int status = c.getResponseCode();
+      try (InputStream in = status < 400 ? c.getInputStream() : c.getErrorStream()) {
+        if (in != null) {
+          in.readAllBytes();
+        }
+      }
+      return status;
+    } finally {
+      c.disconnect();
+    }
+  }
+
+  private static String httpGet(String url) throws IOException {
+    HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
+    c.setConnectTimeout(1000);
+    c.setReadTimeout(5000);
+    try (InputStream in = c.getInputStream()) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } finally {
+      c.disconnect();
+    }
+  }
+
+  /**
+   * The integration-tests module folder: failsafe sets {@code basedir}; otherwise derived from
+   * {@code tokenledger.it.dir} ({@code <module>/target/it}), else the working directory.
+   */
+  private static Path moduleDir() {
+    String basedir = System.getProperty("basedir");
+    if (basedir != null && !basedir.isBlank()) {
+      return Paths.get(basedir).toAbsolutePath().normalize();
+    }
+    String itDir = System.getProperty("tokenledger.it.dir");
+    if (itDir != null) {
+      return Paths.get(itDir).toAbsolutePath().normalize().getParent().getParent();
+    }
+    return Paths.get("").toAbsolutePath();
+  }
+}
