@@ -3,6 +3,7 @@ package dev.tokenledger.agent;
 import static dev.tokenledger.agent.TokenLedgerAttributes.*;
 
 import dev.tokenledger.usage.ApiKeyFingerprint;
+import dev.tokenledger.usage.ByteSink;
 import dev.tokenledger.usage.OpenAiEndpoint;
 import dev.tokenledger.usage.RateLimitedLog;
 import dev.tokenledger.usage.RequestInfo;
@@ -28,7 +29,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Every public method is safe to call from instrumentation: none throws.
  */
-public final class OpenAiCall {
+public final class OpenAiCall implements ByteSink {
 
   final OpenAiEndpoint endpoint;
   /** What the request body says; known at start for small bodies, else once the body is written. */
@@ -199,6 +200,7 @@ public final class OpenAiCall {
   }
 
   /** Bytes of the response body, exactly as the application is reading them. */
+  @Override
   public void onBytes(byte[] bytes, int offset, int length) {
     if (length <= 0) {
       return;
@@ -307,9 +309,14 @@ public final class OpenAiCall {
   }
 
   static <T> void putIfPresent(AttributesBuilder attributes, io.opentelemetry.api.common.AttributeKey<T> key, T value) {
-    if (value != null && !(value instanceof String && ((String) value).isEmpty())) {
+    if (isPresent(value)) {
       attributes.put(key, value);
     }
+  }
+
+  /** An attribute value worth writing: telemetry carries no nulls and no empty strings. */
+  static boolean isPresent(Object value) {
+    return value != null && !(value instanceof String && ((String) value).isEmpty());
   }
 
   private static String fingerprint(Headers headers) {

@@ -216,13 +216,13 @@ final class UsageEmitter {
   }
 
   private static <T> void setIfPresent(LogRecordBuilder event, AttributeKey<T> key, T value) {
-    if (value != null && !(value instanceof String && ((String) value).isEmpty())) {
+    if (OpenAiCall.isPresent(value)) {
       event.setAttribute(key, value);
     }
   }
 
   private static <T> void setIfPresent(Span span, AttributeKey<T> key, T value) {
-    if (value != null && !(value instanceof String && ((String) value).isEmpty())) {
+    if (OpenAiCall.isPresent(value)) {
       span.setAttribute(key, value);
     }
   }

@@ -19,6 +19,7 @@ public final class HelperClasses {
       Collections.unmodifiableList(
           Arrays.asList(
               // dev.tokenledger.usage: pure parsing, no agent types
+              "dev.tokenledger.usage.ByteSink",
               "dev.tokenledger.usage.UsageField",
               "dev.tokenledger.usage.TokenUsage$1",
               "dev.tokenledger.usage.TokenUsage$Builder",
@@ -59,6 +60,7 @@ public final class HelperClasses {
               "dev.tokenledger.usage.ResponseBodyCollector",
               // dev.tokenledger.agent: one OpenAI call and its telemetry
               "dev.tokenledger.agent.Headers",
+              "dev.tokenledger.agent.ByteSinkOutputStream",
               "dev.tokenledger.agent.TokenLedgerConfig",
               "dev.tokenledger.agent.TokenLedgerConfig$UseCaseRule",
               "dev.tokenledger.agent.TokenLedgerAttributes",
@@ -76,11 +78,9 @@ public final class HelperClasses {
       Arrays.asList(
           "dev.tokenledger.instrumentation.okhttp.v3_0.OkHttpHeaders",
           "dev.tokenledger.instrumentation.okhttp.v3_0.FormFields",
-          "dev.tokenledger.instrumentation.okhttp.v3_0.TeeRequestBody$ScannerOutputStream",
           "dev.tokenledger.instrumentation.okhttp.v3_0.TeeRequestBody$ScanningSink",
           "dev.tokenledger.instrumentation.okhttp.v3_0.TeeRequestBody",
           "dev.tokenledger.instrumentation.okhttp.v3_0.TokenLedgerInterceptor$Started",
-          "dev.tokenledger.instrumentation.okhttp.v3_0.TeeSource$CallOutputStream",
           "dev.tokenledger.instrumentation.okhttp.v3_0.TeeSource",
           "dev.tokenledger.instrumentation.okhttp.v3_0.TeeResponseBody",
           "dev.tokenledger.instrumentation.okhttp.v3_0.TokenLedgerInterceptor");
@@ -100,9 +100,7 @@ public final class HelperClasses {
   static final List<String> APACHE_HTTPCLIENT_HELPERS =
       Arrays.asList(
           "dev.tokenledger.instrumentation.apachehttpclient.v5_0.ApacheHeaders",
-          "dev.tokenledger.instrumentation.apachehttpclient.v5_0.ScanningRequestEntity$ScanningOutputStream",
           "dev.tokenledger.instrumentation.apachehttpclient.v5_0.ScanningRequestEntity",
-          "dev.tokenledger.instrumentation.apachehttpclient.v5_0.TeeEntity$CopyingOutputStream",
           "dev.tokenledger.instrumentation.apachehttpclient.v5_0.TeeEntity",
           "dev.tokenledger.instrumentation.apachehttpclient.v5_0.ApacheHttpClientCalls$Started",
           "dev.tokenledger.instrumentation.apachehttpclient.v5_0.ApacheHttpClientCalls");

@@ -138,7 +138,7 @@ public final class RequestInfo {
   }
 
   /** Feeds a request body incrementally; {@link #finish()} gives the result. Never throws. */
-  public static final class Scanner {
+  public static final class Scanner implements ByteSink {
     private final Fields fields = new Fields();
     private final JsonStreamScanner json;
     private final MultipartScanner multipart;
@@ -164,6 +164,7 @@ public final class RequestInfo {
       this.multipart = m;
     }
 
+    @Override
     public void onBytes(byte[] b, int off, int len) {
       if (broken || result != null || b == null || len <= 0) {
         return;

@@ -1,7 +1,7 @@
 package dev.tokenledger.instrumentation.apachehttpclient.v5_0;
 
+import dev.tokenledger.agent.ByteSinkOutputStream;
 import dev.tokenledger.usage.RequestInfo;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import org.apache.hc.core5.http.HttpEntity;
@@ -31,28 +31,6 @@ final class ScanningRequestEntity extends HttpEntityWrapper {
       }
       scanned = true;
     }
-    super.writeTo(new ScanningOutputStream(out, scanner));
-  }
-
-  /** Passes writes through and shows each chunk to the scanner. */
-  static final class ScanningOutputStream extends FilterOutputStream {
-    private final RequestInfo.Scanner scanner;
-
-    ScanningOutputStream(OutputStream out, RequestInfo.Scanner scanner) {
-      super(out);
-      this.scanner = scanner;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      out.write(b);
-      scanner.onBytes(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] bytes, int offset, int length) throws IOException {
-      out.write(bytes, offset, length);
-      scanner.onBytes(bytes, offset, length);
-    }
+    super.writeTo(new ByteSinkOutputStream(out, scanner));
   }
 }

@@ -1,8 +1,8 @@
 package dev.tokenledger.instrumentation.apachehttpclient.v5_0;
 
+import dev.tokenledger.agent.ByteSinkOutputStream;
 import dev.tokenledger.agent.OpenAiCall;
 import dev.tokenledger.agent.TeeInputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -28,7 +28,7 @@ final class TeeEntity extends HttpEntityWrapper {
   @Override
   public void writeTo(OutputStream out) throws IOException {
     try {
-      super.writeTo(new CopyingOutputStream(out, call));
+      super.writeTo(new ByteSinkOutputStream(out, call));
       call.end(true);
     } catch (IOException | RuntimeException e) {
       call.end(false);
@@ -42,28 +42,6 @@ final class TeeEntity extends HttpEntityWrapper {
       super.close();
     } finally {
       call.end(false);
-    }
-  }
-
-  /** Passes writes through and shows each chunk to the call. */
-  static final class CopyingOutputStream extends FilterOutputStream {
-    private final OpenAiCall call;
-
-    CopyingOutputStream(OutputStream out, OpenAiCall call) {
-      super(out);
-      this.call = call;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      out.write(b);
-      call.onBytes(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] bytes, int offset, int length) throws IOException {
-      out.write(bytes, offset, length);
-      call.onBytes(bytes, offset, length);
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.tokenledger.instrumentation.okhttp.v3_0;
 
+import dev.tokenledger.agent.ByteSinkOutputStream;
 import dev.tokenledger.usage.RequestInfo;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -66,32 +67,13 @@ final class TeeRequestBody extends RequestBody {
 
     ScanningSink(BufferedSink network, final RequestInfo.Scanner scanner) {
       super(network);
-      this.scan = new ScannerOutputStream(scanner);
+      this.scan = new ByteSinkOutputStream(null, scanner);
     }
 
     @Override
     public void write(Buffer source, long byteCount) throws IOException {
       source.copyTo(scan, 0, byteCount);
       super.write(source, byteCount);
-    }
-  }
-
-  /** Hands the segments Okio copies straight to the scanner. */
-  static final class ScannerOutputStream extends OutputStream {
-    private final RequestInfo.Scanner scanner;
-
-    ScannerOutputStream(RequestInfo.Scanner scanner) {
-      this.scanner = scanner;
-    }
-
-    @Override
-    public void write(int b) {
-      scanner.onBytes(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] bytes, int offset, int length) {
-      scanner.onBytes(bytes, offset, length);
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.tokenledger.instrumentation.okhttp.v3_0;
 
+import dev.tokenledger.agent.ByteSinkOutputStream;
 import dev.tokenledger.agent.OpenAiCall;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -19,7 +20,7 @@ final class TeeSource extends ForwardingSource {
   TeeSource(Source delegate, final OpenAiCall call) {
     super(delegate);
     this.call = call;
-    this.sink = new CallOutputStream(call);
+    this.sink = new ByteSinkOutputStream(null, call);
   }
 
   @Override
@@ -47,24 +48,5 @@ final class TeeSource extends ForwardingSource {
   public void close() throws IOException {
     call.end(false);
     super.close();
-  }
-
-  /** Adapts the segment copy to the call's byte sink. */
-  static final class CallOutputStream extends OutputStream {
-    private final OpenAiCall call;
-
-    CallOutputStream(OpenAiCall call) {
-      this.call = call;
-    }
-
-    @Override
-    public void write(int b) {
-      call.onBytes(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] bytes, int offset, int length) {
-      call.onBytes(bytes, offset, length);
-    }
   }
 }
