@@ -172,27 +172,13 @@ public final class Json {
           throw new JsonException("unterminated escape", pos);
         }
         char e = text.charAt(pos++);
+        int simple = simpleEscape(e);
+        if (simple >= 0) {
+          sb.append((char) simple);
+          runStart = pos;
+          continue;
+        }
         switch (e) {
-          case '"':
-          case '\\':
-          case '/':
-            sb.append(e);
-            break;
-          case 'b':
-            sb.append('\b');
-            break;
-          case 'f':
-            sb.append('\f');
-            break;
-          case 'n':
-            sb.append('\n');
-            break;
-          case 'r':
-            sb.append('\r');
-            break;
-          case 't':
-            sb.append('\t');
-            break;
           case 'u':
             if (pos + 4 > text.length()) {
               throw new JsonException("truncated \\u escape", pos);
@@ -363,6 +349,28 @@ public final class Json {
     sb.append('"');
   }
 
+  /** The character a one-letter JSON escape stands for ({@code \\n} → newline), or -1. */
+  private static int simpleEscape(char e) {
+    switch (e) {
+      case '"':
+      case '\\':
+      case '/':
+        return e;
+      case 'b':
+        return '\b';
+      case 'f':
+        return '\f';
+      case 'n':
+        return '\n';
+      case 'r':
+        return '\r';
+      case 't':
+        return '\t';
+      default:
+        return -1;
+    }
+  }
+
   /** Decodes the escapes of a JSON string body (the text between the quotes). Lenient. */
   static String unescape(String body) {
     if (body.indexOf('\\') < 0) {
@@ -377,22 +385,12 @@ public final class Json {
         continue;
       }
       char e = body.charAt(i++);
+      int simple = simpleEscape(e);
+      if (simple >= 0) {
+        sb.append((char) simple);
+        continue;
+      }
       switch (e) {
-        case 'b':
-          sb.append('\b');
-          break;
-        case 'f':
-          sb.append('\f');
-          break;
-        case 'n':
-          sb.append('\n');
-          break;
-        case 'r':
-          sb.append('\r');
-          break;
-        case 't':
-          sb.append('\t');
-          break;
         case 'u':
           if (i + 4 <= body.length()) {
             try {
