@@ -4,7 +4,7 @@
 #   collector-config/validate.sh
 #
 # Builds the Collector first (./build.sh; a cache hit takes well under a second), then runs
-# `<collector> validate --config=<file>` for each otelcol-*.yaml, with the environment a user of
+# `<collector> validate --config=<file>` for each collector-*.yaml, with the environment a user of
 # that file would set. `validate` resolves ${env:…}, unmarshals every component's settings, runs
 # their checks and builds the pipeline graph, without starting anything (no ClickHouse needed).
 # TOKENLEDGER_* variables of the calling shell are not passed on, so the result does not depend
@@ -31,10 +31,10 @@ done < <(env)
 # What a user sets for each configuration (values only need to be well-formed: nothing connects).
 env_for() {
   case "$1" in
-    otelcol-local.yaml)
+    collector-local.yaml)
       # Nothing is required: every variable has a local default.
       ;;
-    otelcol-production.yaml)
+    collector-production.yaml)
       printf '%s\n' \
         "TOKENLEDGER_CLICKHOUSE_ENDPOINT=https://clickhouse.example.internal:8443" \
         "TOKENLEDGER_CLICKHOUSE_USER=tokenledger_collector" \
@@ -45,7 +45,7 @@ env_for() {
       ;;
     *)
       # A configuration added later: give it the production variables, which are a superset.
-      env_for otelcol-production.yaml
+      env_for collector-production.yaml
       ;;
   esac
 }
@@ -71,8 +71,8 @@ run_validate() { # file, expectation (pass|fail), label, env assignments…
 }
 
 shopt -s nullglob
-configs=("$here"/otelcol-*.yaml)
-[ "${#configs[@]}" -gt 0 ] || { echo "validate.sh: error: no otelcol-*.yaml in $here" >&2; exit 1; }
+configs=("$here"/collector-*.yaml)
+[ "${#configs[@]}" -gt 0 ] || { echo "validate.sh: error: no collector-*.yaml in $here" >&2; exit 1; }
 
 for path in "${configs[@]}"; do
   file="$(basename "$path")"
@@ -81,8 +81,8 @@ for path in "${configs[@]}"; do
 done
 
 # The production file must not start with its required variables missing.
-if [ -f "$here/otelcol-production.yaml" ]; then
-  run_validate otelcol-production.yaml fail "without TOKENLEDGER_CLICKHOUSE_ENDPOINT" \
+if [ -f "$here/collector-production.yaml" ]; then
+  run_validate collector-production.yaml fail "without TOKENLEDGER_CLICKHOUSE_ENDPOINT" \
     "TOKENLEDGER_WRITER_PASSWORD=x" "TOKENLEDGER_QUEUE_DIR=$scratch/queue"
 fi
 

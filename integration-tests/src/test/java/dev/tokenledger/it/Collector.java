@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The real TokenLedger Collector (collector-config/) as a child process: built by
- * {@code collector-config/build.sh}, started with {@code otelcol-local.yaml} and every listening port
+ * {@code collector-config/build.sh}, started with {@code collector-local.yaml} and every listening port
  * moved to a free one, so it can run beside anything else on the machine (a benchmark, another
  * Collector). Its stdout and stderr go to one log file under {@code target/}.
  */
@@ -79,7 +79,7 @@ final class Collector implements AutoCloseable {
   }
 
   /**
-   * Starts the Collector with {@code otelcol-local.yaml} writing to {@code clickhouseEndpoint}, into
+   * Starts the Collector with {@code collector-local.yaml} writing to {@code clickhouseEndpoint}, into
    * {@code database}, and waits until its health endpoint answers. The database is overridden with
    * {@code --set} (the config names {@code tokenledger}) so that a test against a real server works
    * in its own throw-away database.
@@ -89,7 +89,7 @@ final class Collector implements AutoCloseable {
     int[] ports = freePorts(4);
     List<String> command = new ArrayList<>(List.of(
         binary.toString(),
-        "--config=" + COLLECTOR_CONFIG.resolve("otelcol-local.yaml"),
+        "--config=" + COLLECTOR_CONFIG.resolve("collector-local.yaml"),
         "--set=exporters::clickhouse::database=" + database));
     ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)

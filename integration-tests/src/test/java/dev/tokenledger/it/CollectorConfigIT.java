@@ -27,8 +27,8 @@ class CollectorConfigIT {
     assertTrue(process.waitFor(15, TimeUnit.MINUTES), "validate.sh did not finish in 15 minutes");
     String output = Files.readString(log, StandardCharsets.UTF_8);
     assertEquals(0, process.exitValue(), output);
-    assertTrue(output.contains("otelcol-local.yaml"), output);
-    assertTrue(output.contains("otelcol-production.yaml"), output);
+    assertTrue(output.contains("collector-local.yaml"), output);
+    assertTrue(output.contains("collector-production.yaml"), output);
     assertTrue(output.contains("0 failed"), output);
     Files.deleteIfExists(log);
   }
