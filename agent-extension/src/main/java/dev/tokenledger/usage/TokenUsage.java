@@ -95,6 +95,17 @@ public final class TokenUsage {
     return true;
   }
 
+  /** Null when {@code total} equals the sum of {@code parts}, else the equation that fails. */
+  private String sumViolation(UsageField total, UsageField... parts) {
+    long sum = 0;
+    StringBuilder terms = new StringBuilder();
+    for (UsageField part : parts) {
+      sum += get(part);
+      terms.append(terms.length() == 0 ? "" : " + ").append(part.exportName()).append(' ').append(get(part));
+    }
+    return get(total) == sum ? null : total.exportName() + " " + get(total) + " != " + terms;
+  }
+
   /**
    * Null when the record is consistent, else a description of the first broken rule. Checks the
    * four invariants of DESIGN §2.1, and also that no count is negative and that reasoning (a subset
@@ -107,37 +118,25 @@ public final class TokenUsage {
         return f.exportName() + " is negative (" + get(f) + ")";
       }
     }
-    long input = get(UsageField.INPUT_TOKENS);
-    long uncached = get(UsageField.INPUT_UNCACHED_TOKENS);
-    long cached = get(UsageField.INPUT_CACHED_TOKENS);
-    long cacheWrite = get(UsageField.INPUT_CACHE_WRITE_TOKENS);
-    if (input != uncached + cached + cacheWrite) {
-      return "input_tokens " + input + " != input_uncached_tokens " + uncached
-          + " + input_cached_tokens " + cached + " + input_cache_write_tokens " + cacheWrite;
+    String violation =
+        sumViolation(UsageField.INPUT_TOKENS, UsageField.INPUT_UNCACHED_TOKENS,
+            UsageField.INPUT_CACHED_TOKENS, UsageField.INPUT_CACHE_WRITE_TOKENS);
+    if (violation == null) {
+      violation = sumViolation(UsageField.INPUT_UNCACHED_TOKENS, UsageField.INPUT_TEXT_TOKENS,
+          UsageField.INPUT_AUDIO_TOKENS, UsageField.INPUT_IMAGE_TOKENS);
     }
-    long text = get(UsageField.INPUT_TEXT_TOKENS);
-    long audio = get(UsageField.INPUT_AUDIO_TOKENS);
-    long image = get(UsageField.INPUT_IMAGE_TOKENS);
-    if (uncached != text + audio + image) {
-      return "input_uncached_tokens " + uncached + " != input_text_tokens " + text
-          + " + input_audio_tokens " + audio + " + input_image_tokens " + image;
+    if (violation == null) {
+      violation = sumViolation(UsageField.INPUT_CACHED_TOKENS, UsageField.INPUT_CACHED_TEXT_TOKENS,
+          UsageField.INPUT_CACHED_AUDIO_TOKENS, UsageField.INPUT_CACHED_IMAGE_TOKENS);
     }
-    long cachedText = get(UsageField.INPUT_CACHED_TEXT_TOKENS);
-    long cachedAudio = get(UsageField.INPUT_CACHED_AUDIO_TOKENS);
-    long cachedImage = get(UsageField.INPUT_CACHED_IMAGE_TOKENS);
-    if (cached != cachedText + cachedAudio + cachedImage) {
-      return "input_cached_tokens " + cached + " != input_cached_text_tokens " + cachedText
-          + " + input_cached_audio_tokens " + cachedAudio + " + input_cached_image_tokens "
-          + cachedImage;
+    if (violation == null) {
+      violation = sumViolation(UsageField.OUTPUT_TOKENS, UsageField.OUTPUT_TEXT_TOKENS,
+          UsageField.OUTPUT_AUDIO_TOKENS, UsageField.OUTPUT_IMAGE_TOKENS);
     }
-    long output = get(UsageField.OUTPUT_TOKENS);
+    if (violation != null) {
+      return violation;
+    }
     long outText = get(UsageField.OUTPUT_TEXT_TOKENS);
-    long outAudio = get(UsageField.OUTPUT_AUDIO_TOKENS);
-    long outImage = get(UsageField.OUTPUT_IMAGE_TOKENS);
-    if (output != outText + outAudio + outImage) {
-      return "output_tokens " + output + " != output_text_tokens " + outText
-          + " + output_audio_tokens " + outAudio + " + output_image_tokens " + outImage;
-    }
     long reasoning = get(UsageField.OUTPUT_REASONING_TOKENS);
     if (reasoning > outText) {
       return "output_reasoning_tokens " + reasoning + " > output_text_tokens " + outText;
