@@ -39,8 +39,9 @@ import java.util.zip.InflaterInputStream;
  *   <li>{@code GET|HEAD /ping} and {@code GET /} without a query: {@code Ok.\n}.
  *   <li>{@code GET|POST /}: the statement is the {@code query} URL parameter, followed by a newline
  *       and the request body when both are present (so {@code INSERT … FORMAT X} in the parameter
- *       takes its data from the body), or the body alone. The engine parses the data part itself,
- *       binary-safe, so every input format it knows works — in particular the exporter's
+ *       takes its data from the body), or the body alone. The engine parses the data part itself
+ *       (handed over through a temporary file, see {@link InlineInsertData}: binary-safe), so every
+ *       input format it knows works — in particular the exporter's
  *       {@code INSERT INTO t (cols) FORMAT Native} with one plain (revision 0) Native block as the
  *       body, and clickhouse-jdbc's RowBinary / VALUES inserts.
  *   <li>Output format: {@code X-ClickHouse-Format} header, else {@code default_format} parameter,
@@ -107,13 +108,13 @@ public final class ClickHouseHttpFront implements AutoCloseable {
   private final String timezone;
   private final String version;
 
-  private ClickHouseHttpFront(EmbeddedClickHouse engine) throws IOException {
+  private ClickHouseHttpFront(EmbeddedClickHouse engine, int port) throws IOException {
     this.engine = engine;
     this.version = engine.version();
     String[] info = engine.query("SELECT displayName(), timezone()").strip().split("\t");
     this.displayName = info[0];
     this.timezone = info.length > 1 ? info[1] : "UTC";
-    this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+    this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
     AtomicInteger n = new AtomicInteger();
     this.executor = Executors.newFixedThreadPool(4, r -> {
       Thread t = new Thread(r, "clickhouse-http-front-" + n.incrementAndGet());
@@ -126,7 +127,15 @@ public final class ClickHouseHttpFront implements AutoCloseable {
 
   /** Starts a front for {@code engine} on 127.0.0.1 and an ephemeral port. */
   public static ClickHouseHttpFront start(EmbeddedClickHouse engine) throws IOException {
-    ClickHouseHttpFront front = new ClickHouseHttpFront(engine);
+    return start(engine, 0);
+  }
+
+  /**
+   * Starts a front for {@code engine} on 127.0.0.1 and {@code port} (0: an ephemeral one) — e.g. the
+   * port of a front closed earlier, to bring "ClickHouse" back where its clients expect it.
+   */
+  public static ClickHouseHttpFront start(EmbeddedClickHouse engine, int port) throws IOException {
+    ClickHouseHttpFront front = new ClickHouseHttpFront(engine, port);
     front.server.start();
     return front;
   }

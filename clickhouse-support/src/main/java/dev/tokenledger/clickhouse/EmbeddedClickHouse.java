@@ -258,7 +258,7 @@ public final class EmbeddedClickHouse implements AutoCloseable {
    * Runs one statement.
    *
    * @param sql the statement; for {@code INSERT … FORMAT X} the data follows after a newline, as in
-   *     ClickHouse's HTTP interface (binary-safe)
+   *     ClickHouse's HTTP interface (binary-safe: the engine reads it from a temporary file)
    * @param format the default output format (a FORMAT clause in the statement wins)
    * @param database the current database for this statement, or null for {@code default}
    * @param settings settings for this statement only (applied with SET, reset to DEFAULT after)
@@ -304,6 +304,34 @@ public final class EmbeddedClickHouse implements AutoCloseable {
   }
 
   private Result run(byte[] sql, String format, Map<String, String> params) {
+    // Inline INSERT data goes through a file: the engine would end it at the first blank line
+    // (see InlineInsertData), which binary formats contain by chance.
+    InlineInsertData inline = InlineInsertData.split(sql);
+    if (inline == null) {
+      return runStatement(sql, format, params);
+    }
+    Path data = null;
+    try {
+      data = Files.createTempFile("tokenledger-insert-", ".data");
+      try (java.io.OutputStream out = Files.newOutputStream(data)) {
+        out.write(sql, inline.dataStart(), inline.length());
+      }
+      return runStatement(inline.statementReading(data.toAbsolutePath().toString()), format, params);
+    } catch (IOException e) {
+      throw new ClickHouseException(1001, "STD_EXCEPTION", "Code: 1001. DB::Exception: the embedded engine could not "
+          + "stage the INSERT's data in a temporary file: " + e + ". (STD_EXCEPTION)");
+    } finally {
+      if (data != null) {
+        try {
+          Files.deleteIfExists(data);
+        } catch (IOException ignored) {
+          // A leftover temporary file must not hide the statement's own outcome.
+        }
+      }
+    }
+  }
+
+  private Result runStatement(byte[] sql, String format, Map<String, String> params) {
     byte[] fmt = (format == null || format.isEmpty() ? "TabSeparated" : format).getBytes(StandardCharsets.UTF_8);
     Pointer r;
     if (params.isEmpty()) {

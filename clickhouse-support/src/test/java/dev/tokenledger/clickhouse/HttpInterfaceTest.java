@@ -2,6 +2,7 @@ package dev.tokenledger.clickhouse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -10,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -77,6 +79,77 @@ class HttpInterfaceTest {
     assertEquals("3\n", http.query("SELECT count() FROM " + db + ".t"));
     assertEquals("three\n", http.query("SELECT s FROM " + db + ".t WHERE a = 3"));
     assertEquals("two, with comma\n", http.query("SELECT s FROM " + db + ".t WHERE a = 2"));
+  }
+
+  /**
+   * Binary insert data that contains a blank line ({@code "\n\n"}) by chance, as the Collector's
+   * metric inserts do: a Native block whose LowCardinality index column holds dictionary entry 10 in
+   * two adjacent rows, and a String holding two newlines. Every row must arrive intact (the embedded
+   * engine used to end inline data at the first blank line: "Cannot read all data in NativeReader").
+   */
+  @Test
+  void binaryInsertDataWithBlankLineBytesArrivesIntact() throws Exception {
+    http.exec("CREATE TABLE " + db + ".lc (name LowCardinality(String), s String) ENGINE = MergeTree ORDER BY tuple()");
+    int rows = 14;
+    ByteArrayOutputStream block = new ByteArrayOutputStream();
+    uvarint(block, 2);
+    uvarint(block, rows);
+    nativeString(block, "name");
+    nativeString(block, "LowCardinality(String)");
+    // Key-serialization version 1, then one dictionary: flags (UInt8 indexes, additional keys, new
+    // dictionary), 12 keys (key 0 is the default ''), the row count and one index byte per row.
+    ByteBuffer head = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN).putLong(1).putLong(0x600).putLong(12);
+    block.write(head.array(), 0, 24);
+    nativeString(block, "");
+    for (int k = 1; k < 12; k++) {
+      nativeString(block, "metric." + k);
+    }
+    block.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(rows).array(), 0, 8);
+    int[] index = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 10, 11, 1};
+    for (int i : index) {
+      block.write(i);
+    }
+    nativeString(block, "s");
+    nativeString(block, "String");
+    for (int i = 0; i < rows; i++) {
+      nativeString(block, i % 2 == 0 ? "\n\n" : "a\n\nb");
+    }
+    HttpResponse<byte[]> r = http.post(Http.params("query", "INSERT INTO " + db + ".lc (name, s) FORMAT Native"),
+        block.toByteArray());
+    assertEquals(200, r.statusCode(), Http.text(r));
+    assertEquals(rows + "\n", http.query("SELECT count() FROM " + db + ".lc"));
+    assertEquals("3\n", http.query("SELECT count() FROM " + db + ".lc WHERE name = 'metric.10'"));
+    assertEquals("7\t7\n", http.query("SELECT countIf(s = '\\n\\n'), countIf(s = 'a\\n\\nb') FROM " + db + ".lc"));
+    // Text formats too: a blank line inside a quoted CSV value.
+    r = http.post(Http.params("query", "INSERT INTO " + db + ".t FORMAT CSV"),
+        "41,\"x\n\ny\"\n42,z\n".getBytes(StandardCharsets.UTF_8));
+    assertEquals(200, r.statusCode(), Http.text(r));
+    assertEquals("41\t2\n42\t0\n", http.query("SELECT a, countSubstrings(s, '\\n') FROM " + db + ".t WHERE a IN (41, 42)"
+        + " GROUP BY a, s ORDER BY a"));
+  }
+
+  /** An INSERT whose body is empty inserts nothing and answers at once, as a server does. */
+  @Test
+  void anInsertWithAnEmptyBodyInsertsNothing() throws Exception {
+    String before = http.query("SELECT count() FROM " + db + ".t");
+    HttpResponse<byte[]> r = assertTimeoutPreemptively(Duration.ofSeconds(30),
+        () -> http.post(Http.params("query", "INSERT INTO " + db + ".t FORMAT Native"), new byte[0]));
+    assertEquals(200, r.statusCode(), Http.text(r));
+    assertEquals(before, http.query("SELECT count() FROM " + db + ".t"));
+  }
+
+  private static void nativeString(ByteArrayOutputStream out, String s) {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    uvarint(out, b.length);
+    out.write(b, 0, b.length);
+  }
+
+  private static void uvarint(ByteArrayOutputStream out, long v) {
+    while ((v & ~0x7FL) != 0) {
+      out.write((int) ((v & 0x7F) | 0x80));
+      v >>>= 7;
+    }
+    out.write((int) v);
   }
 
   @Test
