@@ -1,0 +1,164 @@
+package dev.tokenledger.clickhouse;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Rebuilds the hourly rollup ({@code usage_hourly}) of a range of hours from the ledger
+ * ({@code usage_events}): the admin operation of DESIGN §3, idempotent and safe while the Collector
+ * keeps inserting.
+ *
+ * <p>How (migration 013): nothing is deleted or swapped. One {@code INSERT … SELECT} adds correction
+ * rows — per rollup key, what the ledger says minus what the rollup holds — and the
+ * SummingMergeTree adds them in, so readers (who always {@code sum()}) see the rebuilt numbers at
+ * once. Only <em>settled</em> rows take part: rows ingested before a whole hour that lies at least
+ * {@link #SETTLE_MINUTES} minutes in the past (by the server's clock), so every insert that could
+ * have written them has finished and none can change them any more. Rows ingested later are still
+ * being written by the materialized views; they are left alone and are already right. Hence:
+ * <ul>
+ *   <li>idempotent: a second run finds nothing to correct and inserts nothing;
+ *   <li>safe while data flows: both sides of the subtraction are fixed sets of rows;
+ *   <li>not for concurrent use: two rebuilds of overlapping ranges at the same moment would each
+ *       add the same correction. Run one at a time.
+ * </ul>
+ *
+ * <p>It refuses to erase: an hour in the range whose rollup has settled rows but whose ledger has
+ * none (the ledger keeps 400 days, the rollup for ever) is an error, not an hour set to zero.
+ */
+public final class RollupRebuild {
+
+  /** How long after an hour ends its rows count as settled: far above any insert's duration. */
+  public static final int SETTLE_MINUTES = 10;
+
+  /** The rollup's key (every dimension, the ingest hour included) and its measures, as in 006/013. */
+  static final List<String> KEY = List.of("hour", "ServiceName", "provider", "api", "operation", "model",
+      "project_id", "organization_id", "api_key_fingerprint", "service_tier", "batch", "status", "usage_source",
+      "usage_split", "use_case", "entrypoint", "ingest_hour");
+  static final List<String> INTEGER_MEASURES = List.of("input_tokens", "output_tokens", "input_cached_tokens",
+      "input_cache_write_tokens", "input_uncached_tokens", "input_text_tokens", "input_audio_tokens",
+      "input_image_tokens", "input_cached_text_tokens", "input_cached_audio_tokens", "input_cached_image_tokens",
+      "output_text_tokens", "output_audio_tokens", "output_image_tokens", "output_reasoning_tokens",
+      "input_characters", "malformed_fields");
+
+  /**
+   * What a rebuild did.
+   *
+   * @param from first hour rebuilt (inclusive)
+   * @param to end of the range (exclusive)
+   * @param settledBefore rows ingested before this instant were rebuilt; later ones were left to the views
+   * @param ledgerRows settled ledger rows in the range: what the rollup now sums up
+   * @param correctionRows rows inserted into usage_hourly (0: the rollup was already exact)
+   */
+  public record Result(Instant from, Instant to, Instant settledBefore, long ledgerRows, long correctionRows) {}
+
+  private RollupRebuild() {}
+
+  /**
+   * Rebuilds {@code database.usage_hourly} for the hours {@code [from, to)} from
+   * {@code database.usage_events}.
+   *
+   * @param connection a connection with SELECT on both tables and INSERT on usage_hourly (the admin)
+   * @param database the TokenLedger database, usually {@code tokenledger}
+   * @param from the first hour, a whole UTC hour
+   * @param to the end (exclusive), a whole UTC hour after {@code from}
+   * @throws IllegalArgumentException when the range is not whole hours or empty
+   * @throws IllegalStateException when an hour's rollup has rows but its ledger has none (expired)
+   * @throws SQLException when ClickHouse refuses a statement
+   */
+  public static Result rebuild(Connection connection, String database, Instant from, Instant to) throws SQLException {
+    Instant settledBefore;
+    try (Statement st = connection.createStatement();
+        ResultSet rs = st.executeQuery("SELECT toUnixTimestamp(toStartOfHour(now() - INTERVAL " + SETTLE_MINUTES
+            + " MINUTE, 'UTC'))")) {
+      rs.next();
+      settledBefore = Instant.ofEpochSecond(rs.getLong(1));
+    }
+    return rebuild(connection, database, from, to, settledBefore);
+  }
+
+  /** As {@link #rebuild(Connection, String, Instant, Instant)}, with the settled boundary given (tests). */
+  static Result rebuild(Connection connection, String database, Instant from, Instant to, Instant settledBefore)
+      throws SQLException {
+    checkHour("from", from);
+    checkHour("to", to);
+    if (!to.isAfter(from)) {
+      throw new IllegalArgumentException("the range is empty: --to (" + to + ") must be after --from (" + from + ")");
+    }
+    String db = SqlText.quoteIdentifier(database);
+    String events = db + ".usage_events";
+    String hourly = db + ".usage_hourly";
+    String range = String.format(Locale.ROOT, "BETWEEN toDateTime(%d, 'UTC') AND toDateTime(%d, 'UTC') - 1",
+        from.getEpochSecond(), to.getEpochSecond());
+    String settled = String.format(Locale.ROOT, "toDateTime(%d, 'UTC')", settledBefore.getEpochSecond());
+    String ledgerWhere = "toStartOfHour(Timestamp, 'UTC') " + range + " AND ingested_at < " + settled;
+    String rollupWhere = "hour " + range + " AND ingest_hour < " + settled;
+
+    try (Statement st = connection.createStatement()) {
+      List<String> orphans = new ArrayList<>();
+      try (ResultSet rs = st.executeQuery("SELECT toString(hour) FROM " + hourly + " WHERE " + rollupWhere
+          + " GROUP BY hour HAVING sum(num_model_requests) != 0 AND hour NOT IN (SELECT DISTINCT"
+          + " toStartOfHour(Timestamp, 'UTC') FROM " + events + " WHERE toStartOfHour(Timestamp, 'UTC') " + range
+          + ") ORDER BY hour LIMIT 5")) {
+        while (rs.next()) {
+          orphans.add(rs.getString(1));
+        }
+      }
+      if (!orphans.isEmpty()) {
+        throw new IllegalStateException("usage_hourly has requests in hour(s) " + orphans + " but usage_events has no"
+            + " rows there (expired after the ledger's retention, or never written): rebuilding would erase that rollup."
+            + " Choose a range the ledger still covers.");
+      }
+      long ledgerRows;
+      try (ResultSet rs = st.executeQuery("SELECT count() FROM " + events + " WHERE " + ledgerWhere)) {
+        rs.next();
+        ledgerRows = rs.getLong(1);
+      }
+      long corrections = st.executeUpdate(correctionSql(events, hourly, ledgerWhere, rollupWhere));
+      return new Result(from, to, settledBefore, ledgerRows, Math.max(0, corrections));
+    }
+  }
+
+  /** The one INSERT … SELECT that adds (ledger − rollup) per key where they differ. */
+  static String correctionSql(String events, String hourly, String ledgerWhere, String rollupWhere) {
+    // The inner selects name their numbers d_<measure>: an alias equal to the column it negates
+    // would refer to itself.
+    String key = String.join(", ", KEY);
+    StringBuilder ledger = new StringBuilder("SELECT toStartOfHour(Timestamp, 'UTC') AS hour");
+    StringBuilder rollup = new StringBuilder("SELECT hour");
+    for (String k : KEY.subList(1, KEY.size() - 1)) {
+      ledger.append(", ").append(k);
+      rollup.append(", ").append(k);
+    }
+    ledger.append(", toStartOfHour(ingested_at, 'UTC') AS ingest_hour, toInt64(1) AS d_num_model_requests");
+    rollup.append(", ingest_hour, -num_model_requests AS d_num_model_requests");
+    StringBuilder outer = new StringBuilder("SELECT ").append(key)
+        .append(", sum(d_num_model_requests) AS num_model_requests");
+    StringBuilder changed = new StringBuilder("num_model_requests != 0");
+    for (String m : INTEGER_MEASURES) {
+      ledger.append(", toInt64(").append(m).append(") AS d_").append(m);
+      rollup.append(", -").append(m).append(" AS d_").append(m);
+      outer.append(", sum(d_").append(m).append(") AS ").append(m);
+      changed.append(" OR ").append(m).append(" != 0");
+    }
+    ledger.append(", audio_seconds AS d_audio_seconds FROM ").append(events).append(" WHERE ").append(ledgerWhere);
+    rollup.append(", -audio_seconds AS d_audio_seconds FROM ").append(hourly).append(" WHERE ").append(rollupWhere);
+    outer.append(", sum(d_audio_seconds) AS audio_seconds FROM (").append(ledger).append(" UNION ALL ").append(rollup)
+        .append(") GROUP BY ").append(key).append(" HAVING ").append(changed)
+        .append(" OR abs(audio_seconds) > 1e-9");
+    return "INSERT INTO " + hourly + " (" + key + ", num_model_requests, " + String.join(", ", INTEGER_MEASURES)
+        + ", audio_seconds) SETTINGS insert_deduplicate = 0 " + outer;
+  }
+
+  private static void checkHour(String name, Instant t) {
+    if (t == null || !t.truncatedTo(ChronoUnit.HOURS).equals(t)) {
+      throw new IllegalArgumentException("--" + name + " must be a whole UTC hour (e.g. 2026-11-24T13:00:00Z), not " + t);
+    }
+  }
+}
