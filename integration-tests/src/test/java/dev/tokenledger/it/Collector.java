@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -29,18 +30,22 @@ final class Collector implements AutoCloseable {
 
   private final Process process;
   private final Path log;
+  private final List<String> command;
+  private final Map<String, String> environment;
   final int otlpHttpPort;
   final int otlpGrpcPort;
   final int healthPort;
   final int metricsPort;
 
-  private Collector(Process process, Path log, int http, int grpc, int health, int metrics) {
+  private Collector(Process process, Path log, List<String> command, Map<String, String> environment, int[] ports) {
     this.process = process;
     this.log = log;
-    this.otlpHttpPort = http;
-    this.otlpGrpcPort = grpc;
-    this.healthPort = health;
-    this.metricsPort = metrics;
+    this.command = command;
+    this.environment = environment;
+    this.otlpHttpPort = ports[0];
+    this.otlpGrpcPort = ports[1];
+    this.healthPort = ports[2];
+    this.metricsPort = ports[3];
   }
 
   /**
@@ -87,14 +92,11 @@ final class Collector implements AutoCloseable {
   static Collector start(Path binary, String clickhouseEndpoint, String user, String password, String database,
       Path log, long startTimeoutMillis) throws IOException, InterruptedException {
     int[] ports = freePorts(4);
-    List<String> command = new ArrayList<>(List.of(
+    List<String> command = List.of(
         binary.toString(),
         "--config=" + COLLECTOR_CONFIG.resolve("collector-local.yaml"),
-        "--set=exporters::clickhouse::database=" + database));
-    ProcessBuilder builder = new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile());
-    Map<String, String> env = builder.environment();
+        "--set=exporters::clickhouse::database=" + database);
+    Map<String, String> env = new LinkedHashMap<>();
     env.put("TOKENLEDGER_CLICKHOUSE_ENDPOINT", clickhouseEndpoint);
     env.put("TOKENLEDGER_CLICKHOUSE_USER", user);
     env.put("TOKENLEDGER_CLICKHOUSE_PASSWORD", password);
@@ -104,8 +106,62 @@ final class Collector implements AutoCloseable {
     env.put("TOKENLEDGER_OTLP_GRPC_ENDPOINT", "127.0.0.1:" + ports[1]);
     env.put("TOKENLEDGER_HEALTH_ENDPOINT", "127.0.0.1:" + ports[2]);
     env.put("TOKENLEDGER_COLLECTOR_METRICS_PORT", String.valueOf(ports[3]));
+    Files.deleteIfExists(log); // a fresh log per start; a restart appends
+    return launch(command, env, ports, log, startTimeoutMillis);
+  }
+
+  /**
+   * Starts the Collector with {@code collector-production.yaml}: the persistent sending queue in
+   * {@code queueDir} (file_storage), writing to {@code clickhouseEndpoint} into {@code database},
+   * every listener on loopback and a free port. {@code sets} are extra {@code --set} overrides (e.g.
+   * a shorter retry interval for a test).
+   */
+  static Collector startProduction(Path binary, String clickhouseEndpoint, String user, String password,
+      String database, Path queueDir, Path log, long startTimeoutMillis, String... sets)
+      throws IOException, InterruptedException {
+    int[] ports = freePorts(4);
+    List<String> command = new ArrayList<>(List.of(
+        binary.toString(),
+        "--config=" + COLLECTOR_CONFIG.resolve("collector-production.yaml"),
+        "--set=exporters::clickhouse::database=" + database));
+    for (String set : sets) {
+      command.add("--set=" + set);
+    }
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("TOKENLEDGER_CLICKHOUSE_ENDPOINT", clickhouseEndpoint);
+    env.put("TOKENLEDGER_CLICKHOUSE_USER", user);
+    env.put("TOKENLEDGER_WRITER_PASSWORD", password);
+    env.put("TOKENLEDGER_CLICKHOUSE_COMPRESS", "none");
+    env.put("TOKENLEDGER_QUEUE_DIR", queueDir.toString());
+    env.put("TOKENLEDGER_MEMORY_LIMIT_MIB", "512");
+    env.put("TOKENLEDGER_MEMORY_SPIKE_MIB", "128");
+    env.put("TOKENLEDGER_OTLP_HTTP_ENDPOINT", "127.0.0.1:" + ports[0]);
+    env.put("TOKENLEDGER_OTLP_GRPC_ENDPOINT", "127.0.0.1:" + ports[1]);
+    env.put("TOKENLEDGER_HEALTH_ENDPOINT", "127.0.0.1:" + ports[2]);
+    env.put("TOKENLEDGER_COLLECTOR_METRICS_HOST", "127.0.0.1");
+    env.put("TOKENLEDGER_COLLECTOR_METRICS_PORT", String.valueOf(ports[3]));
+    Files.deleteIfExists(log);
+    return launch(command, env, ports, log, startTimeoutMillis);
+  }
+
+  /**
+   * Stops this Collector (SIGTERM) and starts the same command again — same configuration, ports and
+   * queue directory — appending to the same log; returns the new one once it is healthy.
+   */
+  Collector restart(long startTimeoutMillis) throws IOException, InterruptedException {
+    close();
+    int[] ports = {otlpHttpPort, otlpGrpcPort, healthPort, metricsPort};
+    return launch(command, environment, ports, log, startTimeoutMillis);
+  }
+
+  private static Collector launch(List<String> command, Map<String, String> env, int[] ports, Path log,
+      long startTimeoutMillis) throws IOException, InterruptedException {
+    ProcessBuilder builder = new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    builder.environment().putAll(env);
     Process process = builder.start();
-    Collector collector = new Collector(process, log, ports[0], ports[1], ports[2], ports[3]);
+    Collector collector = new Collector(process, log, List.copyOf(command), Map.copyOf(env), ports);
     try {
       collector.awaitHealthy(startTimeoutMillis);
     } catch (RuntimeException | IOException | InterruptedException e) {

@@ -20,6 +20,9 @@ import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -44,6 +47,9 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * the migrations' materialized views fill {@code usage_events} and {@code usage_hourly}. Then:
  * one ledger row per billable response with every token field exact, hourly sums with zero
  * difference, and {@code usage_daily_openai} equal to the simulator's OpenAI-style export row for row.
+ * The demo app runs twice with its clock moved (FakeClock) to either side of a UTC midnight, so the
+ * rows land in two hours and two days; and the metrics pipeline's {@code tokenledger.tokens} and
+ * {@code tokenledger.requests} in otel_metrics_sum add up to the same ground truth.
  */
 class PipelineIT {
 
@@ -53,6 +59,14 @@ class PipelineIT {
   /** The token columns of the OpenAI-shaped export, in its column order (no reasoning column there). */
   static final List<String> EXPORT_TOKEN_COLUMNS = UsageExport.CSV_COLUMNS.subList(11, UsageExport.CSV_COLUMNS.size());
   static final long ROWS_DEADLINE_MILLIS = TimeUnit.SECONDS.toMillis(60);
+  /**
+   * Where the demo app's faked clock starts, relative to a UTC midnight. A run is stopped after 5
+   * minutes (AgentRun), so the first one ends before midnight and no record of either lies near the
+   * boundary, where the ledger's time (the agent's log record) and the simulator's (its response),
+   * milliseconds apart, could fall on two sides of it.
+   */
+  static final Duration RUN_BEFORE_MIDNIGHT = Duration.ofMinutes(10);
+  static final Duration RUN_AFTER_MIDNIGHT = Duration.ofSeconds(30);
 
   static final Path OUT_DIR =
       Paths.get(System.getProperty("tokenledger.it.dir", "target/it")).toAbsolutePath().getParent().resolve("pipeline-it");
@@ -68,6 +82,15 @@ class PipelineIT {
   static Collector collector;
   static OpenAiSimulator simulator;
   static List<GroundTruth> billable;
+  /**
+   * Calls that ended in an error response, as the agent counts them: once per call, however often the
+   * client retried it inside (Apache's default strategy retries a 429, so the simulator sees more
+   * error responses than there were calls). Counted from the application's own RESULT lines: one per
+   * call, and the error scenarios are the calls the simulator answers with 4xx/5xx.
+   */
+  static long errorCalls;
+  /** The simulator's error responses (retries included): at least {@link #errorCalls}. */
+  static long errorResponses;
   static long ledgerRowsSeen;
   static String waitOutcome;
 
@@ -93,18 +116,19 @@ class PipelineIT {
       System.err.println("[PipelineIT] Collector up: OTLP " + collector.otlpHttpEndpoint() + ", log " + collector.log());
 
       simulator = OpenAiSimulator.start(0);
-      // Every client and the default scenarios, under the one-jar agent; the key in the environment.
-      AgentRun.Result run = AgentRun.run(AgentRun.Agent.ONE_JAR, collector.otlpHttpEndpoint(), false, List.of(), API_KEY,
-          "--base-url", simulator.baseUrl(), "--project", PROJECT);
-      Files.writeString(OUT_DIR.resolve("demo-app.out"), run.stdout() + "\n--- stderr ---\n" + run.stderr());
-      assertEquals(0, run.exitCode(), () -> "demo app failed:\n" + run.stdout() + run.stderr());
-      assertFalse(run.resultLines().isEmpty(), () -> "demo app made no calls:\n" + run.stdout());
-
-      billable = simulator.groundTruth().stream()
-          .filter(t -> t.host().equals("127.0.0.1") && !t.usageSource().equals("none"))
-          .toList();
+      // Two runs of every client and the default scenarios under the one-jar agent, the key in the
+      // environment, each with the demo app's clock moved (libfaketime): the first ends before a UTC
+      // midnight, the second starts after it, so the ledger, the rollups and the daily export must
+      // put rows into two hours and two days. The simulator (in this JVM) keeps the real clock; its
+      // records are moved by the same offset, exactly.
+      Instant midnight = Instant.now().truncatedTo(ChronoUnit.DAYS).plus(2, ChronoUnit.DAYS);
+      List<GroundTruth> all = new ArrayList<>();
+      all.addAll(runDemoWithClockAt(midnight.minus(RUN_BEFORE_MIDNIGHT), "before-midnight"));
+      all.addAll(runDemoWithClockAt(midnight.plus(RUN_AFTER_MIDNIGHT), "after-midnight"));
+      billable = all.stream().filter(t -> t.host().equals("127.0.0.1") && !t.usageSource().equals("none")).toList();
       assertFalse(billable.isEmpty(), "the simulator recorded no billable responses");
       awaitLedgerRows(billable.size());
+      awaitRequestCounter(billable.size() + errorCalls);
     } catch (Throwable t) {
       printCollectorLog("set-up failed");
       throw t;
@@ -140,8 +164,7 @@ class PipelineIT {
     List<Map<String, String>> rows = rows("SELECT request_id, response_id, toString(batch) AS batch, api, usage_source,"
         + " model, project_id, service_tier, api_key_fingerprint, malformed_fields, audio_seconds, input_characters, "
         + String.join(", ", TOKEN_FIELDS) + " FROM " + q + ".usage_events");
-    assertEquals(billable.size(), rows.size(),
-        () -> "usage_events rows vs billable ground-truth records (" + waitOutcome + ")");
+    // The differences are collected first, so that a missing or extra row is named, not just counted.
 
     Map<String, List<Map<String, String>>> byKey = new HashMap<>();
     for (Map<String, String> row : rows) {
@@ -187,8 +210,10 @@ class PipelineIT {
       }
     }
     byKey.forEach((key, extra) -> problems.add("usage_events row(s) without a ground-truth record: " + key + " " + extra));
-    assertTrue(problems.isEmpty(), () -> problems.size() + " difference(s) between usage_events and the ground truth:\n  "
+    assertTrue(problems.isEmpty(), () -> problems.size() + " difference(s) between usage_events (" + rows.size()
+        + " rows) and the ground truth (" + billable.size() + " billable records; " + waitOutcome + "):\n  "
         + String.join("\n  ", problems));
+    assertEquals(billable.size(), rows.size(), "usage_events rows vs billable ground-truth records");
   }
 
   @Test
@@ -315,24 +340,114 @@ class PipelineIT {
   }
 
   @Test
-  void theCollectorWroteTheLedgerWithoutExportErrors() {
-    // The ledger comes from the logs pipeline: any failed or retried insert there is a failure, even if
-    // a retry made the counts right. Failures of the metrics and traces pipelines do not touch the
-    // tables compared here; they are printed so that they are not missed.
-    List<String> logFailures = new ArrayList<>();
-    List<String> otherFailures = new ArrayList<>();
-    for (String line : collector.logText().split("\n")) {
-      if (line.contains("Exporting failed") || line.contains("\terror\t")) {
-        (line.contains("\"otelcol.signal\": \"logs\"") ? logFailures : otherFailures).add(line);
+  void rowsLandInTwoHoursAndTwoUtcDaysWithZeroDifference() throws Exception {
+    // The ground truth's hours and days (moved with the demo app's clock) must be at least two each,
+    // and usage_hourly must have exactly those hours with every sum equal.
+    Map<String, List<Long>> expected = new TreeMap<>();
+    for (GroundTruth t : billable) {
+      String hour = t.time().truncatedTo(ChronoUnit.HOURS).toString();
+      List<Long> sums = expected.computeIfAbsent(hour, k -> new ArrayList<>(zeros(TOKEN_FIELDS.size() + 1)));
+      sums.set(0, sums.get(0) + 1);
+      for (int i = 0; i < TOKEN_FIELDS.size(); i++) {
+        sums.set(i + 1, sums.get(i + 1) + t.token(TOKEN_FIELDS.get(i)));
       }
     }
-    if (!otherFailures.isEmpty()) {
-      System.err.println("[PipelineIT] WARNING: " + otherFailures.size() + " export failure(s) outside the logs"
-          + " pipeline, e.g.:\n  " + otherFailures.get(0));
+    long days = billable.stream().map(t -> t.time().truncatedTo(ChronoUnit.DAYS)).distinct().count();
+    assertTrue(expected.size() >= 2 && days >= 2, () -> "the runs did not cross an hour and a day boundary: hours "
+        + expected.keySet());
+
+    StringBuilder sql = new StringBuilder("SELECT formatDateTime(hour, '%Y-%m-%dT%H:00:00Z', 'UTC') AS h,"
+        + " sum(num_model_requests) AS n");
+    for (String f : TOKEN_FIELDS) {
+      sql.append(", sum(").append(f).append(") AS ").append(f);
     }
-    assertTrue(logFailures.isEmpty(), () -> logFailures.size() + " export failure(s) in the logs pipeline:\n  "
-        + String.join("\n  ", logFailures));
+    sql.append(" FROM ").append(q).append(".usage_hourly GROUP BY h ORDER BY h");
+    Map<String, List<Long>> actual = new TreeMap<>();
+    for (Map<String, String> row : rows(sql.toString())) {
+      List<Long> sums = new ArrayList<>();
+      sums.add(Long.parseLong(row.get("n")));
+      for (String f : TOKEN_FIELDS) {
+        sums.add(Long.parseLong(row.get(f)));
+      }
+      actual.put(row.get("h"), sums);
+    }
+    assertEquals(expected, actual, "usage_hourly per UTC hour: [num_model_requests, " + TOKEN_FIELDS + "]");
+
+    // And the ledger's own day column: rows per UTC day.
+    Map<String, Long> expectedPerDay = new TreeMap<>();
+    for (GroundTruth t : billable) {
+      expectedPerDay.merge(t.time().truncatedTo(ChronoUnit.DAYS).toString().substring(0, 10), 1L, Long::sum);
+    }
+    Map<String, Long> actualPerDay = new TreeMap<>();
+    for (Map<String, String> row : rows("SELECT toString(toDate(Timestamp, 'UTC')) AS d, count() AS n FROM " + q
+        + ".usage_events GROUP BY d")) {
+      actualPerDay.put(row.get("d"), Long.parseLong(row.get("n")));
+    }
+    assertEquals(expectedPerDay, actualPerDay, "usage_events rows per UTC day");
   }
+
+  /**
+   * The metrics pipeline as an independent cross-check of the ledger (DESIGN §2.2): the delta points
+   * of {@code tokenledger.tokens} in otel_metrics_sum add up, per token type × modality × cache
+   * series, to the ground truth's token fields, and {@code tokenledger.requests} per usage source to
+   * the simulator's billable responses and the runs' failed calls.
+   */
+  @Test
+  void tokenAndRequestCountersInOtelMetricsSumEqualTheGroundTruth() throws Exception {
+    Map<String, Long> expectedTokens = new TreeMap<>();
+    String[][] series = {
+        {"input|text|uncached", "input_text_tokens"}, {"input|audio|uncached", "input_audio_tokens"},
+        {"input|image|uncached", "input_image_tokens"}, {"input|text|cached", "input_cached_text_tokens"},
+        {"input|audio|cached", "input_cached_audio_tokens"}, {"input|image|cached", "input_cached_image_tokens"},
+        {"input|text|cache_write", "input_cache_write_tokens"}, {"output|text|", "output_text_tokens"},
+        {"output|audio|", "output_audio_tokens"}, {"output|image|", "output_image_tokens"}};
+    for (String[] s : series) {
+      long sum = billable.stream().mapToLong(t -> t.token(s[1])).sum();
+      if (sum > 0) {
+        expectedTokens.put(s[0], sum);
+      }
+    }
+    Map<String, Long> actualTokens = new TreeMap<>();
+    for (Map<String, String> row : rows("SELECT concat(Attributes['gen_ai.token.type'], '|',"
+        + " Attributes['tokenledger.token.modality'], '|', Attributes['tokenledger.token.cache']) AS k,"
+        + " toInt64(sum(Value)) AS v, uniqExact(AggregationTemporality) AS temporalities,"
+        + " any(AggregationTemporality) AS temporality FROM " + q + ".otel_metrics_sum"
+        + " WHERE MetricName = 'tokenledger.tokens' GROUP BY k")) {
+      assertEquals("1", row.get("temporality"), "tokenledger.tokens must arrive as delta (1) to be summed: " + row);
+      assertEquals("1", row.get("temporalities"), row.toString());
+      actualTokens.put(row.get("k"), Long.parseLong(row.get("v")));
+    }
+    assertEquals(expectedTokens, actualTokens, "tokenledger.tokens per type|modality|cache vs ground truth");
+
+    Map<String, Long> expectedRequests = new TreeMap<>();
+    for (GroundTruth t : billable) {
+      expectedRequests.merge(t.usageSource(), 1L, Long::sum);
+    }
+    assertTrue(errorCalls > 0 && errorResponses >= errorCalls, "error calls " + errorCalls + ", error responses "
+        + errorResponses);
+    expectedRequests.put("none", errorCalls);
+    Map<String, Long> actualRequests = new TreeMap<>();
+    for (Map<String, String> row : rows("SELECT Attributes['tokenledger.usage.source'] AS source,"
+        + " toInt64(sum(Value)) AS v FROM " + q + ".otel_metrics_sum WHERE MetricName = 'tokenledger.requests'"
+        + " AND AggregationTemporality = 1 GROUP BY source")) {
+      actualRequests.put(row.get("source"), Long.parseLong(row.get("v")));
+    }
+    assertEquals(expectedRequests, actualRequests, "tokenledger.requests per usage source vs the simulator's requests");
+  }
+
+  @Test
+  void theCollectorWroteEverySignalWithoutExportErrors() {
+    // Logs (the ledger), metrics (the cross-check) and traces: any failed or retried insert is a
+    // failure, even if a retry made the counts right.
+    List<String> failures = new ArrayList<>();
+    for (String line : collector.logText().split("\n")) {
+      if (line.contains("Exporting failed") || line.contains("\terror\t")) {
+        failures.add(line);
+      }
+    }
+    assertTrue(failures.isEmpty(), () -> failures.size() + " export failure(s):\n  " + String.join("\n  ", failures));
+  }
+
 
   // -------------------------------------------------------------------------------- infrastructure
 
@@ -366,6 +481,41 @@ class PipelineIT {
       new Migrations(Migrations.loadDefault(), new Migrations.Options().database(db).skipAccessControl(true).log(null))
           .apply(c);
     }
+  }
+
+  /**
+   * Runs the demo app under the one-jar agent with its wall clock starting at {@code fakeStart}
+   * (libfaketime, monotonic clock untouched so timeouts and the agent's schedules behave), and returns
+   * the simulator's records of that run with their times moved by the same offset.
+   */
+  private static List<GroundTruth> runDemoWithClockAt(Instant fakeStart, String name) throws Exception {
+    int before = simulator.groundTruth().size();
+    long offsetSeconds = Duration.between(Instant.now(), fakeStart).getSeconds();
+    Map<String, String> env = new LinkedHashMap<>(FakeClock.environment(offsetSeconds));
+    env.put("OPENAI_API_KEY", API_KEY);
+    AgentRun.Result run = AgentRun.runMain(AgentRun.Agent.ONE_JAR, collector.otlpHttpEndpoint(), false, List.of(), env,
+        AgentRun.DEMO_APP_MAIN, "--base-url", simulator.baseUrl(), "--project", PROJECT);
+    Files.writeString(OUT_DIR.resolve("demo-app-" + name + ".out"), run.stdout() + "\n--- stderr ---\n" + run.stderr());
+    assertEquals(0, run.exitCode(), () -> "demo app (" + name + ") failed:\n" + run.stdout() + run.stderr());
+    assertFalse(run.resultLines().isEmpty(), () -> "demo app (" + name + ") made no calls:\n" + run.stdout());
+    List<GroundTruth> records = simulator.groundTruth();
+    // Kept beside the demo app's output: the first thing to look at when a record has no ledger row.
+    StringBuilder jsonl = new StringBuilder();
+    for (GroundTruth t : records.subList(before, records.size())) {
+      jsonl.append(t.toJson()).append('\n');
+    }
+    Files.writeString(OUT_DIR.resolve("ground-truth-" + name + ".jsonl"), jsonl);
+    List<GroundTruth> moved = new ArrayList<>();
+    for (GroundTruth t : records.subList(before, records.size())) {
+      moved.add(FakeClock.shifted(t, Duration.ofSeconds(offsetSeconds)));
+    }
+    errorCalls += run.resultLines().stream().filter(l -> l.contains(" scenario=error-")).count();
+    errorResponses += moved.stream().filter(t -> t.host().equals("127.0.0.1") && t.usageSource().equals("none"))
+        .count();
+    System.err.printf("[PipelineIT] demo run %s: clock offset %+d s, %d simulator records from %s to %s%n", name,
+        offsetSeconds, moved.size(), moved.isEmpty() ? "-" : moved.get(0).time(),
+        moved.isEmpty() ? "-" : moved.get(moved.size() - 1).time());
+    return moved;
   }
 
   /**
@@ -405,6 +555,25 @@ class PipelineIT {
         drained ? ", Collector drained" : String.format(", Collector not reported drained by the deadline (log records"
             + " accepted %.0f, sent to ClickHouse %.0f, queued %.0f; -1 = not reported)", accepted, sent, queued));
     System.err.println("[PipelineIT] " + waitOutcome);
+  }
+
+  /**
+   * Waits until the {@code tokenledger.requests} delta points in otel_metrics_sum add up to
+   * {@code expected} (the agent flushes its last metrics at exit), or until the deadline; the
+   * metrics test then reports the difference.
+   */
+  private static void awaitRequestCounter(long expected) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ROWS_DEADLINE_MILLIS);
+    long seen = -1;
+    while (System.nanoTime() < deadline) {
+      seen = Long.parseLong(rows("SELECT toInt64(sum(Value)) AS n FROM " + q + ".otel_metrics_sum"
+          + " WHERE MetricName = 'tokenledger.requests'").get(0).get("n"));
+      if (seen >= expected) {
+        break;
+      }
+      Thread.sleep(200);
+    }
+    System.err.println("[PipelineIT] tokenledger.requests in otel_metrics_sum: " + seen + " of " + expected);
   }
 
   private static List<Map<String, String>> rows(String sql) throws Exception {
