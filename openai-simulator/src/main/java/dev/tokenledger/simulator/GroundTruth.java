@@ -19,7 +19,7 @@ import java.util.Map;
  *     {@code response.request_id} (the id of the original request that was billed)
  * @param api one of {@code chat.completions, responses, completions, embeddings,
  *     audio.transcriptions, audio.translations, audio.speech, images.generations, images.edits,
- *     moderations, batch.output}
+ *     moderations, batch.output, realtime, realtime.transcription}
  * @param model the model the body names (a dated snapshot such as {@code gpt-4o-mini-2024-07-18});
  *     the request's model where the body names none (audio, images)
  * @param requestModel the model the request asked for (the deployment name for Azure deployment URLs)
@@ -36,6 +36,14 @@ import java.util.Map;
  * @param bodyLength length of those bytes
  * @param host the request's Host header without port (lets tests tell apart traffic sent to a host
  *     that is not configured as OpenAI)
+ * @param status Realtime only: the response's {@code status} ({@code completed}, {@code cancelled},
+ *     {@code failed}, {@code incomplete}; {@code incomplete} also for a response whose connection
+ *     dropped before its {@code response.done}), {@code completed} for a transcription, {@code error}
+ *     for an {@code error} event; null for HTTP
+ * @param sessionId Realtime only: the server session id ({@code sess_…}) the unit belongs to
+ * @param connectionId Realtime only: the simulator's id of the WebSocket connection that carried it
+ *     ({@code ws-N}, N counting connections since the simulator started), to group units per
+ *     connection; see {@link RealtimeConnectionTruth}
  */
 public record GroundTruth(
     String responseId,
@@ -55,10 +63,43 @@ public record GroundTruth(
     String bodySha256,
     long bodyLength,
     Instant time,
-    String host) {
+    String host,
+    String status,
+    String sessionId,
+    String connectionId) {
 
   public GroundTruth {
     tokens = Collections.unmodifiableMap(new LinkedHashMap<>(tokens));
+  }
+
+  /** An HTTP unit: no Realtime status, session or connection. */
+  public GroundTruth(
+      String responseId,
+      String requestId,
+      String api,
+      String model,
+      String requestModel,
+      int httpStatus,
+      String usageSource,
+      Map<String, Long> tokens,
+      double audioSeconds,
+      long inputCharacters,
+      String serviceTier,
+      boolean batch,
+      boolean streamed,
+      String project,
+      String bodySha256,
+      long bodyLength,
+      Instant time,
+      String host) {
+    this(responseId, requestId, api, model, requestModel, httpStatus, usageSource, tokens, audioSeconds,
+        inputCharacters, serviceTier, batch, streamed, project, bodySha256, bodyLength, time, host, null,
+        null, null);
+  }
+
+  /** True for the Realtime APIs ({@code realtime}, {@code realtime.transcription}). */
+  public boolean realtime() {
+    return api.startsWith("realtime");
   }
 
   /** One export field, e.g. {@code token("input_cached_text_tokens")}. */
@@ -90,6 +131,9 @@ public record GroundTruth(
     m.put("bodyLength", bodyLength);
     m.put("time", time.toString());
     m.put("host", host);
+    m.put("status", status);
+    m.put("sessionId", sessionId);
+    m.put("connectionId", connectionId);
     return Json.write(m);
   }
 
@@ -118,7 +162,10 @@ public record GroundTruth(
         (String) m.get("bodySha256"),
         ((Number) m.get("bodyLength")).longValue(),
         Instant.parse((String) m.get("time")),
-        (String) m.get("host"));
+        (String) m.get("host"),
+        (String) m.get("status"),
+        (String) m.get("sessionId"),
+        (String) m.get("connectionId"));
   }
 
   /** Parses the JSON-lines document served at {@code GET /__simulator/ground-truth}. */

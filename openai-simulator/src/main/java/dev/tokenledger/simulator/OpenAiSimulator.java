@@ -45,12 +45,19 @@ import java.util.zip.GZIPOutputStream;
  *
  * <p>Control endpoints (never recorded): {@code GET /__simulator/ground-truth} (JSON lines),
  * {@code GET /__simulator/export/completions.csv} (daily OpenAI-style export, {@link UsageExport}),
- * {@code POST /__simulator/reset}, {@code GET /__simulator/health}.
+ * {@code POST /__simulator/reset}, {@code GET /__simulator/health},
+ * {@code GET /__simulator/realtime-connections} (JSON lines, {@link RealtimeConnectionTruth}).
+ *
+ * <p>The Realtime API runs on a second port ({@link #realtimeUri()}), a WebSocket server whose
+ * billable units land in the same ground truth.
  */
 public final class OpenAiSimulator implements AutoCloseable {
 
   /** A word that starts every generated completion text and appears nowhere else. */
   public static final String COMPLETION_MARKER = "Quillwort";
+
+  /** A word that starts every transcript of the user's Realtime audio and appears nowhere else. */
+  public static final String TRANSCRIPT_MARKER = "Bramblefinch";
 
 
   /** Thrown inside a handler to make the JDK server drop the connection mid-response. */
@@ -70,6 +77,8 @@ public final class OpenAiSimulator implements AutoCloseable {
   /** Never reset: ids stay unique for the life of the instance. */
   private final AtomicLong idSequence = new AtomicLong();
   private final long idSalt = new SecureRandom().nextLong();
+  private final RealtimeEndpoint realtime;
+  private final WebSocketServer realtimeServer;
 
   private OpenAiSimulator(int requestedPort) throws IOException {
     AtomicInteger threads = new AtomicInteger();
@@ -103,6 +112,12 @@ public final class OpenAiSimulator implements AutoCloseable {
       s.setExecutor(executor);
       s.start();
     }
+    realtime = new RealtimeEndpoint(g -> {
+      synchronized (truth) {
+        truth.add(g);
+      }
+    }, idSalt);
+    realtimeServer = new WebSocketServer(realtime);
   }
 
   /** Starts a simulator on 127.0.0.1; port 0 picks a free port. */
@@ -128,6 +143,27 @@ public final class OpenAiSimulator implements AutoCloseable {
     return "http://127.0.0.1:" + port + "/v1";
   }
 
+  /**
+   * {@code ws://127.0.0.1:RPORT}: the Realtime API's WebSocket server (its own port); append
+   * {@code /v1/realtime?model=…} and the like (see {@link RealtimeEndpoint}).
+   */
+  public String realtimeUri() {
+    return "ws://127.0.0.1:" + realtimeServer.port();
+  }
+
+  /** The Realtime connections that have ended so far, in the order they ended. */
+  public List<RealtimeConnectionTruth> realtimeConnections() {
+    return realtime.connections();
+  }
+
+  /**
+   * Waits until no Realtime connection is open and at least {@code ended} have ended (a client's
+   * close reaches the simulator a little after the client returns). False on timeout.
+   */
+  public boolean awaitRealtimeIdle(int ended, java.time.Duration timeout) throws InterruptedException {
+    return realtime.awaitIdle(ended, timeout.toMillis());
+  }
+
   /** A snapshot of everything recorded so far, in the order responses were planned. */
   public List<GroundTruth> groundTruth() {
     synchronized (truth) {
@@ -141,6 +177,7 @@ public final class OpenAiSimulator implements AutoCloseable {
       truth.clear();
       sequence.set(0);
     }
+    realtime.reset();
   }
 
   @Override
@@ -148,6 +185,7 @@ public final class OpenAiSimulator implements AutoCloseable {
     for (HttpServer s : servers) {
       s.stop(0);
     }
+    realtimeServer.close();
     executor.shutdownNow();
   }
 
@@ -158,6 +196,8 @@ public final class OpenAiSimulator implements AutoCloseable {
       String path = ex.getRequestURI().getRawPath();
       if (path.startsWith("/__simulator/")) {
         control(ex, path);
+      } else if (path.equals(UsageApi.PATH)) {
+        UsageApi.serve(ex, this::groundTruth);
       } else {
         serve(ex, path);
       }
@@ -193,6 +233,13 @@ public final class OpenAiSimulator implements AutoCloseable {
       case "/__simulator/export/completions.csv" -> sendFixed(ex, 200, "text/csv; charset=utf-8",
           UsageExport.toCsv(UsageExport.completionsDaily(groundTruth()))
               .getBytes(StandardCharsets.UTF_8));
+      case "/__simulator/realtime-connections" -> {
+        StringBuilder sb = new StringBuilder();
+        for (RealtimeConnectionTruth c : realtimeConnections()) {
+          sb.append(c.toJson()).append('\n');
+        }
+        sendFixed(ex, 200, "application/x-ndjson", sb.toString().getBytes(StandardCharsets.UTF_8));
+      }
       case "/__simulator/reset" -> {
         reset();
         sendFixed(ex, 204, null, new byte[0]);
@@ -480,6 +527,7 @@ public final class OpenAiSimulator implements AutoCloseable {
       stopped.countDown();
     }));
     System.out.println(sim.baseUrl());
+    System.err.println("Realtime: " + sim.realtimeUri() + "/v1/realtime?model=gpt-realtime");
     System.out.flush();
     stopped.await();
   }

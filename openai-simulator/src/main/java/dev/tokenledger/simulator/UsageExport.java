@@ -32,9 +32,13 @@ public final class UsageExport {
       "input_cached_audio_tokens", "output_audio_tokens", "input_image_tokens",
       "input_cached_image_tokens", "output_image_tokens", "input_cache_write_tokens");
 
-  /** APIs OpenAI reports under the completions usage endpoint. */
+  /**
+   * APIs OpenAI reports under the completions usage endpoint. Realtime responses are there too (that
+   * is why the export has audio columns); the input-audio transcriptions of a Realtime session are
+   * billed at the transcription model's prices and are not.
+   */
   public static final Set<String> COMPLETIONS_APIS =
-      Set.of("chat.completions", "responses", "completions", "batch.output");
+      Set.of("chat.completions", "responses", "completions", "batch.output", "realtime");
 
   /**
    * The default selection: completions-family APIs, answered with a body (any usage source but

@@ -120,6 +120,31 @@ final class UsageShapes {
             Json.obj("image_tokens", t.outputImage(), "text_tokens", t.outputText()));
   }
 
+  /**
+   * Realtime {@code response.usage}: per-modality input counts <em>include</em> their cached part,
+   * and the cached part is split by modality. No cache-write and no reasoning field exists.
+   */
+  static Map<String, Object> realtime(ExportTokens t) {
+    require(t.inputCacheWrite() == 0 && t.outputReasoning() == 0 && t.outputImage() == 0,
+        "realtime usage has no cache-write, reasoning or image-output field");
+    return Json.obj(
+        "total_tokens", t.inputTokens() + t.outputTokens(),
+        "input_tokens", t.inputTokens(),
+        "output_tokens", t.outputTokens(),
+        "input_token_details", Json.obj(
+            "text_tokens", t.inputText() + t.inputCachedText(),
+            "audio_tokens", t.inputAudio() + t.inputCachedAudio(),
+            "image_tokens", t.inputImage() + t.inputCachedImage(),
+            "cached_tokens", t.inputCached(),
+            "cached_tokens_details", Json.obj(
+                "text_tokens", t.inputCachedText(),
+                "audio_tokens", t.inputCachedAudio(),
+                "image_tokens", t.inputCachedImage())),
+        "output_token_details", Json.obj(
+            "text_tokens", t.outputText(),
+            "audio_tokens", t.outputAudio()));
+  }
+
   private static void requireTextOnly(ExportTokens t) {
     require(t.inputAudio() == 0 && t.inputImage() == 0 && t.inputCachedAudio() == 0
             && t.inputCachedImage() == 0 && t.outputAudio() == 0 && t.outputImage() == 0,
