@@ -1,0 +1,167 @@
+package dev.tokenledger.cli;
+
+import dev.tokenledger.clickhouse.SqlText;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Reader;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.io.InputStreamReader;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.StringJoiner;
+import java.util.TreeSet;
+import java.util.UUID;
+
+/**
+ * Loads OpenAI's completions usage into {@code openai_usage_import}, all or nothing: the whole input
+ * is read and checked first (a malformed or truncated file names the line and column of the first
+ * problem and imports nothing); then the rows are inserted under a new import id, and only after
+ * every row is in are the rows of earlier imports for the same time range removed. Re-importing
+ * the same range therefore leaves exactly one copy, and a failed insert removes its own rows again,
+ * leaving the earlier import as it was.
+ */
+final class UsageImport {
+
+  private static final int CHUNK = 5000;
+
+  /** What one import stored. */
+  record Result(int rows, long from, long to, String importId) {}
+
+  private UsageImport() {}
+
+  /** Reads and checks a CSV export or a saved Usage API answer; nothing touches ClickHouse. */
+  static List<ImportRow> readFile(Path file, PrintStream err) throws CliException {
+    String name = file.toString();
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      throw new CliException(CliException.USAGE, "No such file: " + name + ". Give the path of OpenAI's usage CSV export"
+          + " or of a saved Usage API answer (.json).");
+    } catch (IOException e) {
+      throw new CliException(CliException.USAGE, "Cannot read " + name + ": " + e.getMessage());
+    }
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      throw new CliException(CliException.BAD_INPUT, name + ": the file is not UTF-8 text; nothing was imported.");
+    }
+    boolean json = name.toLowerCase(Locale.ROOT).endsWith(".json")
+        || (!name.toLowerCase(Locale.ROOT).endsWith(".csv") && text.stripLeading().matches("(?s)^[\\[{].*"));
+    List<String> warnings = new ArrayList<>();
+    List<ImportRow> rows;
+    try {
+      if (json) {
+        rows = new ArrayList<>();
+        Map<String, Integer> seen = UsageJson.newSeen();
+        for (JsonReader.Node page : UsageJson.pages(JsonReader.parse(text))) {
+          rows.addAll(UsageJson.rows(page, seen));
+        }
+      } else {
+        try (Reader r = new InputStreamReader(new java.io.ByteArrayInputStream(bytes), StandardCharsets.UTF_8)) {
+          rows = UsageCsv.read(r, warnings, n -> err.println("tokenledger: read " + n + " rows of " + name + " …"));
+        }
+      }
+    } catch (InputException e) {
+      throw new CliException(CliException.BAD_INPUT, e.describe(name) + "\nNothing was imported. Fix the file (or export"
+          + " it again from OpenAI) and re-run the import.");
+    } catch (IOException e) {
+      throw new CliException(CliException.USAGE, "Cannot read " + name + ": " + e.getMessage());
+    }
+    for (String w : warnings) {
+      err.println("tokenledger: " + name + ": " + w);
+    }
+    return rows;
+  }
+
+  /**
+   * Stores {@code rows} as the content of [{@code from}, {@code to}) (unix seconds) for their bucket
+   * widths, replacing what earlier imports held for that range.
+   */
+  static Result store(ClickHouseSession s, List<ImportRow> rows, String source, long from, long to,
+      PrintStream err) throws CliException {
+    s.requireMigrated("openai_usage_import", "usage_parity_daily");
+    String table = SqlText.quoteIdentifier(s.database()) + ".openai_usage_import";
+    String importId = source + "-" + UUID.randomUUID();
+    TreeSet<String> widths = new TreeSet<>();
+    rows.forEach(r -> widths.add(r.bucketWidth()));
+    if (widths.isEmpty()) {
+      widths.add("1d");
+    }
+    try {
+      for (int i = 0; i < rows.size(); i += CHUNK) {
+        List<ImportRow> chunk = rows.subList(i, Math.min(rows.size(), i + CHUNK));
+        s.execute(insertSql(table, chunk, source, importId));
+        if (rows.size() > CHUNK) {
+          err.println("tokenledger: inserted " + (i + chunk.size()) + " of " + rows.size() + " rows …");
+        }
+      }
+    } catch (CliException e) {
+      try {
+        s.execute("DELETE FROM " + table + " WHERE import_id = " + SqlText.quoteString(importId));
+      } catch (CliException cleanup) {
+        throw new CliException(e.exitCode(), e.getMessage() + "\nThe partial import " + importId + " could not be removed"
+            + " again (" + cleanup.getMessage() + "); re-run the import to replace it.", e);
+      }
+      throw new CliException(e.exitCode(), e.getMessage() + "\nNothing was imported (rows inserted so far were removed"
+          + " again).", e);
+    }
+    StringJoiner w = new StringJoiner(", ");
+    widths.forEach(x -> w.add(SqlText.quoteString(x)));
+    s.execute("DELETE FROM " + table + " WHERE start_time >= toDateTime(" + from + ", 'UTC') AND start_time < toDateTime("
+        + to + ", 'UTC') AND bucket_width IN (" + w + ") AND import_id != " + SqlText.quoteString(importId));
+    return new Result(rows.size(), from, to, importId);
+  }
+
+  /** The range a set of rows covers: [earliest start, latest end). */
+  static long[] range(List<ImportRow> rows) {
+    long from = Long.MAX_VALUE;
+    long to = Long.MIN_VALUE;
+    for (ImportRow r : rows) {
+      from = Math.min(from, r.startTime());
+      to = Math.max(to, r.endTime());
+    }
+    return new long[] {from, to};
+  }
+
+  static String describe(Result r) {
+    return "imported " + r.rows() + " rows of OpenAI usage for " + Instant.ofEpochSecond(r.from()) + " – "
+        + Instant.ofEpochSecond(r.to()) + " (import " + r.importId() + "); earlier imports of that range were replaced";
+  }
+
+  private static String insertSql(String table, List<ImportRow> rows, String source, String importId) {
+    StringBuilder sb = new StringBuilder("INSERT INTO ").append(table).append(" (start_time, end_time, bucket_width,"
+        + " project_id, user_id, api_key_id, model, batch, service_tier, num_model_requests, ")
+        .append(String.join(", ", ImportRow.TOKEN_COLUMNS)).append(", source, import_id) VALUES\n");
+    for (int i = 0; i < rows.size(); i++) {
+      ImportRow r = rows.get(i);
+      if (i > 0) {
+        sb.append(",\n");
+      }
+      sb.append('(').append(r.startTime()).append(", ").append(r.endTime()).append(", ")
+          .append(SqlText.quoteString(r.bucketWidth())).append(", ")
+          .append(SqlText.quoteString(r.projectId())).append(", ")
+          .append(SqlText.quoteString(r.userId())).append(", ")
+          .append(SqlText.quoteString(r.apiKeyId())).append(", ")
+          .append(SqlText.quoteString(r.model())).append(", ")
+          .append(SqlText.quoteString(r.batch())).append(", ")
+          .append(SqlText.quoteString(r.serviceTier())).append(", ")
+          .append(r.numModelRequests());
+      for (long t : r.tokens()) {
+        sb.append(", ").append(t);
+      }
+      sb.append(", ").append(SqlText.quoteString(source)).append(", ").append(SqlText.quoteString(importId)).append(')');
+    }
+    return sb.toString();
+  }
+}
