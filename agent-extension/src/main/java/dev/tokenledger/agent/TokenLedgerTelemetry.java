@@ -52,6 +52,8 @@ public final class TokenLedgerTelemetry {
   final DoubleCounter audioDuration;
   /** tokenledger.speech.characters: characters sent to text-to-speech. */
   final LongCounter speechCharacters;
+  /** tokenledger.realtime.connections: WebSocket connections opened to a Realtime endpoint. */
+  final LongCounter realtimeConnections;
 
   private TokenLedgerTelemetry(OpenTelemetry otel) {
     String version = VERSION;
@@ -104,6 +106,12 @@ public final class TokenLedgerTelemetry {
             .counterBuilder("tokenledger.speech.characters")
             .setUnit("{character}")
             .setDescription("Characters sent to text-to-speech")
+            .build();
+    realtimeConnections =
+        meter
+            .counterBuilder("tokenledger.realtime.connections")
+            .setUnit("{connection}")
+            .setDescription("WebSocket connections opened to an OpenAI Realtime endpoint")
             .build();
   }
 

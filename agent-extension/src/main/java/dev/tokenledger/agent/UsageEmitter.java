@@ -3,6 +3,7 @@ package dev.tokenledger.agent;
 import static dev.tokenledger.agent.OpenAiCall.putIfPresent;
 import static dev.tokenledger.agent.TokenLedgerAttributes.*;
 
+import dev.tokenledger.realtime.RealtimeConnectionState;
 import dev.tokenledger.usage.ResponseUsage;
 import dev.tokenledger.usage.TokenUsage;
 import dev.tokenledger.usage.UsageField;
@@ -12,6 +13,7 @@ import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.logs.LogRecordBuilder;
 import io.opentelemetry.api.logs.Severity;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
 import java.time.Instant;
 import java.util.List;
 
@@ -84,23 +86,21 @@ final class UsageEmitter {
     TokenUsage tokens = usage.usage();
     if ("reported".equals(usage.source())) {
       // The conventions' histogram: billable totals, one point per token type, reported usage only.
-      telemetry.tokenUsage.record(
-          tokens.get(UsageField.INPUT_TOKENS), common.toBuilder().put(GEN_AI_TOKEN_TYPE, "input").build());
-      telemetry.tokenUsage.record(
-          tokens.get(UsageField.OUTPUT_TOKENS), common.toBuilder().put(GEN_AI_TOKEN_TYPE, "output").build());
+      telemetry.tokenUsage.record(tokens.get(UsageField.INPUT_TOKENS), TokenSeries.of(common, TokenSeries.INPUT_TOTAL));
+      telemetry.tokenUsage.record(tokens.get(UsageField.OUTPUT_TOKENS), TokenSeries.of(common, TokenSeries.OUTPUT_TOTAL));
     }
     // Partitions that add up to the totals: each token is counted in exactly one series.
-    addTokens(telemetry, common, "input", "text", "uncached", tokens.get(UsageField.INPUT_TEXT_TOKENS));
-    addTokens(telemetry, common, "input", "audio", "uncached", tokens.get(UsageField.INPUT_AUDIO_TOKENS));
-    addTokens(telemetry, common, "input", "image", "uncached", tokens.get(UsageField.INPUT_IMAGE_TOKENS));
-    addTokens(telemetry, common, "input", "text", "cached", tokens.get(UsageField.INPUT_CACHED_TEXT_TOKENS));
-    addTokens(telemetry, common, "input", "audio", "cached", tokens.get(UsageField.INPUT_CACHED_AUDIO_TOKENS));
-    addTokens(telemetry, common, "input", "image", "cached", tokens.get(UsageField.INPUT_CACHED_IMAGE_TOKENS));
+    addTokens(telemetry, common, TokenSeries.INPUT_TEXT_UNCACHED, tokens.get(UsageField.INPUT_TEXT_TOKENS));
+    addTokens(telemetry, common, TokenSeries.INPUT_AUDIO_UNCACHED, tokens.get(UsageField.INPUT_AUDIO_TOKENS));
+    addTokens(telemetry, common, TokenSeries.INPUT_IMAGE_UNCACHED, tokens.get(UsageField.INPUT_IMAGE_TOKENS));
+    addTokens(telemetry, common, TokenSeries.INPUT_TEXT_CACHED, tokens.get(UsageField.INPUT_CACHED_TEXT_TOKENS));
+    addTokens(telemetry, common, TokenSeries.INPUT_AUDIO_CACHED, tokens.get(UsageField.INPUT_CACHED_AUDIO_TOKENS));
+    addTokens(telemetry, common, TokenSeries.INPUT_IMAGE_CACHED, tokens.get(UsageField.INPUT_CACHED_IMAGE_TOKENS));
     // Providers report cache writes without a modality: they are text prompts in practice.
-    addTokens(telemetry, common, "input", "text", "cache_write", tokens.get(UsageField.INPUT_CACHE_WRITE_TOKENS));
-    addTokens(telemetry, common, "output", "text", null, tokens.get(UsageField.OUTPUT_TEXT_TOKENS));
-    addTokens(telemetry, common, "output", "audio", null, tokens.get(UsageField.OUTPUT_AUDIO_TOKENS));
-    addTokens(telemetry, common, "output", "image", null, tokens.get(UsageField.OUTPUT_IMAGE_TOKENS));
+    addTokens(telemetry, common, TokenSeries.INPUT_TEXT_CACHE_WRITE, tokens.get(UsageField.INPUT_CACHE_WRITE_TOKENS));
+    addTokens(telemetry, common, TokenSeries.OUTPUT_TEXT, tokens.get(UsageField.OUTPUT_TEXT_TOKENS));
+    addTokens(telemetry, common, TokenSeries.OUTPUT_AUDIO, tokens.get(UsageField.OUTPUT_AUDIO_TOKENS));
+    addTokens(telemetry, common, TokenSeries.OUTPUT_IMAGE, tokens.get(UsageField.OUTPUT_IMAGE_TOKENS));
     if (tokens.audioSeconds() > 0) {
       telemetry.audioDuration.add(tokens.audioSeconds(), common);
     }
@@ -109,21 +109,35 @@ final class UsageEmitter {
     }
   }
 
-  private static void addTokens(
-      TokenLedgerTelemetry telemetry, Attributes common, String type, String modality, String cache, long count) {
-    if (count <= 0) {
-      return;
+  private static void addTokens(TokenLedgerTelemetry telemetry, Attributes common, int series, long count) {
+    if (count > 0) {
+      telemetry.tokens.add(count, TokenSeries.of(common, series));
     }
-    AttributesBuilder attributes =
-        common.toBuilder().put(GEN_AI_TOKEN_TYPE, type).put(TOKEN_MODALITY, modality);
-    if (cache != null) {
-      attributes.put(TOKEN_CACHE, cache);
-    }
-    telemetry.tokens.add(count, attributes.build());
   }
 
   private static void emitLedgerEvent(
       TokenLedgerTelemetry telemetry, OpenAiCall call, ResponseUsage usage, Attributes common) {
+    LogRecordBuilder event = ledgerEvent(telemetry, usage, common, call.context);
+    setIfPresent(event, OPENAI_REQUEST_ID, call.requestId);
+    setIfPresent(event, OPENAI_ORGANIZATION, call.organization);
+    setIfPresent(event, ENDUSER_ID, call.attribution.enduserId);
+    setIfPresent(event, AZURE_DEPLOYMENT, call.endpoint.azureDeployment());
+    setIfPresent(event, AZURE_API_VERSION, call.endpoint.azureApiVersion());
+    if (call.request.stream()) {
+      event.setAttribute(GEN_AI_REQUEST_STREAM, true);
+    }
+    if (call.httpStatus > 0) {
+      event.setAttribute(HTTP_RESPONSE_STATUS_CODE, (long) call.httpStatus);
+    }
+    if (call.serverPort > 0) {
+      event.setAttribute(SERVER_PORT, (long) call.serverPort);
+    }
+    event.emit();
+  }
+
+  /** The ledger row every transport writes: the record's numbers, ids and diagnostic. */
+  private static LogRecordBuilder ledgerEvent(
+      TokenLedgerTelemetry telemetry, ResponseUsage usage, Attributes common, Context context) {
     TokenUsage tokens = usage.usage();
     LogRecordBuilder event =
         telemetry
@@ -131,7 +145,7 @@ final class UsageEmitter {
             .logRecordBuilder()
             .setEventName(USAGE_EVENT_NAME)
             .setTimestamp(Instant.now())
-            .setContext(call.context)
+            .setContext(context)
             .setSeverity(Severity.INFO)
             .setAllAttributes(common);
     for (UsageField field : UsageField.values()) {
@@ -147,25 +161,71 @@ final class UsageEmitter {
     setIfPresent(event, USAGE_RAW, TokenLedgerConfig.get().captureRawUsage() ? tokens.rawJson() : null);
     setIfPresent(event, USAGE_DIAGNOSTIC, usage.diagnostic());
     setIfPresent(event, GEN_AI_RESPONSE_ID, usage.responseId());
-    setIfPresent(event, OPENAI_REQUEST_ID, call.requestId);
-    setIfPresent(event, OPENAI_ORGANIZATION, call.organization);
     setIfPresent(event, OPENAI_RESPONSE_SYSTEM_FINGERPRINT, usage.systemFingerprint());
-    setIfPresent(event, ENDUSER_ID, call.attribution.enduserId);
-    setIfPresent(event, AZURE_DEPLOYMENT, call.endpoint.azureDeployment());
-    setIfPresent(event, AZURE_API_VERSION, call.endpoint.azureApiVersion());
     if (!usage.batch()) {
       event.setAttribute(BATCH, false);
     }
-    if (call.request.stream()) {
-      event.setAttribute(GEN_AI_REQUEST_STREAM, true);
-    }
-    if (call.httpStatus > 0) {
-      event.setAttribute(HTTP_RESPONSE_STATUS_CODE, (long) call.httpStatus);
-    }
-    if (call.serverPort > 0) {
-      event.setAttribute(SERVER_PORT, (long) call.serverPort);
+    return event;
+  }
+
+  // ---- Realtime ----
+
+  /**
+   * One Realtime usage record (a {@code response.done} or an input transcription), emitted the
+   * moment its event was read; {@code responseSpan} is the response's span, still open (the caller
+   * ends it), or null (transcriptions).
+   */
+  static void emitRealtime(RealtimeConnection connection, ResponseUsage usage, String requestModel, Span responseSpan) {
+    TokenLedgerTelemetry telemetry = TokenLedgerTelemetry.get();
+    AttributesBuilder metricAttributes = Attributes.builder();
+    connection.putCommonMetricAttributes(metricAttributes, usage.api(), requestModel);
+    putIfPresent(metricAttributes, GEN_AI_RESPONSE_MODEL, usage.responseModel());
+    metricAttributes.put(STATUS, usage.status());
+    metricAttributes.put(USAGE_SOURCE, usage.source());
+    Attributes common = metricAttributes.build();
+    telemetry.requests.add(1, common);
+    recordTokenMetrics(telemetry, usage, common);
+    Context context = responseSpan != null ? connection.context.with(responseSpan) : connection.context;
+    LogRecordBuilder event = ledgerEvent(telemetry, usage, common, context);
+    setIfPresent(event, SESSION_ID, connection.sessionId());
+    event.setAttribute(CONNECTION_ID, connection.connectionId);
+    setIfPresent(event, OPENAI_REQUEST_ID, connection.requestId);
+    setIfPresent(event, OPENAI_ORGANIZATION, connection.organization);
+    setIfPresent(event, ENDUSER_ID, connection.attribution.enduserId);
+    setIfPresent(event, AZURE_DEPLOYMENT, connection.endpoint.azureDeployment());
+    setIfPresent(event, AZURE_API_VERSION, connection.endpoint.azureApiVersion());
+    if (connection.serverPort > 0) {
+      event.setAttribute(SERVER_PORT, (long) connection.serverPort);
     }
     event.emit();
+    if (responseSpan != null) {
+      setIfPresent(responseSpan, GEN_AI_RESPONSE_MODEL, usage.responseModel());
+      setIfPresent(responseSpan, GEN_AI_RESPONSE_ID, usage.responseId());
+      responseSpan.setAttribute(STATUS, usage.status());
+      responseSpan.setAttribute(USAGE_SOURCE, usage.source());
+      if (ResponseUsage.SOURCE_REPORTED.equals(usage.source())) {
+        setUsageAttributes(responseSpan, usage.usage());
+      }
+    }
+  }
+
+  /** A Realtime {@code error} event: a failed request, no ledger row, no tokens. */
+  static void emitRealtimeError(RealtimeConnection connection, String requestModel, String errorType) {
+    AttributesBuilder attributes = Attributes.builder();
+    connection.putCommonMetricAttributes(attributes, RealtimeConnectionState.API_REALTIME, requestModel);
+    attributes.put(STATUS, "error");
+    attributes.put(USAGE_SOURCE, SOURCE_NONE);
+    putIfPresent(attributes, ERROR_TYPE, errorType);
+    TokenLedgerTelemetry.get().requests.add(1, attributes.build());
+  }
+
+  /** tokenledger.realtime.connections: one per WebSocket connection to a Realtime endpoint. */
+  static void countRealtimeConnection(RealtimeConnection connection) {
+    AttributesBuilder attributes = Attributes.builder();
+    attributes.put(SERVER_ADDRESS, connection.serverAddress);
+    putIfPresent(attributes, GEN_AI_REQUEST_MODEL, connection.endpoint.requestModel());
+    attributes.put(API, RealtimeConnectionState.API_REALTIME);
+    TokenLedgerTelemetry.get().realtimeConnections.add(1, attributes.build());
   }
 
   private static void annotateSpan(OpenAiCall call, ResponseUsage usage) {
@@ -193,6 +253,11 @@ final class UsageEmitter {
     if (!"reported".equals(usage.source())) {
       return; // no usage numbers to state
     }
+    setUsageAttributes(span, tokens);
+  }
+
+  /** The GenAI conventions' {@code gen_ai.usage.*} span attributes, with the conventions' meaning. */
+  private static void setUsageAttributes(Span span, TokenUsage tokens) {
     long cachedText = tokens.get(UsageField.INPUT_CACHED_TEXT_TOKENS);
     long cachedAudio = tokens.get(UsageField.INPUT_CACHED_AUDIO_TOKENS);
     long cachedImage = tokens.get(UsageField.INPUT_CACHED_IMAGE_TOKENS);

@@ -58,8 +58,19 @@ public final class HelperClasses {
               "dev.tokenledger.usage.ResponseBodyCollector$JsonLines",
               "dev.tokenledger.usage.ResponseBodyCollector$StreamState",
               "dev.tokenledger.usage.ResponseBodyCollector",
+              // dev.tokenledger.realtime: Realtime events and per-connection state, no agent types
+              "dev.tokenledger.realtime.RealtimeEndpoint",
+              "dev.tokenledger.realtime.RealtimeEventTypes",
+              "dev.tokenledger.realtime.RealtimeEvent",
+              "dev.tokenledger.realtime.RealtimeEventCapture",
+              "dev.tokenledger.realtime.RealtimeMessageReader$Listener",
+              "dev.tokenledger.realtime.RealtimeMessageReader$Scan",
+              "dev.tokenledger.realtime.RealtimeMessageReader",
+              "dev.tokenledger.realtime.RealtimeConnectionState$Sink",
+              "dev.tokenledger.realtime.RealtimeConnectionState",
               // dev.tokenledger.agent: one OpenAI call and its telemetry
               "dev.tokenledger.agent.Headers",
+              "dev.tokenledger.agent.HandshakeHeaders",
               "dev.tokenledger.agent.ByteSinkOutputStream",
               "dev.tokenledger.agent.TokenLedgerConfig",
               "dev.tokenledger.agent.TokenLedgerConfig$UseCaseRule",
@@ -67,12 +78,16 @@ public final class HelperClasses {
               "dev.tokenledger.agent.TokenLedgerTelemetry",
               "dev.tokenledger.agent.Attribution",
               "dev.tokenledger.agent.OpenAiCall",
+              "dev.tokenledger.agent.TokenSeries",
               "dev.tokenledger.agent.UsageEmitter",
+              "dev.tokenledger.agent.RealtimeConnection",
               "dev.tokenledger.agent.TeeInputStream"));
 
   public static final String OKHTTP = "okhttp";
   public static final String JAVA_HTTP_CLIENT = "java-http-client";
   public static final String APACHE_HTTPCLIENT = "apache-httpclient";
+  public static final String OKHTTP_WEBSOCKET = "okhttp-websocket";
+  public static final String JAKARTA_WEBSOCKET = "jakarta-websocket";
 
   static final List<String> OKHTTP_HELPERS =
       Arrays.asList(
@@ -95,7 +110,25 @@ public final class HelperClasses {
           "dev.tokenledger.instrumentation.javahttpclient.TeeBodySubscriber$EndOnCancel",
           "dev.tokenledger.instrumentation.javahttpclient.TeeBodyHandler",
           "dev.tokenledger.instrumentation.javahttpclient.JavaHttpClientCalls",
-          "dev.tokenledger.instrumentation.javahttpclient.JavaHttpClientCalls$EndOnFailure");
+          "dev.tokenledger.instrumentation.javahttpclient.JavaHttpClientCalls$EndOnFailure",
+          "dev.tokenledger.instrumentation.javahttpclient.JavaWebSockets$EndOnFailure",
+          "dev.tokenledger.instrumentation.javahttpclient.JavaWebSockets",
+          "dev.tokenledger.instrumentation.javahttpclient.TokenLedgerWebSocketListener");
+
+  /** OkHttp's WebSocket; also needs {@code OkHttpHeaders} of {@link #OKHTTP_HELPERS}. */
+  static final List<String> OKHTTP_WEBSOCKET_HELPERS =
+      Arrays.asList(
+          "dev.tokenledger.instrumentation.okhttp.v3_0.TokenLedgerWebSocketListener",
+          "dev.tokenledger.instrumentation.okhttp.v3_0.OkHttpWebSockets");
+
+  static final List<String> JAKARTA_WEBSOCKET_HELPERS =
+      Arrays.asList(
+          "dev.tokenledger.instrumentation.jakartawebsocket.TextHandler",
+          "dev.tokenledger.instrumentation.jakartawebsocket.WholeTextHandler",
+          "dev.tokenledger.instrumentation.jakartawebsocket.PartialTextHandler",
+          "dev.tokenledger.instrumentation.jakartawebsocket.JakartaWebSockets$Registration",
+          "dev.tokenledger.instrumentation.jakartawebsocket.JakartaWebSockets$Handshake",
+          "dev.tokenledger.instrumentation.jakartawebsocket.JakartaWebSockets");
 
   static final List<String> APACHE_HTTPCLIENT_HELPERS =
       Arrays.asList(
@@ -114,6 +147,11 @@ public final class HelperClasses {
       helpers.addAll(JAVA_HTTP_CLIENT_HELPERS);
     } else if (APACHE_HTTPCLIENT.equals(transport)) {
       helpers.addAll(APACHE_HTTPCLIENT_HELPERS);
+    } else if (OKHTTP_WEBSOCKET.equals(transport)) {
+      helpers.add("dev.tokenledger.instrumentation.okhttp.v3_0.OkHttpHeaders");
+      helpers.addAll(OKHTTP_WEBSOCKET_HELPERS);
+    } else if (JAKARTA_WEBSOCKET.equals(transport)) {
+      helpers.addAll(JAKARTA_WEBSOCKET_HELPERS);
     } else {
       throw new IllegalArgumentException("unknown transport " + transport);
     }

@@ -13,38 +13,38 @@ package dev.tokenledger.usage;
  * <p>Memory: one capture buffer that grows to at most the largest limit used ({@link #MAX_RAW_BYTES})
  * plus a container stack of {@link #MAX_DEPTH} entries for the entered levels.
  */
-final class JsonStreamScanner {
+public final class JsonStreamScanner {
 
   /** Deepest nesting of <em>entered</em> containers (skipped subtrees may nest without limit). */
-  static final int MAX_DEPTH = 32;
+  public static final int MAX_DEPTH = 32;
   /** Member names longer than this are not materialised (no member we look for is close). */
-  static final int MAX_KEY_BYTES = 64;
+  public static final int MAX_KEY_BYTES = 64;
   /** Scalars (ids, model names, status words) longer than this are reported as null, not cut. */
-  static final int MAX_SCALAR_BYTES = 512;
+  public static final int MAX_SCALAR_BYTES = 512;
   /**
    * Largest raw subtree captured (the {@code usage} object). Real usage objects are under 1 KiB; the
    * ledger keeps at most {@link TokenUsage#MAX_RAW_JSON_CHARS} of it, but the fields can still be
    * parsed from anything up to this size.
    */
-  static final int MAX_RAW_BYTES = 64 * 1024;
+  public static final int MAX_RAW_BYTES = 64 * 1024;
 
-  static final int IGNORE = 0;
-  static final int ENTER = 1;
-  static final int SCALAR = 2;
-  static final int RAW = 3;
-  static final int COUNT = 4;
+  public static final int IGNORE = 0;
+  public static final int ENTER = 1;
+  public static final int SCALAR = 2;
+  public static final int RAW = 3;
+  public static final int COUNT = 4;
 
-  static final int KIND_STRING = 1;
-  static final int KIND_NUMBER = 2;
-  static final int KIND_TRUE = 3;
-  static final int KIND_FALSE = 4;
-  static final int KIND_NULL = 5;
+  public static final int KIND_STRING = 1;
+  public static final int KIND_NUMBER = 2;
+  public static final int KIND_TRUE = 3;
+  public static final int KIND_FALSE = 4;
+  public static final int KIND_NULL = 5;
 
   /** The path segment of an array element (compared by identity; a member named "[]" never is). */
-  static final String ARRAY_ITEM = new String("[]");
+  public static final String ARRAY_ITEM = new String("[]");
 
   /** What the scanner asks and tells about the values it meets. */
-  interface Handler {
+  public interface Handler {
     /**
      * A value starts at the current path ({@code first} is its first byte: '{', '[', '"', a digit,
      * '-', 't', 'f' or 'n'). Returns one of IGNORE, ENTER, SCALAR, RAW, COUNT. Only called for
@@ -117,12 +117,12 @@ final class JsonStreamScanner {
   private String error;
   private long errorOffset = -1;
 
-  JsonStreamScanner(Handler handler) {
+  public JsonStreamScanner(Handler handler) {
     this.handler = handler;
   }
 
   /** Ready for a new document; keeps the (bounded) capture buffer for reuse. */
-  void reset() {
+  public void reset() {
     state = S_VALUE;
     depth = 0;
     action = IGNORE;
@@ -140,60 +140,60 @@ final class JsonStreamScanner {
   // ---- the path, for handlers ----
 
   /** Number of segments of the current path; 0 for the root value. */
-  int depth() {
+  public int depth() {
     return depth;
   }
 
   /** Member name at level {@code i} (null when too long), or {@link #ARRAY_ITEM}. */
-  String key(int i) {
+  public String key(int i) {
     return keys[i];
   }
 
-  boolean isArrayItem(int i) {
+  public boolean isArrayItem(int i) {
     return keys[i] == ARRAY_ITEM;
   }
 
   // ---- results ----
 
   /** The root value was read completely. */
-  boolean complete() {
+  public boolean complete() {
     return state == S_DONE;
   }
 
-  boolean failed() {
+  public boolean failed() {
     return state == S_ERROR;
   }
 
-  String error() {
+  public String error() {
     return error;
   }
 
-  long errorOffset() {
+  public long errorOffset() {
     return errorOffset;
   }
 
   /** Any non-whitespace byte was seen. */
-  boolean sawValue() {
+  public boolean sawValue() {
     return sawValue;
   }
 
   /** Something other than whitespace followed the complete root value. */
-  boolean trailingData() {
+  public boolean trailingData() {
     return trailingData;
   }
 
-  int retainedBytes() {
+  public int retainedBytes() {
     return capture.length;
   }
 
   /** No more bytes: a root number ends here. Call {@link #complete()} afterwards. */
-  void end() {
+  public void end() {
     if (state == S_NUM && depth == 0) {
       finishNumber(null, 0);
     }
   }
 
-  void feed(byte[] b, int off, int len) {
+  public void feed(byte[] b, int off, int len) {
     int end = off + len;
     int i = off;
     if (capturing) {

@@ -196,7 +196,7 @@ public final class OpenAiEndpoint {
   }
 
   /** The first value of a query parameter, percent-decoded; null when absent or empty. */
-  static String queryParameter(String rawQuery, String name) {
+  public static String queryParameter(String rawQuery, String name) {
     if (rawQuery == null || rawQuery.isEmpty()) {
       return null;
     }

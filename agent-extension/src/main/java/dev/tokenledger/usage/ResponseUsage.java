@@ -86,6 +86,24 @@ public final class ResponseUsage {
     return new Builder().source(SOURCE_MISSING).diagnostic(diagnostic).build();
   }
 
+  /**
+   * A record built from fields another reader already extracted (Realtime server events, whose
+   * usage object went through {@link UsageParser} like every other shape).
+   */
+  public static ResponseUsage of(
+      String api,
+      TokenUsage usage,
+      String source,
+      String status,
+      String responseId,
+      String responseModel,
+      String diagnostic) {
+    Builder b = new Builder().api(api).usage(usage).source(source).status(status).diagnostic(diagnostic);
+    b.responseId = responseId;
+    b.responseModel = responseModel;
+    return b.build();
+  }
+
   /** The API that produced the usage: the endpoint's, or for batch lines the line's own. */
   public String api() {
     return api;

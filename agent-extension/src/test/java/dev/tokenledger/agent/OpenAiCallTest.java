@@ -5,22 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.logs.SdkLoggerProvider;
 import io.opentelemetry.sdk.logs.data.LogRecordData;
-import io.opentelemetry.sdk.logs.export.SimpleLogRecordProcessor;
-import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.data.LongPointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.testing.exporter.InMemoryLogRecordExporter;
 import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -37,9 +30,9 @@ import org.junit.jupiter.api.Test;
  */
 class OpenAiCallTest {
 
-  static final InMemoryLogRecordExporter LOGS = InMemoryLogRecordExporter.create();
-  static final InMemorySpanExporter SPANS = InMemorySpanExporter.create();
-  static final InMemoryMetricReader METRICS = InMemoryMetricReader.createDelta();
+  static final InMemoryLogRecordExporter LOGS = TestTelemetry.LOGS;
+  static final InMemorySpanExporter SPANS = TestTelemetry.SPANS;
+  static final InMemoryMetricReader METRICS = TestTelemetry.METRICS;
 
   static final String CHAT_RESPONSE =
       "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-2024-08-06\","
@@ -51,14 +44,7 @@ class OpenAiCallTest {
 
   @BeforeAll
   static void installSdk() {
-    GlobalOpenTelemetry.resetForTest();
-    GlobalOpenTelemetry.set(
-        OpenTelemetrySdk.builder()
-            .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(SPANS)).build())
-            .setLoggerProvider(
-                SdkLoggerProvider.builder().addLogRecordProcessor(SimpleLogRecordProcessor.create(LOGS)).build())
-            .setMeterProvider(SdkMeterProvider.builder().registerMetricReader(METRICS).build())
-            .build());
+    TestTelemetry.install();
   }
 
   @BeforeEach
@@ -167,6 +153,24 @@ class OpenAiCallTest {
     call.endWithError(new IOException("connection refused"));
     assertEquals(0, LOGS.getFinishedLogRecordItems().size());
     assertEquals(Map.of("error/none", 1L), requestCounter());
+  }
+
+  @Test
+  void aTransportFailureAfterTheResponseHeadIsAMissingRecordNotAFailedRequest() {
+    // The JDK client can fail the caller's send() before the body subscriber's onError ends the call.
+    OpenAiCall call = startChat();
+    call.onResponse(200, headers("Content-Type", "application/json"));
+    byte[] response = CHAT_RESPONSE.getBytes(StandardCharsets.UTF_8);
+    call.onBytes(response, 0, 100);
+    call.endWithError(new IOException("EOF reached while reading"));
+    call.end(false);
+    List<LogRecordData> events = LOGS.getFinishedLogRecordItems();
+    assertEquals(1, events.size());
+    assertEquals("missing", events.get(0).getAttributes().get(AttributeKey.stringKey("tokenledger.usage.source")));
+    assertEquals(Map.of("truncated/missing", 1L), requestCounter());
+    assertEquals(
+        IOException.class.getName(),
+        SPANS.getFinishedSpanItems().get(0).getAttributes().get(AttributeKey.stringKey("error.type")));
   }
 
   @Test

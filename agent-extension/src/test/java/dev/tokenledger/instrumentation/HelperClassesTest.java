@@ -43,6 +43,8 @@ class HelperClassesTest {
     listed.addAll(HelperClasses.OKHTTP_HELPERS);
     listed.addAll(HelperClasses.JAVA_HTTP_CLIENT_HELPERS);
     listed.addAll(HelperClasses.APACHE_HTTPCLIENT_HELPERS);
+    listed.addAll(HelperClasses.OKHTTP_WEBSOCKET_HELPERS);
+    listed.addAll(HelperClasses.JAKARTA_WEBSOCKET_HELPERS);
     assertEquals(listed.size(), new TreeSet<>(listed).size(), "a helper is listed twice: " + listed);
     assertEquals(compiled, new TreeSet<>(listed));
   }
@@ -50,7 +52,8 @@ class HelperClassesTest {
   @Test
   void supertypesComeFirst() throws Exception {
     for (String transport :
-        List.of(HelperClasses.OKHTTP, HelperClasses.JAVA_HTTP_CLIENT, HelperClasses.APACHE_HTTPCLIENT)) {
+        List.of(HelperClasses.OKHTTP, HelperClasses.JAVA_HTTP_CLIENT, HelperClasses.APACHE_HTTPCLIENT,
+            HelperClasses.OKHTTP_WEBSOCKET, HelperClasses.JAKARTA_WEBSOCKET)) {
       List<String> order = HelperClasses.forTransport(transport);
       for (int i = 0; i < order.size(); i++) {
         Class<?> type = Class.forName(order.get(i), false, getClass().getClassLoader());

@@ -46,6 +46,7 @@ final class AgentRun {
   }
 
   static final String DEMO_APP_MAIN = "dev.tokenledger.demo.DemoApp";
+  static final String REALTIME_DEMO_MAIN = "dev.tokenledger.demo.realtime.RealtimeDemo";
 
   /**
    * Runs the demo app. The API key travels in the environment, as in production: on the command
@@ -66,6 +67,74 @@ final class AgentRun {
       String mainClass,
       String... appArgs)
       throws IOException, InterruptedException {
+    Path out = Files.createTempFile("demo-app", ".out");
+    Path err = Files.createTempFile("demo-app", ".err");
+    List<String> command = command(agent, otlpEndpoint, okhttp5, extraJvmArgs, mainClass, appArgs);
+    Process process = start(command, environment, out, err);
+    if (!process.waitFor(5, TimeUnit.MINUTES)) {
+      process.destroyForcibly();
+      throw new IllegalStateException("demo app did not finish in 5 minutes: " + command);
+    }
+    Result result =
+        new Result(
+            process.exitValue(),
+            Files.readString(out, StandardCharsets.UTF_8),
+            Files.readString(err, StandardCharsets.UTF_8));
+    Files.deleteIfExists(out);
+    Files.deleteIfExists(err);
+    return result;
+  }
+
+  /** A child JVM that keeps running while the test watches its output (the crash tests). */
+  record Running(Process process, Path out, Path err) {
+    String stdout() {
+      return read(out);
+    }
+
+    String stderr() {
+      return read(err);
+    }
+
+    private static String read(Path file) {
+      try {
+        return Files.readString(file, StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+
+    /** Waits until stdout holds {@code text}; false when the process ended or time ran out first. */
+    boolean awaitOutput(String text, long timeoutMillis) throws InterruptedException {
+      long deadline = System.currentTimeMillis() + timeoutMillis;
+      while (System.currentTimeMillis() < deadline) {
+        if (stdout().contains(text)) {
+          return true;
+        }
+        if (!process.isAlive()) {
+          return stdout().contains(text);
+        }
+        Thread.sleep(50);
+      }
+      return false;
+    }
+  }
+
+  static Running startMain(
+      Agent agent,
+      String otlpEndpoint,
+      List<String> extraJvmArgs,
+      Map<String, String> environment,
+      String mainClass,
+      String... appArgs)
+      throws IOException {
+    Path out = Files.createTempFile("demo-app", ".out");
+    Path err = Files.createTempFile("demo-app", ".err");
+    Process process = start(command(agent, otlpEndpoint, false, extraJvmArgs, mainClass, appArgs), environment, out, err);
+    return new Running(process, out, err);
+  }
+
+  private static List<String> command(
+      Agent agent, String otlpEndpoint, boolean okhttp5, List<String> extraJvmArgs, String mainClass, String... appArgs) {
     List<String> command = new ArrayList<>();
     command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx512m");
@@ -89,30 +158,21 @@ final class AgentRun {
               "-Dotel.blrp.schedule.delay=200",
               "-Dotel.instrumentation.tokenledger.hosts=127.0.0.1"));
     }
+    // Later -D settings win: callers may override the export intervals above.
     command.addAll(extraJvmArgs);
     command.add("-cp");
     // For OkHttp 5, its jars go ahead of the demo app's own OkHttp 4: same packages, the first wins.
     command.add(okhttp5 ? OKHTTP5_DIR.resolve("*") + File.pathSeparator + DEMO_APP : DEMO_APP.toString());
     command.add(mainClass);
     command.addAll(Arrays.asList(appArgs));
+    return command;
+  }
 
-    Path out = Files.createTempFile("demo-app", ".out");
-    Path err = Files.createTempFile("demo-app", ".err");
+  private static Process start(List<String> command, Map<String, String> environment, Path out, Path err)
+      throws IOException {
     ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
     builder.environment().putAll(environment);
-    Process process = builder.start();
-    if (!process.waitFor(5, TimeUnit.MINUTES)) {
-      process.destroyForcibly();
-      throw new IllegalStateException("demo app did not finish in 5 minutes: " + command);
-    }
-    Result result =
-        new Result(
-            process.exitValue(),
-            Files.readString(out, StandardCharsets.UTF_8),
-            Files.readString(err, StandardCharsets.UTF_8));
-    Files.deleteIfExists(out);
-    Files.deleteIfExists(err);
-    return result;
+    return builder.start();
   }
 
   private AgentRun() {}

@@ -5,13 +5,14 @@ import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.
 import dev.tokenledger.instrumentation.HelperClasses;
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
-import java.util.Collections;
+import java.util.Arrays;
 import java.util.List;
 import net.bytebuddy.matcher.ElementMatcher;
 
 /**
  * The JDK's own {@code java.net.http.HttpClient} (Java 11+), used directly and underneath Spring's
- * {@code JdkClientHttpRequestFactory}, LangChain4j's JDK client and others. Switch off with
+ * {@code JdkClientHttpRequestFactory}, LangChain4j's JDK client and others, and its
+ * {@code WebSocket} (Realtime API connections). Switch off with
  * {@code otel.instrumentation.tokenledger-java-http-client.enabled=false}.
  */
 public final class JavaHttpClientInstrumentationModule extends InstrumentationModule {
@@ -36,7 +37,8 @@ public final class JavaHttpClientInstrumentationModule extends InstrumentationMo
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return Collections.<TypeInstrumentation>singletonList(new HttpClientImplInstrumentation());
+    return Arrays.<TypeInstrumentation>asList(
+        new HttpClientImplInstrumentation(), new WebSocketBuilderInstrumentation());
   }
 
   @Override

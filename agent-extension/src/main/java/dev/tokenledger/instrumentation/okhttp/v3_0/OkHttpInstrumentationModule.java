@@ -11,7 +11,7 @@ import net.bytebuddy.matcher.ElementMatcher;
 
 /**
  * OkHttp 3, 4 and 5: the transport of the official openai-java SDK, of azure-core-http-okhttp and of
- * many other clients. Switch off with {@code otel.instrumentation.tokenledger-okhttp.enabled=false}
+ * many other clients (its WebSocket has {@link OkHttpWebSocketInstrumentationModule}). Switch off with {@code otel.instrumentation.tokenledger-okhttp.enabled=false}
  * (or all transports with {@code otel.instrumentation.tokenledger.enabled=false}).
  */
 public final class OkHttpInstrumentationModule extends InstrumentationModule {

@@ -1,0 +1,81 @@
+package dev.tokenledger.agent;
+
+import static dev.tokenledger.agent.TokenLedgerAttributes.GEN_AI_TOKEN_TYPE;
+import static dev.tokenledger.agent.TokenLedgerAttributes.TOKEN_CACHE;
+import static dev.tokenledger.agent.TokenLedgerAttributes.TOKEN_MODALITY;
+
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * The attribute sets of the token metrics' series: a record's common metric attributes plus the
+ * token type (and modality and cache status). Building one sorts every attribute, and a record adds
+ * to up to a dozen series, so the sets are kept per distinct set of common attributes — metric
+ * attributes are low-cardinality by design, and beyond {@link #MAX_CACHED} distinct sets they are
+ * simply built each time. A Realtime session recording a response every few seconds then pays for
+ * the lookups only.
+ */
+final class TokenSeries {
+
+  static final int MAX_CACHED = 512;
+
+  static final int INPUT_TOTAL = 0;
+  static final int OUTPUT_TOTAL = 1;
+  static final int INPUT_TEXT_UNCACHED = 2;
+  static final int INPUT_AUDIO_UNCACHED = 3;
+  static final int INPUT_IMAGE_UNCACHED = 4;
+  static final int INPUT_TEXT_CACHED = 5;
+  static final int INPUT_AUDIO_CACHED = 6;
+  static final int INPUT_IMAGE_CACHED = 7;
+  static final int INPUT_TEXT_CACHE_WRITE = 8;
+  static final int OUTPUT_TEXT = 9;
+  static final int OUTPUT_AUDIO = 10;
+  static final int OUTPUT_IMAGE = 11;
+
+  private static final String[] TYPE = {
+    "input", "output", "input", "input", "input", "input", "input", "input", "input", "output", "output", "output"
+  };
+  private static final String[] MODALITY = {
+    null, null, "text", "audio", "image", "text", "audio", "image", "text", "text", "audio", "image"
+  };
+  private static final String[] CACHE = {
+    null, null, "uncached", "uncached", "uncached", "cached", "cached", "cached", "cache_write", null, null, null
+  };
+
+  private static final ConcurrentHashMap<Attributes, AtomicReferenceArray<Attributes>> SETS =
+      new ConcurrentHashMap<Attributes, AtomicReferenceArray<Attributes>>();
+
+  /** The attributes of series {@code slot} (one of the constants) for records with {@code common}. */
+  static Attributes of(Attributes common, int slot) {
+    AtomicReferenceArray<Attributes> sets = SETS.get(common);
+    if (sets == null) {
+      if (SETS.size() >= MAX_CACHED) {
+        return build(common, slot);
+      }
+      AtomicReferenceArray<Attributes> fresh = new AtomicReferenceArray<Attributes>(TYPE.length);
+      AtomicReferenceArray<Attributes> raced = SETS.putIfAbsent(common, fresh);
+      sets = raced == null ? fresh : raced;
+    }
+    Attributes attributes = sets.get(slot);
+    if (attributes == null) {
+      attributes = build(common, slot);
+      sets.lazySet(slot, attributes);
+    }
+    return attributes;
+  }
+
+  private static Attributes build(Attributes common, int slot) {
+    AttributesBuilder builder = common.toBuilder().put(GEN_AI_TOKEN_TYPE, TYPE[slot]);
+    if (MODALITY[slot] != null) {
+      builder.put(TOKEN_MODALITY, MODALITY[slot]);
+    }
+    if (CACHE[slot] != null) {
+      builder.put(TOKEN_CACHE, CACHE[slot]);
+    }
+    return builder.build();
+  }
+
+  private TokenSeries() {}
+}

@@ -1,0 +1,51 @@
+package dev.tokenledger.instrumentation.jakartawebsocket;
+
+import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
+
+import dev.tokenledger.instrumentation.HelperClasses;
+import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import java.util.Arrays;
+import java.util.List;
+import net.bytebuddy.matcher.ElementMatcher;
+
+/**
+ * The Jakarta WebSocket client API ({@code jakarta.websocket.*}: Tyrus, Jetty, Tomcat, and Spring's
+ * {@code StandardWebSocketClient} on top of them) talking to the Realtime API.
+ *
+ * <p>Covered: programmatic clients — an {@code Endpoint} whose {@code onOpen} registers text
+ * handlers with {@code Session.addMessageHandler} (all three overloads, {@code MessageHandler.Whole}
+ * and {@code MessageHandler.Partial} of {@code String}), which is also how Spring's
+ * {@code StandardWebSocketClient} adapts its handlers. The connection ends at the endpoint's
+ * {@code onClose} (or {@code onError} on a closed session). Handlers of other message types
+ * (binary, decoded objects, {@code Reader}) are left alone.
+ *
+ * <p>Not covered: annotated endpoints ({@code @ClientEndpoint} with {@code @OnMessage} methods), whose
+ * messages the container delivers to the annotated method without a {@code MessageHandler}; and
+ * handlers given as lambdas to the one-argument {@code addMessageHandler} (the container itself cannot
+ * tell their message type and rejects them).
+ *
+ * <p>Switch off with {@code otel.instrumentation.tokenledger-jakarta-websocket.enabled=false}.
+ */
+public final class JakartaWebSocketInstrumentationModule extends InstrumentationModule {
+
+  public JakartaWebSocketInstrumentationModule() {
+    super("tokenledger-jakarta-websocket", "tokenledger");
+  }
+
+  @Override
+  public ElementMatcher.Junction<ClassLoader> classLoaderMatcher() {
+    return hasClassesNamed("jakarta.websocket.Session", "jakarta.websocket.MessageHandler$Partial");
+  }
+
+  @Override
+  public List<TypeInstrumentation> typeInstrumentations() {
+    return Arrays.<TypeInstrumentation>asList(
+        new SessionInstrumentation(), new EndpointInstrumentation(), new ConfiguratorInstrumentation());
+  }
+
+  @Override
+  public List<String> getAdditionalHelperClassNames() {
+    return HelperClasses.forTransport(HelperClasses.JAKARTA_WEBSOCKET);
+  }
+}

@@ -1,0 +1,179 @@
+package dev.tokenledger.instrumentation.jakartawebsocket;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tokenledger.agent.TestTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.sdk.logs.data.LogRecordData;
+import jakarta.websocket.ClientEndpointConfig;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.HandshakeResponse;
+import jakarta.websocket.MessageHandler;
+import jakarta.websocket.Session;
+import java.lang.reflect.Proxy;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the Jakarta advice does, on a stand-in {@code Session} (a dynamic proxy of the API interface:
+ * only the URI and open state are asked for): text handlers of Realtime sessions are wrapped and
+ * pass every message on unchanged, other handlers and sessions are left alone, the application keeps
+ * seeing its own handlers, and the handshake headers seen by the configurator attribute the usage.
+ * Tyrus runs in the integration tests.
+ */
+class JakartaWebSocketsTest {
+
+  static final String DONE =
+      "{\"type\":\"response.done\",\"response\":{\"id\":\"resp_K1\",\"status\":\"completed\","
+          + "\"usage\":{\"input_tokens\":10,\"output_tokens\":4}}}";
+  static final String CREATED = "{\"type\":\"response.created\",\"response\":{\"id\":\"resp_K2\"}}";
+
+  @BeforeAll
+  static void sdk() {
+    TestTelemetry.install();
+  }
+
+  @BeforeEach
+  void clear() {
+    TestTelemetry.clear();
+  }
+
+  static Session session(String uri, boolean[] open) {
+    return (Session) Proxy.newProxyInstance(
+        JakartaWebSocketsTest.class.getClassLoader(), new Class<?>[] {Session.class}, (proxy, method, args) -> {
+          switch (method.getName()) {
+            case "getRequestURI":
+              return URI.create(uri);
+            case "isOpen":
+              return open[0];
+            case "hashCode":
+              return System.identityHashCode(proxy);
+            case "equals":
+              return proxy == args[0];
+            default:
+              return null;
+          }
+        });
+  }
+
+  /** A handler class whose message type the container reads from its declaration. */
+  static final class AppText implements MessageHandler.Whole<String> {
+    final List<String> got = new ArrayList<>();
+    RuntimeException toThrow;
+
+    @Override
+    public void onMessage(String message) {
+      got.add(message);
+      if (toThrow != null) {
+        throw toThrow;
+      }
+    }
+  }
+
+  @Test
+  void textHandlersOfRealtimeSessionsAreWrappedAndPassEverythingOn() {
+    boolean[] open = {true};
+    Session session = session("ws://api.openai.com/v1/realtime?model=gpt-realtime", open);
+    AppText app = new AppText();
+    Object wrapped = JakartaWebSockets.wrap(session, null, app);
+    assertTrue(wrapped instanceof WholeTextHandler, "one-argument form: type read from the class");
+    assertSame(wrapped, JakartaWebSockets.wrap(session, String.class, wrapped), "never wrapped twice");
+    ((WholeTextHandler) wrapped).onMessage(DONE);
+    assertEquals(List.of(DONE), app.got);
+    assertEquals(1, TestTelemetry.LOGS.getFinishedLogRecordItems().size());
+
+    app.toThrow = new IllegalStateException("app failure");
+    assertSame(app.toThrow, assertThrows(IllegalStateException.class, () -> ((WholeTextHandler) wrapped).onMessage(CREATED)));
+
+    // The application sees and removes its own handler.
+    Set<MessageHandler> held = new LinkedHashSet<>(List.of((MessageHandler) wrapped));
+    assertEquals(Set.of(app), JakartaWebSockets.unwrap(held));
+    assertSame(wrapped, JakartaWebSockets.registered(session, app));
+
+    // The container reports the close: the open response becomes missing.
+    JakartaWebSockets.closed(session, new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "bye"));
+    List<LogRecordData> rows = TestTelemetry.LOGS.getFinishedLogRecordItems();
+    assertEquals(2, rows.size());
+    assertEquals("missing", rows.get(1).getAttributes().get(AttributeKey.stringKey("tokenledger.usage.source")));
+    assertEquals("resp_K2", rows.get(1).getAttributes().get(AttributeKey.stringKey("gen_ai.response.id")));
+  }
+
+  @Test
+  void partialHandlersSeeEveryFragment() {
+    Session session = session("wss://api.openai.com/v1/realtime?model=gpt-realtime", new boolean[] {true});
+    List<String> got = new ArrayList<>();
+    MessageHandler.Partial<String> app = (part, last) -> got.add(part + "|" + last);
+    Object wrapped = JakartaWebSockets.wrap(session, String.class, app);
+    assertTrue(wrapped instanceof PartialTextHandler);
+    PartialTextHandler handler = (PartialTextHandler) wrapped;
+    handler.onMessage(DONE.substring(0, 17), false);
+    handler.onMessage(DONE.substring(17), true);
+    assertEquals(List.of(DONE.substring(0, 17) + "|false", DONE.substring(17) + "|true"), got);
+    assertEquals(1, TestTelemetry.LOGS.getFinishedLogRecordItems().size());
+    JakartaWebSockets.closed(session, "closed by the application");
+  }
+
+  @Test
+  void otherHandlersAndSessionsAreLeftAlone() {
+    Session realtime = session("wss://api.openai.com/v1/realtime?model=m", new boolean[] {true});
+    MessageHandler.Whole<ByteBuffer> binary = b -> { };
+    assertSame(binary, JakartaWebSockets.wrap(realtime, ByteBuffer.class, binary));
+    MessageHandler.Whole<String> lambda = s -> { };
+    assertSame(lambda, JakartaWebSockets.wrap(realtime, null, lambda), "type unknown: left for the container to judge");
+    Session other = session("wss://example.com/chat", new boolean[] {true});
+    AppText app = new AppText();
+    assertSame(app, JakartaWebSockets.wrap(other, String.class, app));
+    assertSame(app, JakartaWebSockets.registered(other, app));
+    assertNull(JakartaWebSockets.unwrap(null));
+    JakartaWebSockets.closed(realtime, null);
+  }
+
+  @Test
+  void errorsEndOnlyClosedSessions() {
+    boolean[] open = {true};
+    Session session = session("wss://api.openai.com/v1/realtime?model=m", open);
+    PartialTextHandler handler =
+        (PartialTextHandler) JakartaWebSockets.wrap(session, String.class, (MessageHandler.Partial<String>) (p, l) -> { });
+    handler.onMessage(CREATED, true);
+    JakartaWebSockets.failed(session, new RuntimeException("a handler threw"));
+    assertEquals(0, TestTelemetry.LOGS.getFinishedLogRecordItems().size(), "the session is still open");
+    open[0] = false;
+    JakartaWebSockets.failed(session, new java.io.IOException("reset"));
+    assertEquals(1, TestTelemetry.LOGS.getFinishedLogRecordItems().size());
+  }
+
+  @Test
+  void handshakeHeadersFromTheConfiguratorAttributeTheSession() {
+    ClientEndpointConfig.Configurator configurator = new ClientEndpointConfig.Configurator();
+    ClientEndpointConfig config = ClientEndpointConfig.Builder.create().configurator(configurator).build();
+    Map<String, List<String>> request = new java.util.HashMap<>();
+    request.put("Authorization", List.of("Bearer sk-proj-abcdefghijklmnopqrstuvwxyz0123aB3d"));
+    request.put("OpenAI-Project", List.of("proj_j"));
+    request.put("X-Other", List.of("ignored"));
+    JakartaWebSockets.onBeforeRequest(configurator, request);
+    HandshakeResponse response = () -> Map.of("x-request-id", List.of("req_j1")); // a one-method interface
+    JakartaWebSockets.onAfterResponse(configurator, response);
+    Session session = session("wss://api.openai.com/v1/realtime?model=m", new boolean[] {true});
+    JakartaWebSockets.opened(session, config);
+    WholeTextHandler handler = (WholeTextHandler) JakartaWebSockets.wrap(session, String.class, new AppText());
+    handler.onMessage(DONE);
+    Attributes row = TestTelemetry.LOGS.getFinishedLogRecordItems().get(0).getAttributes();
+    assertEquals("proj_j", row.get(AttributeKey.stringKey("openai.project")));
+    assertEquals("req_j1", row.get(AttributeKey.stringKey("openai.request.id")));
+    assertEquals("sk-proj…aB3d", row.get(AttributeKey.stringKey("tokenledger.api_key.fingerprint")));
+    JakartaWebSockets.closed(session, null);
+  }
+}
