@@ -236,6 +236,10 @@ public final class OpenAiCall implements ByteSink {
    * nothing.
    */
   public void end(boolean reachedEnd) {
+    endResponse(reachedEnd, null);
+  }
+
+  private void endResponse(boolean reachedEnd, Throwable error) {
     if (!ended.compareAndSet(false, true)) {
       return;
     }
@@ -250,12 +254,21 @@ public final class OpenAiCall implements ByteSink {
     } catch (Throwable t) {
       RateLimitedLog.warn("call-end", "TokenLedger could not record an OpenAI response: " + t);
     } finally {
-      endSpan(null);
+      endSpan(error);
     }
   }
 
-  /** The transport failed before any response arrived: a failed request, no tokens. */
+  /**
+   * The transport failed. Before any response head, that is a failed request with no tokens. After
+   * one, the provider answered and may bill the call: the body failed, which makes a response
+   * without readable usage (a client can report the body's failure to the caller before its body
+   * subscriber hears of it, so this path must give the same record as the subscriber's).
+   */
   public void endWithError(Throwable error) {
+    if (collector != null) {
+      endResponse(false, error);
+      return;
+    }
     if (!ended.compareAndSet(false, true)) {
       return;
     }
