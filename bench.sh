@@ -1,8 +1,40 @@
 #!/usr/bin/env bash
-# The overhead benchmark: chat completions under the upstream agent alone vs agent + extension,
-# in the same run. Arguments (optional): rounds, warm-up calls, measured calls.
+# The benchmarks. Each prints its figures as ratios against a baseline measured in the same run.
+#   http      chat completions in fresh JVMs, upstream agent alone vs agent + extension:
+#             throughput ratio, extra CPU and allocation per call
+#   realtime  Realtime sessions at real audio rates through the JDK WebSocket client, agent alone
+#             vs agent + extension: CPU-time ratio, retained heap per open connection
+#   rollup    a 30-day dashboard query on usage_hourly vs the same answer from a raw scan of
+#             10 million ledger rows (embedded ClickHouse engine)
+#   ingest    ledger rows per second from demo apps under the agent through the Collector
+# Usage: ./bench.sh [http|realtime|rollup|ingest|all] [arguments of that one benchmark]
 set -euo pipefail
 cd "$(dirname "$0")"
+which=${1:-http}
+[ $# -gt 0 ] && shift
+
+run_it_main() {
+  mvn -B -ntp -q -pl integration-tests exec:java -Dexec.mainClass="dev.tokenledger.it.$1" -Dexec.args="${*:2}"
+}
+
+case "$which" in
+  http | realtime | rollup | ingest | all) ;;
+  *)
+    echo "unknown benchmark '$which': choose http, realtime, rollup, ingest or all" >&2
+    exit 2
+    ;;
+esac
+
+if [ "$which" = all ] && [ $# -gt 0 ]; then
+  echo "arguments apply to one benchmark: name it instead of 'all'" >&2
+  exit 2
+fi
+
 mvn -B -ntp -q install -DskipTests
-exec mvn -B -ntp -q -pl integration-tests exec:java \
-  -Dexec.mainClass=dev.tokenledger.it.OverheadBenchmark -Dexec.args="$*"
+if [ "$which" = http ] || [ "$which" = all ]; then run_it_main OverheadBenchmark "$@"; fi
+if [ "$which" = realtime ] || [ "$which" = all ]; then run_it_main RealtimeBenchmark "$@"; fi
+if [ "$which" = rollup ] || [ "$which" = all ]; then
+  mvn -B -ntp -q -pl clickhouse-support exec:java -Dexec.classpathScope=test \
+    -Dexec.mainClass=dev.tokenledger.clickhouse.RollupBenchmark -Dexec.args="$*"
+fi
+if [ "$which" = ingest ] || [ "$which" = all ]; then run_it_main IngestBenchmark "$@"; fi
