@@ -291,6 +291,9 @@ final class WebSocketConnection implements AutoCloseable {
   /**
    * Ends the TCP connection without a close frame: what a provider-side crash or a network cut looks
    * like to the client. Everything already written is still delivered (an orderly FIN, not a reset).
+   * The cut comes a moment after the last frame, as a real one falls between frames: the JDK's
+   * WebSocket client can lose a final frame that reaches it in the same read as the end of the
+   * stream, and the tests measure what the instrumentation does, not that client's behaviour.
    */
   void drop() {
     synchronized (this) {
@@ -301,8 +304,15 @@ final class WebSocketConnection implements AutoCloseable {
         // already gone
       }
     }
+    try {
+      Thread.sleep(DROP_PAUSE_MILLIS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     close();
   }
+
+  private static final long DROP_PAUSE_MILLIS = 300;
 
   @Override
   public void close() {

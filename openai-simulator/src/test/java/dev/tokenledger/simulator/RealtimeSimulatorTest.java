@@ -277,7 +277,7 @@ class RealtimeSimulatorTest {
     assertEquals(0, g.token("input_tokens") + g.token("output_tokens"));
     RealtimeConnectionTruth connection = sim.realtimeConnections().get(0);
     assertEquals("drop", connection.end());
-    assertEquals(c.digestHex(), connection.sentSha256(), "everything sent before the cut arrived");
+    assertEquals(c.digestHex(), connection.sentSha256(), "everything sent before the cut arrived: client got " + c.all.size() + " of " + connection.messagesSent());
   }
 
   @ParameterizedTest
