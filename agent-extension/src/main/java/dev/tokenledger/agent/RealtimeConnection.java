@@ -10,6 +10,7 @@ import dev.tokenledger.usage.ApiKeyFingerprint;
 import dev.tokenledger.usage.OpenAiEndpoint;
 import dev.tokenledger.usage.RateLimitedLog;
 import dev.tokenledger.usage.ResponseUsage;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
@@ -61,6 +62,8 @@ public final class RealtimeConnection implements RealtimeConnectionState.Sink {
       AtomicIntegerFieldUpdater.newUpdater(RealtimeConnection.class, "ended");
   private volatile int opened;
   private volatile int ended;
+  /** The token series of the last record (see {@link #metricSeries}). */
+  private volatile TokenSeries lastMetricSeries;
 
   private RealtimeConnection(
       RealtimeEndpoint endpoint, String host, int port, String rawQuery, Headers requestHeaders, Context parent) {
@@ -299,6 +302,10 @@ public final class RealtimeConnection implements RealtimeConnectionState.Sink {
 
   /** Attributes every Realtime signal carries, low-cardinality ones only (metrics get exactly these). */
   void putCommonMetricAttributes(AttributesBuilder attributes, String api, String requestModel) {
+    putCommonMetricAttributes(attributes, api, requestModel, project);
+  }
+
+  private void putCommonMetricAttributes(AttributesBuilder attributes, String api, String requestModel, String project) {
     attributes.put(GEN_AI_PROVIDER_NAME, providerName);
     attributes.put(GEN_AI_OPERATION_NAME, OPERATION);
     attributes.put(API, api);
@@ -307,6 +314,53 @@ public final class RealtimeConnection implements RealtimeConnectionState.Sink {
     putIfPresent(attributes, OPENAI_PROJECT, project);
     putIfPresent(attributes, API_KEY_FINGERPRINT, apiKeyFingerprint);
     putIfPresent(attributes, USE_CASE, attribution.useCase);
+  }
+
+  /**
+   * The metric attributes of a usage record (the common ones plus response model, status and usage
+   * source) and their token series. A connection's records nearly all have the same ones, so the
+   * last are reused while they still describe the record: building the set (sorting a dozen
+   * attributes) and finding its series then cost a few lookups. What is kept is the instance shared
+   * by every connection with the same set, so a connection holds one reference, not a copy.
+   */
+  TokenSeries metricSeries(ResponseUsage usage, String requestModel) {
+    String project = this.project;
+    TokenSeries last = lastMetricSeries;
+    if (last != null && describes(last.common, usage, requestModel, project)) {
+      return last;
+    }
+    AttributesBuilder attributes = Attributes.builder();
+    putCommonMetricAttributes(attributes, usage.api(), requestModel, project);
+    putIfPresent(attributes, GEN_AI_RESPONSE_MODEL, usage.responseModel());
+    attributes.put(STATUS, usage.status());
+    attributes.put(USAGE_SOURCE, usage.source());
+    TokenSeries series = TokenSeries.of(attributes.build());
+    if (series.shared) {
+      lastMetricSeries = series;
+    }
+    return series;
+  }
+
+  /**
+   * True when {@code attributes} are what {@link #metricSeries} builds for this record: the members
+   * that vary per record, each as it is put (absent when not present). The others are this
+   * connection's own and never change, and only a set built for this connection is kept.
+   */
+  private static boolean describes(Attributes attributes, ResponseUsage usage, String requestModel, String project) {
+    return same(attributes.get(API), usage.api())
+        && same(attributes.get(STATUS), usage.status())
+        && same(attributes.get(USAGE_SOURCE), usage.source())
+        && same(attributes.get(GEN_AI_RESPONSE_MODEL), presentOrNull(usage.responseModel()))
+        && same(attributes.get(GEN_AI_REQUEST_MODEL), presentOrNull(requestModel))
+        && same(attributes.get(OPENAI_PROJECT), presentOrNull(project));
+  }
+
+  private static String presentOrNull(String value) {
+    return OpenAiCall.isPresent(value) ? value : null;
+  }
+
+  private static boolean same(String a, String b) {
+    return a == null ? b == null : a.equals(b);
   }
 
   private static <T> void setIfPresent(Span span, io.opentelemetry.api.common.AttributeKey<T> key, T value) {

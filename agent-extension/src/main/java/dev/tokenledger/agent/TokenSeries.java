@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * to up to a dozen series, so the sets are kept per distinct set of common attributes — metric
  * attributes are low-cardinality by design, and beyond {@link #MAX_CACHED} distinct sets they are
  * simply built each time. A Realtime session recording a response every few seconds then pays for
- * the lookups only.
+ * one lookup only — or none, when its connection kept the instance of its last record.
  */
 final class TokenSeries {
 
@@ -44,20 +44,39 @@ final class TokenSeries {
     null, null, "uncached", "uncached", "uncached", "cached", "cached", "cached", "cache_write", null, null, null
   };
 
-  private static final ConcurrentHashMap<Attributes, AtomicReferenceArray<Attributes>> SETS =
-      new ConcurrentHashMap<Attributes, AtomicReferenceArray<Attributes>>();
+  private static final ConcurrentHashMap<Attributes, TokenSeries> SETS = new ConcurrentHashMap<Attributes, TokenSeries>();
 
-  /** The attributes of series {@code slot} (one of the constants) for records with {@code common}. */
-  static Attributes of(Attributes common, int slot) {
-    AtomicReferenceArray<Attributes> sets = SETS.get(common);
-    if (sets == null) {
+  /** The common attributes, one instance for every record that has them (while cached). */
+  final Attributes common;
+  /** False past {@link #MAX_CACHED}: built for one record, not to be kept. */
+  final boolean shared;
+  private final AtomicReferenceArray<Attributes> sets = new AtomicReferenceArray<Attributes>(TYPE.length);
+
+  private TokenSeries(Attributes common, boolean shared) {
+    this.common = common;
+    this.shared = shared;
+  }
+
+  /**
+   * The series of records with {@code common}: one map lookup, then each series is an array read.
+   * Its {@link #common} is the cached instance, which callers may keep and pass again (equal sets
+   * are then found by identity).
+   */
+  static TokenSeries of(Attributes common) {
+    TokenSeries series = SETS.get(common);
+    if (series == null) {
       if (SETS.size() >= MAX_CACHED) {
-        return build(common, slot);
+        return new TokenSeries(common, false);
       }
-      AtomicReferenceArray<Attributes> fresh = new AtomicReferenceArray<Attributes>(TYPE.length);
-      AtomicReferenceArray<Attributes> raced = SETS.putIfAbsent(common, fresh);
-      sets = raced == null ? fresh : raced;
+      TokenSeries fresh = new TokenSeries(common, true);
+      TokenSeries raced = SETS.putIfAbsent(common, fresh);
+      series = raced == null ? fresh : raced;
     }
+    return series;
+  }
+
+  /** The attributes of series {@code slot} (one of the constants). */
+  Attributes get(int slot) {
     Attributes attributes = sets.get(slot);
     if (attributes == null) {
       attributes = build(common, slot);
@@ -76,6 +95,4 @@ final class TokenSeries {
     }
     return builder.build();
   }
-
-  private TokenSeries() {}
 }

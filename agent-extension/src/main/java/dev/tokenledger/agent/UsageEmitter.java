@@ -83,35 +83,39 @@ final class UsageEmitter {
   }
 
   private static void recordTokenMetrics(TokenLedgerTelemetry telemetry, ResponseUsage usage, Attributes common) {
+    recordTokenMetrics(telemetry, usage, TokenSeries.of(common));
+  }
+
+  private static void recordTokenMetrics(TokenLedgerTelemetry telemetry, ResponseUsage usage, TokenSeries series) {
     TokenUsage tokens = usage.usage();
     if ("reported".equals(usage.source())) {
       // The conventions' histogram: billable totals, one point per token type, reported usage only.
-      telemetry.tokenUsage.record(tokens.get(UsageField.INPUT_TOKENS), TokenSeries.of(common, TokenSeries.INPUT_TOTAL));
-      telemetry.tokenUsage.record(tokens.get(UsageField.OUTPUT_TOKENS), TokenSeries.of(common, TokenSeries.OUTPUT_TOTAL));
+      telemetry.tokenUsage.record(tokens.get(UsageField.INPUT_TOKENS), series.get(TokenSeries.INPUT_TOTAL));
+      telemetry.tokenUsage.record(tokens.get(UsageField.OUTPUT_TOKENS), series.get(TokenSeries.OUTPUT_TOTAL));
     }
     // Partitions that add up to the totals: each token is counted in exactly one series.
-    addTokens(telemetry, common, TokenSeries.INPUT_TEXT_UNCACHED, tokens.get(UsageField.INPUT_TEXT_TOKENS));
-    addTokens(telemetry, common, TokenSeries.INPUT_AUDIO_UNCACHED, tokens.get(UsageField.INPUT_AUDIO_TOKENS));
-    addTokens(telemetry, common, TokenSeries.INPUT_IMAGE_UNCACHED, tokens.get(UsageField.INPUT_IMAGE_TOKENS));
-    addTokens(telemetry, common, TokenSeries.INPUT_TEXT_CACHED, tokens.get(UsageField.INPUT_CACHED_TEXT_TOKENS));
-    addTokens(telemetry, common, TokenSeries.INPUT_AUDIO_CACHED, tokens.get(UsageField.INPUT_CACHED_AUDIO_TOKENS));
-    addTokens(telemetry, common, TokenSeries.INPUT_IMAGE_CACHED, tokens.get(UsageField.INPUT_CACHED_IMAGE_TOKENS));
+    addTokens(telemetry, series, TokenSeries.INPUT_TEXT_UNCACHED, tokens.get(UsageField.INPUT_TEXT_TOKENS));
+    addTokens(telemetry, series, TokenSeries.INPUT_AUDIO_UNCACHED, tokens.get(UsageField.INPUT_AUDIO_TOKENS));
+    addTokens(telemetry, series, TokenSeries.INPUT_IMAGE_UNCACHED, tokens.get(UsageField.INPUT_IMAGE_TOKENS));
+    addTokens(telemetry, series, TokenSeries.INPUT_TEXT_CACHED, tokens.get(UsageField.INPUT_CACHED_TEXT_TOKENS));
+    addTokens(telemetry, series, TokenSeries.INPUT_AUDIO_CACHED, tokens.get(UsageField.INPUT_CACHED_AUDIO_TOKENS));
+    addTokens(telemetry, series, TokenSeries.INPUT_IMAGE_CACHED, tokens.get(UsageField.INPUT_CACHED_IMAGE_TOKENS));
     // Providers report cache writes without a modality: they are text prompts in practice.
-    addTokens(telemetry, common, TokenSeries.INPUT_TEXT_CACHE_WRITE, tokens.get(UsageField.INPUT_CACHE_WRITE_TOKENS));
-    addTokens(telemetry, common, TokenSeries.OUTPUT_TEXT, tokens.get(UsageField.OUTPUT_TEXT_TOKENS));
-    addTokens(telemetry, common, TokenSeries.OUTPUT_AUDIO, tokens.get(UsageField.OUTPUT_AUDIO_TOKENS));
-    addTokens(telemetry, common, TokenSeries.OUTPUT_IMAGE, tokens.get(UsageField.OUTPUT_IMAGE_TOKENS));
+    addTokens(telemetry, series, TokenSeries.INPUT_TEXT_CACHE_WRITE, tokens.get(UsageField.INPUT_CACHE_WRITE_TOKENS));
+    addTokens(telemetry, series, TokenSeries.OUTPUT_TEXT, tokens.get(UsageField.OUTPUT_TEXT_TOKENS));
+    addTokens(telemetry, series, TokenSeries.OUTPUT_AUDIO, tokens.get(UsageField.OUTPUT_AUDIO_TOKENS));
+    addTokens(telemetry, series, TokenSeries.OUTPUT_IMAGE, tokens.get(UsageField.OUTPUT_IMAGE_TOKENS));
     if (tokens.audioSeconds() > 0) {
-      telemetry.audioDuration.add(tokens.audioSeconds(), common);
+      telemetry.audioDuration.add(tokens.audioSeconds(), series.common);
     }
     if (tokens.inputCharacters() > 0) {
-      telemetry.speechCharacters.add(tokens.inputCharacters(), common);
+      telemetry.speechCharacters.add(tokens.inputCharacters(), series.common);
     }
   }
 
-  private static void addTokens(TokenLedgerTelemetry telemetry, Attributes common, int series, long count) {
+  private static void addTokens(TokenLedgerTelemetry telemetry, TokenSeries series, int slot, long count) {
     if (count > 0) {
-      telemetry.tokens.add(count, TokenSeries.of(common, series));
+      telemetry.tokens.add(count, series.get(slot));
     }
   }
 
@@ -177,14 +181,10 @@ final class UsageEmitter {
    */
   static void emitRealtime(RealtimeConnection connection, ResponseUsage usage, String requestModel, Span responseSpan) {
     TokenLedgerTelemetry telemetry = TokenLedgerTelemetry.get();
-    AttributesBuilder metricAttributes = Attributes.builder();
-    connection.putCommonMetricAttributes(metricAttributes, usage.api(), requestModel);
-    putIfPresent(metricAttributes, GEN_AI_RESPONSE_MODEL, usage.responseModel());
-    metricAttributes.put(STATUS, usage.status());
-    metricAttributes.put(USAGE_SOURCE, usage.source());
-    Attributes common = metricAttributes.build();
+    TokenSeries series = connection.metricSeries(usage, requestModel);
+    Attributes common = series.common;
     telemetry.requests.add(1, common);
-    recordTokenMetrics(telemetry, usage, common);
+    recordTokenMetrics(telemetry, usage, series);
     Context context = responseSpan != null ? connection.context.with(responseSpan) : connection.context;
     LogRecordBuilder event = ledgerEvent(telemetry, usage, common, context);
     setIfPresent(event, SESSION_ID, connection.sessionId());

@@ -2,6 +2,7 @@ package dev.tokenledger.realtime;
 
 import dev.tokenledger.usage.JsonStreamScanner;
 import dev.tokenledger.usage.RateLimitedLog;
+import java.nio.CharBuffer;
 
 /**
  * Reads the text messages of one Realtime WebSocket connection as the client delivers them — whole
@@ -23,9 +24,9 @@ import dev.tokenledger.usage.RateLimitedLog;
  *
  * <h2>Memory</h2>
  *
- * Between messages: this object alone (a few fields). While an event
- * that matters is read: a scanner with one small encoding chunk and whatever it captures (ids and the
- * usage object, capped by {@link JsonStreamScanner#MAX_RAW_BYTES}); dropped at the message's end.
+ * Between messages: this object alone (a few fields). While an event that matters is read: a
+ * scanner with two small chunks (chars and their UTF-8) and whatever it captures (ids and the usage
+ * object, capped by {@link JsonStreamScanner#MAX_RAW_BYTES}); dropped at the message's end.
  * Events over {@link #MAX_EVENT_CHARS} are not read to their end (reported unreadable).
  *
  * <p>Not thread-safe: a WebSocket client delivers one connection's messages one at a time. Never
@@ -158,7 +159,7 @@ public final class RealtimeMessageReader {
   private int peekBuffered(CharSequence fragment, int length) {
     int take = Math.min(length, PREFIX_CAPACITY - prefixLength);
     copy(fragment, 0, take);
-    CharSequence peeked = java.nio.CharBuffer.wrap(prefix, 0, prefixLength);
+    CharSequence peeked = CharBuffer.wrap(prefix, 0, prefixLength);
     int decision = peekType(peeked, prefixLength);
     if (decision == DECIDED_SKIP) {
       mode = SKIP;
@@ -285,11 +286,15 @@ public final class RealtimeMessageReader {
     return i;
   }
 
-  /** One event being read: the scanner, its capture, and UTF-8 encoding of the chars fed to it. */
+  /**
+   * One event being read: the scanner, its capture, and UTF-8 encoding of the chars fed to it (copied
+   * from the fragment in bulk, then encoded a chunk at a time).
+   */
   private static final class Scan {
     final RealtimeEventCapture capture = new RealtimeEventCapture();
     final JsonStreamScanner scanner = new JsonStreamScanner(capture);
     final byte[] chunk = new byte[512];
+    final char[] chars = new char[512];
     final boolean discovering;
     int chunkLength;
     char pendingHigh;
@@ -308,23 +313,71 @@ public final class RealtimeMessageReader {
       if (irrelevant()) {
         return;
       }
+      char[] c = chars;
+      for (int at = from; at < to; ) {
+        int count = Math.min(to - at, c.length);
+        copyChars(s, at, at + count, c);
+        if (!encodeChars(c, count)) {
+          return; // the caller switches to skipping
+        }
+        at += count;
+      }
+    }
+
+    /**
+     * The chars {@code [from, to)} of a fragment, copied in bulk where the client's type allows it
+     * (a {@code String}, or the heap {@code CharBuffer} the JDK client delivers) rather than one
+     * {@code charAt} call each. Reads only: the buffer's position is untouched.
+     */
+    private static void copyChars(CharSequence s, int from, int to, char[] into) {
+      if (s instanceof String) {
+        ((String) s).getChars(from, to, into, 0);
+        return;
+      }
+      if (s instanceof CharBuffer) {
+        CharBuffer buffer = (CharBuffer) s;
+        if (buffer.hasArray()) {
+          System.arraycopy(buffer.array(), buffer.arrayOffset() + buffer.position() + from, into, 0, to - from);
+          return;
+        }
+      }
+      for (int i = from; i < to; i++) {
+        into[i - from] = s.charAt(i);
+      }
+    }
+
+    /** UTF-8 of {@code c[0, count)} into the chunk, fed to the scanner as it fills; false once irrelevant. */
+    private boolean encodeChars(char[] c, int count) {
       byte[] b = chunk;
       int n = chunkLength;
-      for (int i = from; i < to; i++) {
+      int i = 0;
+      while (i < count) {
         if (n > b.length - 4) {
           scanner.feed(b, 0, n);
           n = 0;
           if (irrelevant()) {
             chunkLength = 0;
-            return; // the caller switches to skipping
+            return false;
           }
         }
-        char c = s.charAt(i);
+        char ch = c[i];
+        if (ch < 0x80 && pendingHigh == 0) {
+          // A run of ASCII, nearly all of every event: one compare per char.
+          int end = i + Math.min(count - i, b.length - 4 - n);
+          b[n++] = (byte) ch;
+          i++;
+          while (i < end && (ch = c[i]) < 0x80) {
+            b[n++] = (byte) ch;
+            i++;
+          }
+          continue;
+        }
+        i++;
         if (pendingHigh != 0) {
           char high = pendingHigh;
           pendingHigh = 0;
-          if (Character.isLowSurrogate(c)) {
-            int cp = Character.toCodePoint(high, c);
+          if (Character.isLowSurrogate(ch)) {
+            int cp = Character.toCodePoint(high, ch);
             b[n++] = (byte) (0xF0 | (cp >> 18));
             b[n++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
             b[n++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
@@ -333,22 +386,23 @@ public final class RealtimeMessageReader {
           }
           n = replacement(b, n);
         }
-        if (c < 0x80) {
-          b[n++] = (byte) c;
-        } else if (c < 0x800) {
-          b[n++] = (byte) (0xC0 | (c >> 6));
-          b[n++] = (byte) (0x80 | (c & 0x3F));
-        } else if (Character.isHighSurrogate(c)) {
-          pendingHigh = c; // its low half may come in the next fragment
-        } else if (Character.isLowSurrogate(c)) {
+        if (ch < 0x80) {
+          b[n++] = (byte) ch;
+        } else if (ch < 0x800) {
+          b[n++] = (byte) (0xC0 | (ch >> 6));
+          b[n++] = (byte) (0x80 | (ch & 0x3F));
+        } else if (Character.isHighSurrogate(ch)) {
+          pendingHigh = ch; // its low half may come in the next fragment
+        } else if (Character.isLowSurrogate(ch)) {
           n = replacement(b, n);
         } else {
-          b[n++] = (byte) (0xE0 | (c >> 12));
-          b[n++] = (byte) (0x80 | ((c >> 6) & 0x3F));
-          b[n++] = (byte) (0x80 | (c & 0x3F));
+          b[n++] = (byte) (0xE0 | (ch >> 12));
+          b[n++] = (byte) (0x80 | ((ch >> 6) & 0x3F));
+          b[n++] = (byte) (0x80 | (ch & 0x3F));
         }
       }
       chunkLength = n;
+      return true;
     }
 
     private static int replacement(byte[] b, int n) {

@@ -217,6 +217,54 @@ class RealtimeConnectionTest {
     assertFalse(everything.contains("abcdefghijklmnop"), "no API key in telemetry");
   }
 
+  /**
+   * A connection reuses its last record's metric attributes while they stay the same: every record
+   * must still count under its own status and source, and equal sets from two connections must be
+   * one series.
+   */
+  @Test
+  void eachRecordCountsUnderItsOwnAttributesWhenTheyRepeatAndChange() {
+    String cancelled = fixture("realtime-response-done-cancelled.json");
+    String[] dones = {
+      RESPONSE_DONE.replace("resp_CCXHw0UJld", "resp_a"), cancelled,
+      RESPONSE_DONE.replace("resp_CCXHw0UJld", "resp_b"), RESPONSE_DONE.replace("resp_CCXHw0UJld", "resp_c")
+    };
+    Map<String, Long> expectedRequests = new HashMap<>();
+    long expectedAudioOut = 0;
+    for (int c = 0; c < 2; c++) {
+      RealtimeConnection connection = connect();
+      connection.onText(SESSION_CREATED, true);
+      for (String done : dones) {
+        connection.onText(done, true);
+        String status = Json.parseObject(done).getObject("response").getString("status");
+        expectedRequests.merge("realtime/" + status + "/reported", 1L, Long::sum);
+        expectedAudioOut += UsageParser.fromRealtimeUsage(Json.parseObject(done).getObject("response").getObject("usage"))
+            .get(UsageField.OUTPUT_AUDIO_TOKENS);
+      }
+      connection.onText(ERROR, true);
+      expectedRequests.merge("realtime/error/none", 1L, Long::sum);
+      connection.onText(RESPONSE_DONE.replace("resp_CCXHw0UJld", "resp_d"), true);
+      expectedRequests.merge("realtime/completed/reported", 1L, Long::sum);
+      expectedAudioOut += UsageParser.fromRealtimeUsage(Json.parseObject(RESPONSE_DONE).getObject("response")
+          .getObject("usage")).get(UsageField.OUTPUT_AUDIO_TOKENS);
+      connection.onClosed(1000);
+    }
+
+    List<LogRecordData> events = TestTelemetry.LOGS.getFinishedLogRecordItems();
+    assertEquals(2 * (dones.length + 1), events.size());
+    for (LogRecordData event : events) {
+      String id = str(event.getAttributes(), "gen_ai.response.id");
+      assertEquals(id.equals("resp_CCXJ1aQ9") ? "cancelled" : "completed", str(event.getAttributes(), "tokenledger.status"));
+    }
+    List<MetricData> metrics = new ArrayList<>(TestTelemetry.METRICS.collectAllMetrics());
+    assertEquals(expectedRequests,
+        sums(metrics, "tokenledger.requests", "tokenledger.api", "tokenledger.status", "tokenledger.usage.source"));
+    assertEquals(expectedRequests.size(), points(metrics, "tokenledger.requests").size(),
+        "one series per distinct set, shared by both connections");
+    assertEquals(expectedAudioOut,
+        sums(metrics, "tokenledger.tokens", "gen_ai.token.type", "tokenledger.token.modality").get("output/audio"));
+  }
+
   @Test
   void aReconnectIsANewConnectionOfTheSameSession() {
     RealtimeConnection first = connect();

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenledger.usage.Json;
 import dev.tokenledger.usage.JsonObject;
+import java.nio.CharBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -206,6 +207,46 @@ class RealtimeMessageReaderTest {
       }
     }
     assertEquals("sess_\uD83D\uDE00é\u4E2D", readWhole(withSurrogates).sessionId);
+  }
+
+  /**
+   * Fragments as each client type delivers them — heap buffers at an offset or sliced, read-only
+   * buffers, builders — cut across the encoder's chunk size and through non-ASCII text, give the
+   * event read from one String; the application's buffer position is never moved.
+   */
+  @Test
+  void everyKindOfCharSequenceGivesTheSameEvent() {
+    String message = RESPONSE_DONE_COMPLETED.replace("resp_CCXHw0UJld", "resp_\uD83D\uDE00é\u4E2D");
+    RealtimeEvent whole = readWhole(message);
+    String expected = whole.toString() + whole.usageRaw + whole.responseUsageRaw;
+    assertEquals("resp_\uD83D\uDE00é\u4E2D", whole.responseId);
+    char[] chars = message.toCharArray();
+    for (int size : new int[] {1, 7, 511, 512, 513, 1500}) {
+      for (int kind = 0; kind < 4; kind++) {
+        events.clear();
+        for (int at = 0; at < chars.length; at += size) {
+          int end = Math.min(chars.length, at + size);
+          CharSequence fragment;
+          if (kind == 0) {
+            fragment = CharBuffer.wrap(chars, at, end - at); // position at the fragment's start
+          } else if (kind == 1) {
+            fragment = CharBuffer.wrap(chars, at, end - at).slice(); // array offset, position 0
+          } else if (kind == 2) {
+            fragment = CharBuffer.wrap(chars, at, end - at).asReadOnlyBuffer(); // at an offset, no accessible array
+          } else {
+            fragment = new StringBuilder(message.substring(at, end));
+          }
+          reader.onText(fragment, end == chars.length);
+          if (fragment instanceof CharBuffer) {
+            assertEquals(kind == 1 ? 0 : at, ((CharBuffer) fragment).position(), "position untouched");
+            assertEquals(end - at, fragment.length());
+          }
+        }
+        assertEquals(1, events.size(), "kind " + kind + ", fragments of " + size);
+        RealtimeEvent e = events.get(0);
+        assertEquals(expected, e.toString() + e.usageRaw + e.responseUsageRaw, "kind " + kind + ", fragments of " + size);
+      }
+    }
   }
 
   @Test
