@@ -2,9 +2,8 @@
 -- A session is a tokenledger.session.id (Realtime sessions, or whatever the application names a
 -- session); the ID also matches a connection id (tokenledger.connection.id) or a trace id, so a
 -- single HTTP call can be looked up by its trace. Read from the ledger (usage_events), one row per
--- usage record; cost per record at the effective price of its UTC day (same lookup rules as
--- tokenledger.usage_cost_hourly: dated suffix dropped when the exact model is not listed; '',
--- auto, default and standard tiers use the standard list; batch rows their own).
+-- usage record; cost per record at the effective price of its UTC day (cost_usd of
+-- tokenledger.usage_events_priced).
 --
 -- @param session_id | String | | | the session, connection or trace id to show
 -- @param limit | UInt32 | 10000 | | at most this many records
@@ -34,30 +33,8 @@ SELECT
     e.input_audio_tokens + e.input_cached_audio_tokens AS input_audio_tokens,
     e.output_tokens AS output_tokens,
     e.output_audio_tokens AS output_audio_tokens,
-    if(e.input_text_tokens = 0, toDecimal128(0, 12), toDecimal128(e.input_text_tokens, 6) * p.input_text_per_mtok / 1000000)
-      + if(e.input_cached_text_tokens = 0, toDecimal128(0, 12), toDecimal128(e.input_cached_text_tokens, 6) * p.input_cached_text_per_mtok / 1000000)
-      + if(e.input_cache_write_tokens = 0, toDecimal128(0, 12), toDecimal128(e.input_cache_write_tokens, 6) * p.input_cache_write_per_mtok / 1000000)
-      + if(e.input_audio_tokens = 0, toDecimal128(0, 12), toDecimal128(e.input_audio_tokens, 6) * p.input_audio_per_mtok / 1000000)
-      + if(e.input_cached_audio_tokens = 0, toDecimal128(0, 12), toDecimal128(e.input_cached_audio_tokens, 6) * p.input_cached_audio_per_mtok / 1000000)
-      + if(e.input_image_tokens = 0, toDecimal128(0, 12), toDecimal128(e.input_image_tokens, 6) * p.input_image_per_mtok / 1000000)
-      + if(e.input_cached_image_tokens = 0, toDecimal128(0, 12), toDecimal128(e.input_cached_image_tokens, 6) * p.input_cached_image_per_mtok / 1000000)
-      + if(e.output_text_tokens = 0, toDecimal128(0, 12), toDecimal128(e.output_text_tokens, 6) * p.output_text_per_mtok / 1000000)
-      + if(e.output_audio_tokens = 0, toDecimal128(0, 12), toDecimal128(e.output_audio_tokens, 6) * p.output_audio_per_mtok / 1000000)
-      + if(e.output_image_tokens = 0, toDecimal128(0, 12), toDecimal128(e.output_image_tokens, 6) * p.output_image_per_mtok / 1000000)
-      + if(e.audio_seconds = 0, toDecimal128(0, 12), toDecimal128(e.audio_seconds, 6) * p.audio_per_minute / 60)
-      + if(e.input_characters = 0, toDecimal128(0, 12), toDecimal128(e.input_characters, 6) * p.characters_per_mchar / 1000000) AS cost_usd
-FROM
-(
-    SELECT *,
-        toDate(Timestamp, 'UTC') AS day,
-        if(toString(model) IN (SELECT toString(model) FROM tokenledger.model_prices), toString(model),
-           replaceRegexpOne(toString(model), '-[0-9]{4}-[0-9]{2}-[0-9]{2}$', '')) AS price_model,
-        if(service_tier IN ('', 'auto', 'default', 'standard'), 'default', toString(service_tier)) AS price_tier
-    FROM tokenledger.usage_events
-    WHERE session_id = {session_id:String} OR connection_id = {session_id:String} OR TraceId = {session_id:String}
-) AS e
-ASOF LEFT JOIN (SELECT * FROM tokenledger.model_prices FINAL) AS p
-    ON e.price_model = toString(p.model) AND e.price_tier = toString(p.service_tier) AND e.batch = p.batch
-       AND e.day >= p.valid_from
+    e.cost_usd AS cost_usd
+FROM tokenledger.usage_events_priced AS e
+WHERE e.session_id = {session_id:String} OR e.connection_id = {session_id:String} OR e.TraceId = {session_id:String}
 ORDER BY time, response_id
 LIMIT {limit:UInt32}

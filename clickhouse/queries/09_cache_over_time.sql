@@ -13,36 +13,25 @@
 -- @column cache_hit_rate | Float64 | ratio | cached share of input tokens
 -- @column saved_usd | Nullable(Decimal(38, 12)) | USD | money saved by caching
 SELECT
-    toStartOfInterval(u.hour, toIntervalSecond(greatest({bucket_seconds:UInt32}, 3600))) AS time,
-    if(sum(u.input_tokens) = 0, 0., sum(u.input_cached_tokens) / sum(u.input_tokens)) AS cache_hit_rate,
-    sum(if(u.input_cached_text_tokens = 0, toDecimal128(0, 12), toDecimal128(u.input_cached_text_tokens, 6) * (p.input_text_per_mtok - p.input_cached_text_per_mtok) / 1000000)
-          + if(u.input_cached_audio_tokens = 0, toDecimal128(0, 12), toDecimal128(u.input_cached_audio_tokens, 6) * (p.input_audio_per_mtok - p.input_cached_audio_per_mtok) / 1000000)
-          + if(u.input_cached_image_tokens = 0, toDecimal128(0, 12), toDecimal128(u.input_cached_image_tokens, 6) * (p.input_image_per_mtok - p.input_cached_image_per_mtok) / 1000000)) AS saved_usd
+    toStartOfInterval(g.hour, toIntervalSecond(greatest({bucket_seconds:UInt32}, 3600))) AS time,
+    if(sum(g.input_tokens) = 0, 0., sum(g.input_cached_tokens) / sum(g.input_tokens)) AS cache_hit_rate,
+    sum(g.saved_usd) AS saved_usd
 FROM
 (
+    -- Per hour and price (model, tier, batch flag), as a bill is priced: the group's saving is NULL
+    -- when any of its cached tokens needs a rate the price list does not give.
     SELECT
         hour,
-        toDate(hour, 'UTC') AS day,
-        model,
-        batch,
-        if(toString(model) IN (SELECT toString(model) FROM tokenledger.model_prices), toString(model),
-           replaceRegexpOne(toString(model), '-[0-9]{4}-[0-9]{2}-[0-9]{2}$', '')) AS price_model,
-        if(service_tier IN ('', 'auto', 'default', 'standard'), 'default', toString(service_tier)) AS price_tier,
-        sum(input_tokens) AS input_tokens,
-        sum(input_cached_tokens) AS input_cached_tokens,
-        sum(input_cached_text_tokens) AS input_cached_text_tokens,
-        sum(input_cached_audio_tokens) AS input_cached_audio_tokens,
-        sum(input_cached_image_tokens) AS input_cached_image_tokens
-    FROM tokenledger.usage_hourly
+        sum(h.input_tokens) AS input_tokens,
+        sum(h.input_cached_tokens) AS input_cached_tokens,
+        if(countIf(isNull(h.saved_by_cache_usd)) > 0, NULL, sum(h.saved_by_cache_usd)) AS saved_usd
+    FROM tokenledger.usage_hourly_priced AS h
     WHERE hour >= toStartOfHour({from:DateTime('UTC')}) AND hour <= {to:DateTime('UTC')}
       AND (empty({services:Array(String)}) OR has({services:Array(String)}, ServiceName))
       AND (empty({models:Array(String)}) OR has({models:Array(String)}, model))
       AND (empty({projects:Array(String)}) OR has({projects:Array(String)}, project_id))
       AND (empty({environments:Array(String)}) OR ServiceName IN (SELECT ServiceName FROM tokenledger.otel_logs WHERE Timestamp >= {from:DateTime('UTC')} - INTERVAL 1 DAY AND has({environments:Array(String)}, ResourceAttributes['deployment.environment.name'])))
-    GROUP BY hour, day, model, batch, price_model, price_tier
-) AS u
-ASOF LEFT JOIN (SELECT * FROM tokenledger.model_prices FINAL) AS p
-    ON u.price_model = toString(p.model) AND u.price_tier = toString(p.service_tier) AND u.batch = p.batch
-       AND u.day >= p.valid_from
+    GROUP BY hour, model, batch, price_tier
+) AS g
 GROUP BY time
 ORDER BY time

@@ -1,8 +1,8 @@
 -- Tokens and cost per model, direction, modality and cache status over the range.
 -- Every token counted once (as in tokens_by_modality_cache: cache writes have modality 'any'),
 -- priced at its own rate — uncached, cached and cache-write rates per modality — at the effective
--- prices of each UTC day (lookup rules of tokenledger.usage_cost_hourly). cost_usd is NULL where
--- the rate is unknown. Duration- and character-billed usage (transcription seconds, speech
+-- prices of each UTC day (the per-field costs of tokenledger.usage_hourly_priced). cost_usd is NULL
+-- where the rate is unknown. Duration- and character-billed usage (transcription seconds, speech
 -- characters) has no tokens and is not listed. Hourly rollup.
 --
 -- @param from | DateTime('UTC') | now() - INTERVAL 7 DAY | $__fromTime | start of the range (inclusive, rounded down to the hour)
@@ -18,60 +18,43 @@
 -- @column tokens | Int64 | tokens | tokens
 -- @column cost_usd | Nullable(Decimal(38, 12)) | USD | their cost at the effective prices
 SELECT
-    model,
-    part.1 AS token_type,
-    part.2 AS modality,
-    part.3 AS cache,
-    sum(part.4) AS tokens,
-    sum(if(part.4 = 0, toDecimal128(0, 12), toDecimal128(part.4, 6) * part.5 / 1000000)) AS cost_usd
+    g.model AS model,
+    g.token_type AS token_type,
+    g.modality AS modality,
+    g.cache AS cache,
+    sum(g.tokens) AS tokens,
+    sum(g.cost_usd) AS cost_usd
 FROM
 (
+    -- Per hour and price (model, tier, batch flag), as a bill is priced: a part's cost is NULL when
+    -- it has tokens and its rate is unknown.
     SELECT
-        u.model AS model,
+        model,
+        part.1 AS token_type,
+        part.2 AS modality,
+        part.3 AS cache,
+        sum(part.4) AS tokens,
+        if(countIf(isNull(part.5)) > 0, NULL, sum(part.5)) AS cost_usd
+    FROM tokenledger.usage_hourly_priced
+    ARRAY JOIN
         [
-            ('input', 'text', 'uncached', u.input_text_tokens, p.input_text_per_mtok),
-            ('input', 'audio', 'uncached', u.input_audio_tokens, p.input_audio_per_mtok),
-            ('input', 'image', 'uncached', u.input_image_tokens, p.input_image_per_mtok),
-            ('input', 'text', 'cached', u.input_cached_text_tokens, p.input_cached_text_per_mtok),
-            ('input', 'audio', 'cached', u.input_cached_audio_tokens, p.input_cached_audio_per_mtok),
-            ('input', 'image', 'cached', u.input_cached_image_tokens, p.input_cached_image_per_mtok),
-            ('input', 'any', 'cache_write', u.input_cache_write_tokens, p.input_cache_write_per_mtok),
-            ('output', 'text', 'uncached', u.output_text_tokens, p.output_text_per_mtok),
-            ('output', 'audio', 'uncached', u.output_audio_tokens, p.output_audio_per_mtok),
-            ('output', 'image', 'uncached', u.output_image_tokens, p.output_image_per_mtok)] AS parts
-    FROM
-    (
-        SELECT
-            hour,
-            toDate(hour, 'UTC') AS day,
-            model,
-            batch,
-            if(toString(model) IN (SELECT toString(model) FROM tokenledger.model_prices), toString(model),
-               replaceRegexpOne(toString(model), '-[0-9]{4}-[0-9]{2}-[0-9]{2}$', '')) AS price_model,
-            if(service_tier IN ('', 'auto', 'default', 'standard'), 'default', toString(service_tier)) AS price_tier,
-            sum(input_text_tokens) AS input_text_tokens,
-            sum(input_audio_tokens) AS input_audio_tokens,
-            sum(input_image_tokens) AS input_image_tokens,
-            sum(input_cached_text_tokens) AS input_cached_text_tokens,
-            sum(input_cached_audio_tokens) AS input_cached_audio_tokens,
-            sum(input_cached_image_tokens) AS input_cached_image_tokens,
-            sum(input_cache_write_tokens) AS input_cache_write_tokens,
-            sum(output_text_tokens) AS output_text_tokens,
-            sum(output_audio_tokens) AS output_audio_tokens,
-            sum(output_image_tokens) AS output_image_tokens
-        FROM tokenledger.usage_hourly
-        WHERE hour >= toStartOfHour({from:DateTime('UTC')}) AND hour <= {to:DateTime('UTC')}
-          AND (empty({services:Array(String)}) OR has({services:Array(String)}, ServiceName))
-          AND (empty({models:Array(String)}) OR has({models:Array(String)}, model))
-          AND (empty({projects:Array(String)}) OR has({projects:Array(String)}, project_id))
-          AND (empty({environments:Array(String)}) OR ServiceName IN (SELECT ServiceName FROM tokenledger.otel_logs WHERE Timestamp >= {from:DateTime('UTC')} - INTERVAL 1 DAY AND has({environments:Array(String)}, ResourceAttributes['deployment.environment.name'])))
-        GROUP BY hour, day, model, batch, price_model, price_tier
-    ) AS u
-    ASOF LEFT JOIN (SELECT * FROM tokenledger.model_prices FINAL) AS p
-        ON u.price_model = toString(p.model) AND u.price_tier = toString(p.service_tier) AND u.batch = p.batch
-           AND u.day >= p.valid_from
-)
-ARRAY JOIN parts AS part
+            ('input', 'text', 'uncached', input_text_tokens, input_text_cost_usd),
+            ('input', 'audio', 'uncached', input_audio_tokens, input_audio_cost_usd),
+            ('input', 'image', 'uncached', input_image_tokens, input_image_cost_usd),
+            ('input', 'text', 'cached', input_cached_text_tokens, input_cached_text_cost_usd),
+            ('input', 'audio', 'cached', input_cached_audio_tokens, input_cached_audio_cost_usd),
+            ('input', 'image', 'cached', input_cached_image_tokens, input_cached_image_cost_usd),
+            ('input', 'any', 'cache_write', input_cache_write_tokens, input_cache_write_cost_usd),
+            ('output', 'text', 'uncached', output_text_tokens, output_text_cost_usd),
+            ('output', 'audio', 'uncached', output_audio_tokens, output_audio_cost_usd),
+            ('output', 'image', 'uncached', output_image_tokens, output_image_cost_usd)] AS part
+    WHERE hour >= toStartOfHour({from:DateTime('UTC')}) AND hour <= {to:DateTime('UTC')}
+      AND (empty({services:Array(String)}) OR has({services:Array(String)}, ServiceName))
+      AND (empty({models:Array(String)}) OR has({models:Array(String)}, model))
+      AND (empty({projects:Array(String)}) OR has({projects:Array(String)}, project_id))
+      AND (empty({environments:Array(String)}) OR ServiceName IN (SELECT ServiceName FROM tokenledger.otel_logs WHERE Timestamp >= {from:DateTime('UTC')} - INTERVAL 1 DAY AND has({environments:Array(String)}, ResourceAttributes['deployment.environment.name'])))
+    GROUP BY hour, model, batch, price_tier, token_type, modality, cache
+) AS g
 GROUP BY model, token_type, modality, cache
 HAVING tokens > 0
 ORDER BY model, token_type, modality, cache
