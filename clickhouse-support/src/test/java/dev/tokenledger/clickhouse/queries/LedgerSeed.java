@@ -225,13 +225,15 @@ final class LedgerSeed {
       boolean realtime = r.nextInt(4) == 0;
       if (realtime) {
         rec.service = "voice-bot";
-        rec.api = "realtime";
         rec.model = "gpt-realtime";
         int session = r.nextInt(4);
         rec.session = "sess_" + session;
         rec.connection = "conn_" + session + "_" + r.nextInt(2);
-        rec.operation = r.nextInt(10) == 0 ? "transcription" : "realtime";
-        rec.status = rec.operation.equals("realtime") && r.nextInt(4) == 0 ? "cancelled" : "completed";
+        // As the agent records them: every Realtime record is operation "realtime"; a response.done is
+        // api "realtime" with the response's status, an input-audio transcription "realtime.transcription".
+        rec.operation = "realtime";
+        rec.api = r.nextInt(10) == 0 ? "realtime.transcription" : "realtime";
+        rec.status = rec.api.equals("realtime") && r.nextInt(4) == 0 ? "cancelled" : "completed";
         rec.tier = null;
       } else {
         rec.service = SERVICES[r.nextInt(2)];

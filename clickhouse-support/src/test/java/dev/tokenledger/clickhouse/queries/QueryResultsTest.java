@@ -379,7 +379,7 @@ class QueryResultsTest {
   }
 
   static List<Object> realtime(List<Record> g) {
-    List<Record> responses = g.stream().filter(r -> !r.operation.equals("transcription")).toList();
+    List<Record> responses = g.stream().filter(r -> r.api.equals("realtime")).toList();
     return java.util.Arrays.asList(
         g.stream().map(r -> r.session).distinct().count(),
         g.stream().map(r -> r.connection).distinct().count(),
@@ -393,7 +393,7 @@ class QueryResultsTest {
 
   @Test
   void realtimeSessionsConnectionsResponsesAndAudioVersusText() throws Exception {
-    List<Record> rt = records(r -> r.api.equals("realtime"));
+    List<Record> rt = records(r -> r.api.startsWith("realtime"));
     assertRows(run("realtime_over_time", Map.of("bucket_seconds", "3600")), List.of("time"),
         List.of("sessions", "connections", "responses", "cancelled_responses", "input_audio_tokens", "input_text_tokens",
             "output_audio_tokens", "output_text_tokens"),
@@ -403,12 +403,12 @@ class QueryResultsTest {
             "output_audio_tokens", "output_text_tokens", "transcriptions", "cost_usd"),
         expect(rt, r -> r.session, g -> {
           List<Object> v = new ArrayList<>(realtime(g).subList(1, 8));
-          v.add(g.stream().filter(r -> r.operation.equals("transcription")).count());
+          v.add(g.stream().filter(r -> r.api.equals("realtime.transcription")).count());
           v.add(sumCost(g));
           return v;
         }));
     assertTrue(rt.stream().anyMatch(r -> r.status.equals("cancelled")) && rt.stream().anyMatch(r ->
-        r.operation.equals("transcription")), "the seed has cancelled responses and transcriptions");
+        r.api.equals("realtime.transcription")), "the seed has cancelled responses and transcriptions");
   }
 
   @Test
