@@ -9,9 +9,12 @@ import dev.tokenledger.clickhouse.ClickHouseHttpFront;
 import dev.tokenledger.clickhouse.EmbeddedClickHouse;
 import dev.tokenledger.clickhouse.Migrations;
 import dev.tokenledger.clickhouse.SqlText;
+import dev.tokenledger.clickhouse.queries.Query;
+import dev.tokenledger.clickhouse.queries.QueryLibrary;
 import dev.tokenledger.simulator.GroundTruth;
 import dev.tokenledger.simulator.OpenAiSimulator;
 import dev.tokenledger.simulator.UsageExport;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -29,9 +32,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,6 +58,14 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * The demo app runs twice with its clock moved (FakeClock) to either side of a UTC midnight, so the
  * rows land in two hours and two days; and the metrics pipeline's {@code tokenledger.tokens} and
  * {@code tokenledger.requests} in otel_metrics_sum add up to the same ground truth.
+ *
+ * <p>Each run also plays the Realtime demo's voice-agent sessions (every billable kind: completed,
+ * cancelled, failed and incomplete responses, responses cut by a dropped connection, token- and
+ * duration-billed transcriptions, sideband and reconnected connections) through several WebSocket
+ * clients under the same agent and Collector, so the Realtime rows cross the same boundaries and
+ * every assertion above covers them too. Then the query library's Realtime questions, run on this
+ * ledger, must give the figures computed from the simulator's records; and the {@code tokenledger}
+ * command, fed the simulator's OpenAI-style CSV export, must find no difference in its parity check.
  */
 class PipelineIT {
 
@@ -67,6 +83,18 @@ class PipelineIT {
    */
   static final Duration RUN_BEFORE_MIDNIGHT = Duration.ofMinutes(10);
   static final Duration RUN_AFTER_MIDNIGHT = Duration.ofSeconds(30);
+
+  /**
+   * The Realtime demo's runs on each side of the boundary: three WebSocket clients, every scenario.
+   * The java.net.http client leaves out {@code drop} (the server cutting the TCP connection inside a
+   * response): that client intermittently never sees the cut and the demo's wait times out, with or
+   * without the agent, so the scenario would make this test flaky for a reason outside the pipeline.
+   * OkHttp and Jakarta play it; RealtimeUsageIT covers every client's own behaviour.
+   */
+  static final List<List<String>> REALTIME_RUNS = List.of(
+      List.of("--clients", "okhttp,jakarta"),
+      List.of("--clients", "jdk", "--scenarios", "voice-agent,sideband,reconnect,transcription,azure,faults,app-close"));
+  static final Path CLI_JAR = AgentRun.IT_DIR.resolve("tokenledger-cli.jar");
 
   static final Path OUT_DIR =
       Paths.get(System.getProperty("tokenledger.it.dir", "target/it")).toAbsolutePath().getParent().resolve("pipeline-it");
@@ -91,6 +119,11 @@ class PipelineIT {
   static long errorCalls;
   /** The simulator's error responses (retries included): at least {@link #errorCalls}. */
   static long errorResponses;
+  /** The Realtime units the simulator sent: billable ones and {@code error} events (usage source none). */
+  static List<GroundTruth> realtimeTruth;
+  static List<GroundTruth> realtimeBillable;
+  /** Realtime WebSocket connections the simulator served. */
+  static int realtimeConnections;
   static long ledgerRowsSeen;
   static String waitOutcome;
 
@@ -122,13 +155,25 @@ class PipelineIT {
       // put rows into two hours and two days. The simulator (in this JVM) keeps the real clock; its
       // records are moved by the same offset, exactly.
       Instant midnight = Instant.now().truncatedTo(ChronoUnit.DAYS).plus(2, ChronoUnit.DAYS);
+      // The Realtime demo runs right after the HTTP one with the clock started at the same point: each
+      // run stays well inside its side of the boundary.
       List<GroundTruth> all = new ArrayList<>();
-      all.addAll(runDemoWithClockAt(midnight.minus(RUN_BEFORE_MIDNIGHT), "before-midnight"));
-      all.addAll(runDemoWithClockAt(midnight.plus(RUN_AFTER_MIDNIGHT), "after-midnight"));
+      for (Instant start : List.of(midnight.minus(RUN_BEFORE_MIDNIGHT), midnight.plus(RUN_AFTER_MIDNIGHT))) {
+        String side = start.isBefore(midnight) ? "before-midnight" : "after-midnight";
+        all.addAll(runDemoWithClockAt(start, side, null));
+        for (int i = 0; i < REALTIME_RUNS.size(); i++) {
+          all.addAll(runDemoWithClockAt(start, "realtime-" + (i + 1) + "-" + side, REALTIME_RUNS.get(i)));
+        }
+      }
       billable = all.stream().filter(t -> t.host().equals("127.0.0.1") && !t.usageSource().equals("none")).toList();
+      realtimeTruth = all.stream().filter(t -> t.host().equals("127.0.0.1") && t.realtime()).toList();
+      realtimeBillable = realtimeTruth.stream().filter(t -> !t.usageSource().equals("none")).toList();
+      realtimeConnections = simulator.realtimeConnections().size();
       assertFalse(billable.isEmpty(), "the simulator recorded no billable responses");
+      assertFalse(realtimeBillable.isEmpty(), "the simulator recorded no billable Realtime units");
       awaitLedgerRows(billable.size());
-      awaitRequestCounter(billable.size() + errorCalls);
+      // Realtime error events count as requests with usage source none, as failed HTTP calls do.
+      awaitRequestCounter(billable.size() + errorCalls + realtimeUnbilled());
     } catch (Throwable t) {
       printCollectorLog("set-up failed");
       throw t;
@@ -162,20 +207,21 @@ class PipelineIT {
   @Test
   void everyBillableResponseIsExactlyOneLedgerRowWithEveryFieldEqual() throws Exception {
     List<Map<String, String>> rows = rows("SELECT request_id, response_id, toString(batch) AS batch, api, usage_source,"
-        + " model, project_id, service_tier, api_key_fingerprint, malformed_fields, audio_seconds, input_characters, "
+        + " status, session_id, connection_id, model, project_id, service_tier, api_key_fingerprint, malformed_fields,"
+        + " audio_seconds, input_characters, "
         + String.join(", ", TOKEN_FIELDS) + " FROM " + q + ".usage_events");
     // The differences are collected first, so that a missing or extra row is named, not just counted.
 
     Map<String, List<Map<String, String>>> byKey = new HashMap<>();
     for (Map<String, String> row : rows) {
-      // As in HttpUsageIT: a batch output line is identified by its response id (all lines of one file
-      // share the download's x-request-id), every other record by its x-request-id.
-      String key = "true".equals(row.get("batch")) ? "batch:" + row.get("response_id") : "request:" + row.get("request_id");
-      byKey.computeIfAbsent(key, k -> new ArrayList<>()).add(row);
+      byKey.computeIfAbsent(ledgerKey(row), k -> new ArrayList<>()).add(row);
     }
     List<String> problems = new ArrayList<>();
+    // Realtime: the agent's connection ids are its own, so connections are compared as the sets of
+    // units each one carried.
+    Map<String, Set<String>> unitsPerConnection = new TreeMap<>();
     for (GroundTruth truth : billable) {
-      String key = truth.batch() ? "batch:" + truth.responseId() : "request:" + truth.requestId();
+      String key = truthKey(truth);
       List<Map<String, String>> matches = byKey.remove(key);
       String what = truth.api() + " " + truth.requestModel() + " " + key + " (" + truth.usageSource()
           + (truth.streamed() ? ", streamed" : "") + ")";
@@ -208,6 +254,22 @@ class PipelineIT {
       if (Math.abs(truth.audioSeconds() - Double.parseDouble(row.get("audio_seconds"))) > 1e-9) {
         problems.add(what + ": audio_seconds expected " + truth.audioSeconds() + " but was " + row.get("audio_seconds"));
       }
+      if (truth.realtime()) {
+        check(problems, what, "status", truth.status(), row.get("status"));
+        check(problems, what, "session_id", truth.sessionId(), row.get("session_id"));
+        if (row.get("connection_id").isEmpty()) {
+          problems.add(what + ": no connection_id");
+        }
+        unitsPerConnection.computeIfAbsent(row.get("connection_id"), k -> new TreeSet<>()).add(truth.responseId());
+      }
+    }
+    Set<Set<String>> expectedConnections = realtimeBillable.stream()
+        .collect(Collectors.groupingBy(GroundTruth::connectionId,
+            Collectors.mapping(GroundTruth::responseId, Collectors.toCollection(TreeSet::new))))
+        .values().stream().collect(Collectors.toSet());
+    if (!expectedConnections.equals(new java.util.HashSet<>(unitsPerConnection.values()))) {
+      problems.add("Realtime units grouped per connection differ: expected " + expectedConnections + " but the ledger has "
+          + unitsPerConnection);
     }
     byKey.forEach((key, extra) -> problems.add("usage_events row(s) without a ground-truth record: " + key + " " + extra));
     assertTrue(problems.isEmpty(), () -> problems.size() + " difference(s) between usage_events (" + rows.size()
@@ -310,6 +372,26 @@ class PipelineIT {
     assertRowsEqual(expectedRows, actual, "service_tier (the other columns are equal). The simulator bills"
         + " zero-token 'missing' responses under the tier it served; the ledger has no tier for a non-streamed"
         + " body cut before its service_tier field, so those requests land in a NULL-tier row");
+  }
+
+  /**
+   * How a ledger row is matched with its ground-truth record. As in HttpUsageIT: a batch output line
+   * by its response id (all lines of one file share the download's x-request-id), a Realtime unit by
+   * its response or transcription item id (a WebSocket has no per-response request id), every other
+   * record by its x-request-id.
+   */
+  private static String ledgerKey(Map<String, String> row) {
+    if ("true".equals(row.get("batch"))) {
+      return "batch:" + row.get("response_id");
+    }
+    return row.get("api").startsWith("realtime") ? "realtime:" + row.get("response_id") : "request:" + row.get("request_id");
+  }
+
+  private static String truthKey(GroundTruth truth) {
+    if (truth.batch()) {
+      return "batch:" + truth.responseId();
+    }
+    return truth.realtime() ? "realtime:" + truth.responseId() : "request:" + truth.requestId();
   }
 
   private static List<Map<String, String>> withoutTier(List<Map<String, String>> rows) {
@@ -425,7 +507,7 @@ class PipelineIT {
     }
     assertTrue(errorCalls > 0 && errorResponses >= errorCalls, "error calls " + errorCalls + ", error responses "
         + errorResponses);
-    expectedRequests.put("none", errorCalls);
+    expectedRequests.put("none", errorCalls + realtimeUnbilled());
     Map<String, Long> actualRequests = new TreeMap<>();
     for (Map<String, String> row : rows("SELECT Attributes['tokenledger.usage.source'] AS source,"
         + " toInt64(sum(Value)) AS v FROM " + q + ".otel_metrics_sum WHERE MetricName = 'tokenledger.requests'"
@@ -433,6 +515,202 @@ class PipelineIT {
       actualRequests.put(row.get("source"), Long.parseLong(row.get("v")));
     }
     assertEquals(expectedRequests, actualRequests, "tokenledger.requests per usage source vs the simulator's requests");
+
+    // One connection counted per WebSocket connection the simulator served (ids never go on metrics).
+    String connections = rows("SELECT toInt64(sum(Value)) AS n FROM " + q + ".otel_metrics_sum"
+        + " WHERE MetricName = 'tokenledger.realtime.connections' AND AggregationTemporality = 1").get(0).get("n");
+    assertEquals(String.valueOf(realtimeConnections), connections, "tokenledger.realtime.connections vs the simulator's"
+        + " Realtime connections");
+  }
+
+  /**
+   * The Realtime traffic holds every billable kind, so the assertions above really cover them: each
+   * response status, responses cut by a dropped connection (missing), cached audio, token- and
+   * duration-billed transcriptions, error events, and sessions carried by more than one connection
+   * (sideband and reconnect), on both sides of the UTC midnight.
+   */
+  @Test
+  void theRealtimeTrafficHasEveryBillableKindOnBothSidesOfMidnight() {
+    List<GroundTruth> responses = realtimeBillable.stream().filter(t -> t.api().equals("realtime")).toList();
+    List<GroundTruth> transcriptions =
+        realtimeBillable.stream().filter(t -> t.api().equals("realtime.transcription")).toList();
+    Set<String> statuses = responses.stream().map(GroundTruth::status).collect(Collectors.toCollection(TreeSet::new));
+    assertEquals(new TreeSet<>(List.of("cancelled", "completed", "failed", "incomplete")), statuses,
+        "Realtime response statuses in the run");
+    assertTrue(responses.stream().anyMatch(t -> t.usageSource().equals("missing")), "a response cut before response.done");
+    assertTrue(responses.stream().anyMatch(t -> t.token("input_cached_audio_tokens") > 0), "cached audio");
+    assertTrue(transcriptions.stream().anyMatch(t -> t.audioSeconds() > 0), "a duration-billed transcription");
+    assertTrue(transcriptions.stream().anyMatch(t -> t.audioSeconds() == 0 && t.token("input_tokens") > 0),
+        "a token-billed transcription");
+    assertTrue(realtimeUnbilled() > 0, "an error event");
+    Map<String, Set<String>> connectionsPerSession = realtimeConnectionsPerSession();
+    assertTrue(connectionsPerSession.values().stream().anyMatch(c -> c.size() > 1),
+        () -> "a session carried by several connections (sideband, reconnect): " + connectionsPerSession);
+    assertEquals(2, realtimeBillable.stream().map(t -> t.time().truncatedTo(ChronoUnit.DAYS)).distinct().count(),
+        "UTC days with Realtime usage");
+  }
+
+  /**
+   * The query library's Realtime questions on this ledger, as the dashboards and the command run
+   * them (QueryLibrary, this database), against figures computed from the simulator's records:
+   * sessions with their connections, responses, cancelled responses, transcriptions and audio vs
+   * text tokens; the same per hour; the top sessions; and each session's records one by one.
+   */
+  @Test
+  void realtimeQueriesOfTheLibraryGiveTheGroundTruthsFigures() throws Exception {
+    QueryLibrary library = QueryLibrary.fromRepository();
+    Instant first = realtimeBillable.stream().map(GroundTruth::time).min(Instant::compareTo).orElseThrow();
+    Instant last = realtimeBillable.stream().map(GroundTruth::time).max(Instant::compareTo).orElseThrow();
+    Map<String, String> range = new LinkedHashMap<>();
+    range.put("from", Query.dateTimeValue(first.minus(1, ChronoUnit.HOURS)));
+    range.put("to", Query.dateTimeValue(last.plus(1, ChronoUnit.HOURS)));
+    Map<String, Set<String>> connectionsPerSession = realtimeConnectionsPerSession();
+
+    // realtime_sessions: one row per session.
+    Map<String, List<Long>> expectedSessions = new TreeMap<>();
+    realtimeBillable.stream().collect(Collectors.groupingBy(GroundTruth::sessionId)).forEach((session, units) -> {
+      List<Long> figures = new ArrayList<>();
+      figures.add((long) connectionsPerSession.get(session).size());
+      figures.addAll(realtimeFigures(units));
+      expectedSessions.put(session, figures);
+    });
+    Map<String, String> sessionsParams = new LinkedHashMap<>(range);
+    sessionsParams.put("limit", "100000");
+    Map<String, List<Long>> actualSessions = new TreeMap<>();
+    Map<String, String> sessionCost = new TreeMap<>();
+    for (Map<String, String> row : libraryRows(library, "realtime_sessions", sessionsParams)) {
+      actualSessions.put(row.get("session_id"), longs(row, "connections", "responses", "cancelled_responses",
+          "transcriptions", "input_audio_tokens", "input_text_tokens", "output_audio_tokens", "output_text_tokens"));
+      sessionCost.put(row.get("session_id"), row.get("cost_usd"));
+    }
+    assertEquals(expectedSessions, actualSessions, "realtime_sessions per session: [connections, responses,"
+        + " cancelled_responses, transcriptions, input_audio_tokens, input_text_tokens, output_audio_tokens,"
+        + " output_text_tokens]");
+
+    // realtime_over_time, hourly buckets: the same figures per UTC hour, with distinct sessions.
+    Map<Long, List<Long>> expectedHours = new TreeMap<>();
+    realtimeBillable.stream().collect(Collectors.groupingBy(t -> t.time().truncatedTo(ChronoUnit.HOURS)))
+        .forEach((hour, units) -> {
+          List<Long> figures = new ArrayList<>();
+          figures.add(units.stream().map(GroundTruth::sessionId).distinct().count());
+          figures.add(units.stream().map(GroundTruth::connectionId).distinct().count());
+          List<Long> all = realtimeFigures(units);
+          figures.addAll(all.subList(0, 2)); // responses, cancelled
+          figures.addAll(all.subList(3, all.size())); // tokens (transcriptions are not a column here)
+          expectedHours.put(hour.getEpochSecond(), figures);
+        });
+    Map<String, String> overTimeParams = new LinkedHashMap<>(range);
+    overTimeParams.put("bucket_seconds", "3600");
+    Map<Long, List<Long>> actualHours = new TreeMap<>();
+    for (Map<String, String> row : rows("SELECT toUnixTimestamp(time) AS unix_time, * FROM ("
+        + library.get("realtime_over_time").render(overTimeParams, db) + ")")) {
+      actualHours.put(Long.parseLong(row.get("unix_time")), longs(row, "sessions", "connections", "responses",
+          "cancelled_responses", "input_audio_tokens", "input_text_tokens", "output_audio_tokens", "output_text_tokens"));
+    }
+    assertTrue(expectedHours.size() >= 2, "Realtime usage in two hours at least: " + expectedHours.keySet());
+    assertEquals(expectedHours, actualHours, "realtime_over_time per hour (unix start): [sessions, connections,"
+        + " responses, cancelled_responses, input_audio_tokens, input_text_tokens, output_audio_tokens,"
+        + " output_text_tokens]");
+
+    // top_sessions: any API's records with a session id; only the Realtime traffic has them here. Its
+    // cost is the same ledger records' cost as realtime_sessions'.
+    Map<String, List<Long>> expectedTop = new TreeMap<>();
+    realtimeBillable.stream().collect(Collectors.groupingBy(GroundTruth::sessionId)).forEach((session, units) ->
+        expectedTop.put(session, List.of((long) units.size(), sum(units, "input_tokens"), sum(units, "output_tokens"))));
+    Map<String, List<Long>> actualTop = new TreeMap<>();
+    Map<String, String> topCost = new TreeMap<>();
+    for (Map<String, String> row : libraryRows(library, "top_sessions", sessionsParams)) {
+      actualTop.put(row.get("session_id"), longs(row, "requests", "input_tokens", "output_tokens"));
+      topCost.put(row.get("session_id"), row.get("cost_usd"));
+    }
+    assertEquals(expectedTop, actualTop, "top_sessions per session: [requests, input_tokens, output_tokens]");
+    assertEquals(sessionCost, topCost, "cost_usd per session: top_sessions vs realtime_sessions");
+
+    // session (tokenledger report session ID): each session's records, unit by unit.
+    List<String> problems = new ArrayList<>();
+    for (String session : expectedSessions.keySet()) {
+      Map<String, List<String>> expected = new TreeMap<>();
+      for (GroundTruth t : realtimeBillable) {
+        if (t.sessionId().equals(session)) {
+          expected.put(t.responseId(), List.of(t.api(), t.model(), t.status(), t.usageSource(),
+              String.valueOf(t.token("input_tokens")), String.valueOf(t.token("input_cached_tokens")),
+              String.valueOf(t.token("input_audio_tokens") + t.token("input_cached_audio_tokens")),
+              String.valueOf(t.token("output_tokens")), String.valueOf(t.token("output_audio_tokens"))));
+        }
+      }
+      Map<String, List<String>> actual = new TreeMap<>();
+      Set<String> connections = new TreeSet<>();
+      for (Map<String, String> row : libraryRows(library, "session", Map.of("session_id", session))) {
+        actual.put(row.get("response_id"), List.of(row.get("api"), row.get("model"), row.get("status"),
+            row.get("usage_source"), row.get("input_tokens"), row.get("input_cached_tokens"),
+            row.get("input_audio_tokens"), row.get("output_tokens"), row.get("output_audio_tokens")));
+        connections.add(row.get("connection_id"));
+      }
+      if (!expected.equals(actual)) {
+        problems.add("session " + session + ": expected " + expected + "\n    but was " + actual);
+      }
+      if (connections.size() != connectionsPerSession.get(session).size()) {
+        problems.add("session " + session + ": " + connections.size() + " connections, expected "
+            + connectionsPerSession.get(session).size());
+      }
+    }
+    assertTrue(problems.isEmpty(), () -> "the session query differs from the ground truth (per response id: [api, model,"
+        + " status, usage_source, input_tokens, input_cached_tokens, input_audio_tokens, output_tokens,"
+        + " output_audio_tokens]):\n  " + String.join("\n  ", problems));
+  }
+
+  /**
+   * The {@code tokenledger} command on this database, as a user runs it the day after: it imports the
+   * simulator's OpenAI-style CSV export of the same traffic (HTTP and Realtime), and {@code parity}
+   * finds no difference in any field of any day, project, key and model, over figures that add up to
+   * the export's.
+   */
+  @Test
+  void parityCommandFindsNoDifferenceWithTheSimulatorsExport() throws Exception {
+    List<UsageExport.Row> export = UsageExport.completionsDaily(billable);
+    Path csv = OUT_DIR.resolve("openai-usage-export.csv");
+    Files.writeString(csv, UsageExport.toCsv(export));
+    // The command's clock just after the last record, so `--days 2` covers both UTC days of the runs.
+    Instant last = billable.stream().map(GroundTruth::time).max(Instant::compareTo).orElseThrow();
+    Instant cliNow = last.plus(1, ChronoUnit.MINUTES);
+
+    CliRun imported = tokenledger(cliNow, "import-openai-usage", csv.toString());
+    assertEquals(0, imported.exit(), () -> "import-openai-usage failed:\n" + imported.output());
+    assertTrue(imported.out().contains("imported " + export.size() + " rows"), imported::output);
+
+    CliRun parity = tokenledger(cliNow, "parity", "--days", "2", "--json");
+    Files.writeString(OUT_DIR.resolve("parity.json"), parity.output());
+    assertEquals(0, parity.exit(), () -> "parity reported differences (exit " + parity.exit() + "):\n" + parity.output());
+    Matcher differences = Pattern.compile("\"differences\": (\\d+)").matcher(parity.out());
+    assertTrue(differences.find(), parity::output);
+    assertEquals("0", differences.group(1), parity::output);
+
+    // The comparison covered the whole export: OpenAI's side of each field adds up to the export's
+    // totals (ours equals it row by row, or the difference count would not be zero), Realtime
+    // models included.
+    Map<String, Long> expectedTotals = new TreeMap<>();
+    expectedTotals.put("num_model_requests", export.stream().mapToLong(UsageExport.Row::numModelRequests).sum());
+    for (String c : EXPORT_TOKEN_COLUMNS) {
+      expectedTotals.put(c, export.stream().mapToLong(r -> r.tokens().get(c)).sum());
+    }
+    Map<String, Long> openaiTotals = new TreeMap<>();
+    Set<String> models = new TreeSet<>();
+    Matcher m = Pattern.compile("\"model\": \"([^\"]*)\", \"field\": \"([^\"]+)\", \"ours\": (\\d+), \"openai\": (\\d+)")
+        .matcher(parity.out());
+    while (m.find()) {
+      assertEquals(m.group(3), m.group(4), "ours vs openai: " + m.group());
+      openaiTotals.merge(m.group(2), Long.parseLong(m.group(4)), Long::sum);
+      models.add(m.group(1));
+    }
+    openaiTotals.keySet().retainAll(expectedTotals.keySet());
+    expectedTotals.values().removeIf(v -> v == 0);
+    openaiTotals.values().removeIf(v -> v == 0);
+    assertEquals(expectedTotals, openaiTotals, "parity's OpenAI figures per field vs the export's totals");
+    Set<String> realtimeModels = realtimeBillable.stream().filter(t -> UsageExport.COMPLETIONS.test(t))
+        .map(GroundTruth::model).collect(Collectors.toCollection(TreeSet::new));
+    assertFalse(realtimeModels.isEmpty(), "the export has Realtime rows");
+    assertTrue(models.containsAll(realtimeModels), () -> "parity compared the Realtime models " + realtimeModels
+        + ": " + models);
   }
 
   @Test
@@ -484,20 +762,42 @@ class PipelineIT {
   }
 
   /**
-   * Runs the demo app under the one-jar agent with its wall clock starting at {@code fakeStart}
-   * (libfaketime, monotonic clock untouched so timeouts and the agent's schedules behave), and returns
-   * the simulator's records of that run with their times moved by the same offset.
+   * Runs the demo app (the HTTP one, or with {@code realtimeArgs} the Realtime one with those
+   * arguments) under the one-jar agent with its wall clock starting at
+   * {@code fakeStart} (libfaketime, monotonic clock untouched so timeouts and the agent's schedules
+   * behave), and returns the simulator's records of that run with their times moved by the same offset.
    */
-  private static List<GroundTruth> runDemoWithClockAt(Instant fakeStart, String name) throws Exception {
+  private static List<GroundTruth> runDemoWithClockAt(Instant fakeStart, String name, List<String> realtimeArgs)
+      throws Exception {
+    boolean realtime = realtimeArgs != null;
     int before = simulator.groundTruth().size();
+    int connectionsBefore = simulator.realtimeConnections().size();
     long offsetSeconds = Duration.between(Instant.now(), fakeStart).getSeconds();
     Map<String, String> env = new LinkedHashMap<>(FakeClock.environment(offsetSeconds));
     env.put("OPENAI_API_KEY", API_KEY);
-    AgentRun.Result run = AgentRun.runMain(AgentRun.Agent.ONE_JAR, collector.otlpHttpEndpoint(), false, List.of(), env,
-        AgentRun.DEMO_APP_MAIN, "--base-url", simulator.baseUrl(), "--project", PROJECT);
+    List<String> realtimeCommand = new ArrayList<>(List.of("--ws-url", simulator.realtimeUri(), "--project", PROJECT));
+    if (realtime) {
+      realtimeCommand.addAll(realtimeArgs);
+    }
+    AgentRun.Result run = realtime
+        ? AgentRun.runMain(AgentRun.Agent.ONE_JAR, collector.otlpHttpEndpoint(), false, List.of(), env,
+            AgentRun.REALTIME_DEMO_MAIN, realtimeCommand.toArray(new String[0]))
+        : AgentRun.runMain(AgentRun.Agent.ONE_JAR, collector.otlpHttpEndpoint(), false, List.of(), env,
+            AgentRun.DEMO_APP_MAIN, "--base-url", simulator.baseUrl(), "--project", PROJECT);
     Files.writeString(OUT_DIR.resolve("demo-app-" + name + ".out"), run.stdout() + "\n--- stderr ---\n" + run.stderr());
     assertEquals(0, run.exitCode(), () -> "demo app (" + name + ") failed:\n" + run.stdout() + run.stderr());
     assertFalse(run.resultLines().isEmpty(), () -> "demo app (" + name + ") made no calls:\n" + run.stdout());
+    if (realtime) {
+      for (String line : run.resultLines()) {
+        assertFalse(line.contains("status=EXC"), () -> "a Realtime scenario failed in the app (" + name + "): " + line
+            + "\n" + run.stderr());
+      }
+      // One RESULT line per connection; a client's close reaches the simulator a little after the
+      // client returns, and only then is the connection's last unit recorded.
+      int ended = connectionsBefore + run.resultLines().size();
+      assertTrue(simulator.awaitRealtimeIdle(ended, Duration.ofSeconds(10)), () -> "Realtime connections of " + name
+          + " did not end: " + simulator.realtimeConnections().size() + " of " + ended);
+    }
     List<GroundTruth> records = simulator.groundTruth();
     // Kept beside the demo app's output: the first thing to look at when a record has no ledger row.
     StringBuilder jsonl = new StringBuilder();
@@ -509,9 +809,11 @@ class PipelineIT {
     for (GroundTruth t : records.subList(before, records.size())) {
       moved.add(FakeClock.shifted(t, Duration.ofSeconds(offsetSeconds)));
     }
-    errorCalls += run.resultLines().stream().filter(l -> l.contains(" scenario=error-")).count();
-    errorResponses += moved.stream().filter(t -> t.host().equals("127.0.0.1") && t.usageSource().equals("none"))
-        .count();
+    if (!realtime) {
+      errorCalls += run.resultLines().stream().filter(l -> l.contains(" scenario=error-")).count();
+      errorResponses += moved.stream().filter(t -> t.host().equals("127.0.0.1") && t.usageSource().equals("none"))
+          .count();
+    }
     System.err.printf("[PipelineIT] demo run %s: clock offset %+d s, %d simulator records from %s to %s%n", name,
         offsetSeconds, moved.size(), moved.isEmpty() ? "-" : moved.get(0).time(),
         moved.isEmpty() ? "-" : moved.get(moved.size() - 1).time());
@@ -613,6 +915,86 @@ class PipelineIT {
       z.add(0L);
     }
     return z;
+  }
+
+  /** The connections (simulator ids) that carried each Realtime session's billable units. */
+  private static Map<String, Set<String>> realtimeConnectionsPerSession() {
+    return realtimeBillable.stream().collect(Collectors.groupingBy(GroundTruth::sessionId,
+        TreeMap::new, Collectors.mapping(GroundTruth::connectionId, Collectors.toCollection(TreeSet::new))));
+  }
+
+  /**
+   * [responses, cancelled responses, transcriptions, audio input (cached included), text input
+   * (cached included), audio output, text output] of Realtime units: responses are the
+   * {@code realtime} units (one per response.done or cut response), transcriptions the
+   * {@code realtime.transcription} ones.
+   */
+  private static List<Long> realtimeFigures(List<GroundTruth> units) {
+    List<GroundTruth> responses = units.stream().filter(t -> t.api().equals("realtime")).toList();
+    return List.of((long) responses.size(),
+        responses.stream().filter(t -> t.status().equals("cancelled")).count(),
+        units.stream().filter(t -> t.api().equals("realtime.transcription")).count(),
+        sum(units, "input_audio_tokens") + sum(units, "input_cached_audio_tokens"),
+        sum(units, "input_text_tokens") + sum(units, "input_cached_text_tokens"),
+        sum(units, "output_audio_tokens"),
+        sum(units, "output_text_tokens"));
+  }
+
+  private static long sum(List<GroundTruth> units, String field) {
+    return units.stream().mapToLong(t -> t.token(field)).sum();
+  }
+
+  private static List<Long> longs(Map<String, String> row, String... columns) {
+    List<Long> out = new ArrayList<>();
+    for (String c : columns) {
+      out.add(Long.parseLong(Objects.requireNonNull(row.get(c), () -> "no column " + c + " in " + row)));
+    }
+    return out;
+  }
+
+  /** A library query, rendered for this database as the command and the dashboards render it. */
+  private static List<Map<String, String>> libraryRows(QueryLibrary library, String name, Map<String, String> params)
+      throws Exception {
+    return rows(library.get(name).render(params, db));
+  }
+
+  record CliRun(int exit, String out, String err) {
+    String output() {
+      return out + "\n--- stderr ---\n" + err;
+    }
+  }
+
+  /**
+   * Runs the {@code tokenledger} command's jar in a child JVM on this pipeline's database, with its
+   * wall clock at {@code now} (libfaketime, as for the demo app): the records lie in the future of
+   * the real clock.
+   */
+  private static CliRun tokenledger(Instant now, String... args) throws Exception {
+    assertTrue(Files.isRegularFile(CLI_JAR), "the tokenledger command's jar is missing: " + CLI_JAR
+        + " (integration-tests copies it in pre-integration-test; run through Maven verify)");
+    List<String> command = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+        "-jar", CLI_JAR.toString(), "--url", clickhouseUrl, "--user", user, "--database", db));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().putAll(FakeClock.environment(Duration.between(Instant.now(), now).getSeconds()));
+    builder.environment().put("CLICKHOUSE_PASSWORD", password);
+    Path out = Files.createTempFile(OUT_DIR, "tokenledger", ".out");
+    Path err = Files.createTempFile(OUT_DIR, "tokenledger", ".err");
+    Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    if (!process.waitFor(2, TimeUnit.MINUTES)) {
+      process.destroyForcibly();
+      fail("tokenledger " + String.join(" ", args) + " did not finish in 2 minutes");
+    }
+    CliRun run = new CliRun(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+        Files.readString(err, StandardCharsets.UTF_8));
+    Files.deleteIfExists(out);
+    Files.deleteIfExists(err);
+    return run;
+  }
+
+  /** Realtime {@code error} events: no usage, but a request with usage source none for the agent. */
+  private static long realtimeUnbilled() {
+    return realtimeTruth.size() - realtimeBillable.size();
   }
 
   private static String nz(String s) {
