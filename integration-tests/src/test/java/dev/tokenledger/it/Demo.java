@@ -88,6 +88,25 @@ public final class Demo {
         throw new IllegalStateException("the demo app failed (exit " + run.exitCode() + ")");
       }
       System.out.println("Demo app: " + run.resultLines().size() + " calls made.");
+      if (simulator != null) {
+        // Voice sessions over the Realtime API, through the same WebSocket clients as PipelineIT.
+        int connections = 0;
+        for (List<String> clients : PipelineIT.REALTIME_RUNS) {
+          List<String> realtimeArgs = new ArrayList<>(List.of("--ws-url", simulator.realtimeUri()));
+          realtimeArgs.addAll(clients);
+          AgentRun.Result realtime =
+              AgentRun.runMain(AgentRun.Agent.ONE_JAR, collector.otlpHttpEndpoint(), false, jvmArgs,
+                  Map.of("OPENAI_API_KEY", "sk-proj-demo-key-for-the-simulator"), AgentRun.REALTIME_DEMO_MAIN,
+                  realtimeArgs.toArray(new String[0]));
+          if (realtime.exitCode() != 0) {
+            System.err.println(realtime.stdout() + realtime.stderr());
+            throw new IllegalStateException("the Realtime demo failed (exit " + realtime.exitCode() + ")");
+          }
+          connections += realtime.resultLines().size();
+        }
+        simulator.awaitRealtimeIdle(connections, java.time.Duration.ofSeconds(10));
+        System.out.println("Demo app: " + connections + " Realtime connections played.");
+      }
 
       Map<String, long[]> sent = new TreeMap<>();
       if (simulator != null) {
