@@ -42,6 +42,12 @@ public final class JakartaWebSockets {
   static final class Handshake {
     final HandshakeHeaders request = new HandshakeHeaders();
     volatile HandshakeHeaders response;
+    /**
+     * Another handshake began on the same configurator before this one's endpoint opened (an app
+     * connecting in parallel with one shared config): which session gets which headers is unknown,
+     * so neither is attributed rather than one being attributed to the other's key or project.
+     */
+    volatile boolean ambiguous;
   }
 
   public static void onBeforeRequest(Object configurator, Map<String, ?> headers) {
@@ -57,7 +63,11 @@ public final class JakartaWebSockets {
           }
         }
       }
-      CONFIGURATORS.put(configurator, handshake);
+      Handshake pending = CONFIGURATORS.put(configurator, handshake);
+      if (pending != null) {
+        pending.ambiguous = true;
+        handshake.ambiguous = true;
+      }
     } catch (Throwable t) {
       RateLimitedLog.warn("jakarta-websocket", "TokenLedger could not read WebSocket handshake headers: " + t);
     }
@@ -92,8 +102,9 @@ public final class JakartaWebSockets {
         return;
       }
       Object configurator = ((ClientEndpointConfig) config).getConfigurator();
-      Handshake handshake = configurator == null ? null : CONFIGURATORS.get(configurator);
-      if (handshake != null) {
+      // Claimed once: the configurator's next handshake starts unambiguous again.
+      Handshake handshake = configurator == null ? null : CONFIGURATORS.remove(configurator);
+      if (handshake != null && !handshake.ambiguous) {
         OPENED.put(session, handshake);
       }
     } catch (Throwable t) {

@@ -176,4 +176,37 @@ class JakartaWebSocketsTest {
     assertEquals("sk-proj…aB3d", row.get(AttributeKey.stringKey("tokenledger.api_key.fingerprint")));
     JakartaWebSockets.closed(session, null);
   }
+
+  @Test
+  void parallelHandshakesOnOneConfiguratorAreNotAttributedToEachOther() {
+    ClientEndpointConfig.Configurator configurator = new ClientEndpointConfig.Configurator();
+    ClientEndpointConfig config = ClientEndpointConfig.Builder.create().configurator(configurator).build();
+    JakartaWebSockets.onBeforeRequest(configurator, Map.of(
+        "Authorization", List.of("Bearer sk-proj-abcdefghijklmnopqrstuvwxyz0123AAAA"), "OpenAI-Project", List.of("proj_a")));
+    JakartaWebSockets.onBeforeRequest(configurator, Map.of(
+        "Authorization", List.of("Bearer sk-proj-abcdefghijklmnopqrstuvwxyz0123BBBB"), "OpenAI-Project", List.of("proj_b")));
+    Session first = session("wss://api.openai.com/v1/realtime?model=m", new boolean[] {true});
+    Session second = session("wss://api.openai.com/v1/realtime?model=m", new boolean[] {true});
+    JakartaWebSockets.opened(first, config);
+    JakartaWebSockets.opened(second, config);
+    ((WholeTextHandler) JakartaWebSockets.wrap(first, String.class, new AppText())).onMessage(DONE);
+    ((WholeTextHandler) JakartaWebSockets.wrap(second, String.class, new AppText())).onMessage(DONE);
+    List<io.opentelemetry.sdk.logs.data.LogRecordData> rows = TestTelemetry.LOGS.getFinishedLogRecordItems();
+    assertEquals(2, rows.size());
+    for (io.opentelemetry.sdk.logs.data.LogRecordData row : rows) {
+      assertNull(row.getAttributes().get(AttributeKey.stringKey("openai.project")), "which handshake is whose is unknown");
+      assertNull(row.getAttributes().get(AttributeKey.stringKey("tokenledger.api_key.fingerprint")));
+    }
+    JakartaWebSockets.closed(first, null);
+    JakartaWebSockets.closed(second, null);
+
+    // the configurator's next, lone handshake is attributed again
+    JakartaWebSockets.onBeforeRequest(configurator, Map.of("OpenAI-Project", List.of("proj_c")));
+    Session third = session("wss://api.openai.com/v1/realtime?model=m", new boolean[] {true});
+    JakartaWebSockets.opened(third, config);
+    ((WholeTextHandler) JakartaWebSockets.wrap(third, String.class, new AppText())).onMessage(DONE);
+    assertEquals("proj_c", TestTelemetry.LOGS.getFinishedLogRecordItems().get(2).getAttributes()
+        .get(AttributeKey.stringKey("openai.project")));
+    JakartaWebSockets.closed(third, null);
+  }
 }
