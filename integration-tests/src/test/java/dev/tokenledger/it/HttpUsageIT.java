@@ -92,7 +92,7 @@ class HttpUsageIT {
 
     assertLedgerEqualsGroundTruth(billable, events);
     assertNothingFromNonOpenAiHosts(truth, events);
-    assertTokenCountersAddUp(billable);
+    assertTokenCountersAddUp(billable, receiver);
     assertRequestCountsMatch(truth);
     assertApplicationSawTheBytesSent(run, truth);
     assertNoSecretsExported();
@@ -168,7 +168,8 @@ class HttpUsageIT {
     }
   }
 
-  private void assertTokenCountersAddUp(List<GroundTruth> billable) throws InterruptedException {
+  /** tokenledger.tokens: every type × modality × cache partition sums to the ground truth's fields. */
+  static void assertTokenCountersAddUp(List<GroundTruth> billable, OtlpReceiver receiver) {
     Map<String, Long> expected = new HashMap<>();
     for (GroundTruth t : billable) {
       expected.merge("input/text/uncached", t.token("input_text_tokens"), Long::sum);

@@ -73,7 +73,7 @@ class RealtimeCrashIT {
       RealtimeUsageIT.assertNoInstrumentationErrors(app.stderr());
       assertAll(
           () -> RealtimeUsageIT.assertLedgerEqualsGroundTruth(truth, receiver, true),
-          () -> RealtimeUsageIT.assertTokenCountersAddUp(truth, receiver),
+          () -> HttpUsageIT.assertTokenCountersAddUp(truth, receiver),
           () -> RealtimeUsageIT.assertRequestCountsMatch(truth, receiver),
           () -> RealtimeUsageIT.assertNoSecretsExported(receiver));
     } finally {
@@ -100,7 +100,7 @@ class RealtimeCrashIT {
       RealtimeUsageIT.assertNoInstrumentationErrors(app.stderr());
       assertAll(
           () -> RealtimeUsageIT.assertLedgerEqualsGroundTruth(truth, receiver, true),
-          () -> RealtimeUsageIT.assertTokenCountersAddUp(truth, receiver),
+          () -> HttpUsageIT.assertTokenCountersAddUp(truth, receiver),
           () -> RealtimeUsageIT.assertRequestCountsMatch(truth, receiver));
     } finally {
       app.process().destroyForcibly();

@@ -96,7 +96,7 @@ class RealtimeUsageIT {
     assertAll(
         () -> assertLedgerEqualsGroundTruth(truth, receiver, true),
         () -> assertConnectionsGroupTheSameUnits(truth, receiver),
-        () -> assertTokenCountersAddUp(truth, receiver),
+        () -> HttpUsageIT.assertTokenCountersAddUp(truth, receiver),
         () -> assertRequestCountsMatch(truth, receiver),
         () -> assertConnectionCounter(connections, receiver),
         () -> assertSpans(truth, connections, receiver),
@@ -253,32 +253,6 @@ class RealtimeUsageIT {
         expectedPerSession.values().stream().map(Set::size).sorted().toList(),
         connectionsPerSession.values().stream().map(Set::size).sorted().toList(),
         "connections per session");
-  }
-
-  static void assertTokenCountersAddUp(List<GroundTruth> truth, OtlpReceiver receiver) {
-    Map<String, Long> expected = new HashMap<>();
-    for (GroundTruth t : truth) {
-      expected.merge("input/text/uncached", t.token("input_text_tokens"), Long::sum);
-      expected.merge("input/audio/uncached", t.token("input_audio_tokens"), Long::sum);
-      expected.merge("input/image/uncached", t.token("input_image_tokens"), Long::sum);
-      expected.merge("input/text/cached", t.token("input_cached_text_tokens"), Long::sum);
-      expected.merge("input/audio/cached", t.token("input_cached_audio_tokens"), Long::sum);
-      expected.merge("input/image/cached", t.token("input_cached_image_tokens"), Long::sum);
-      expected.merge("input/text/cache_write", t.token("input_cache_write_tokens"), Long::sum);
-      expected.merge("output/text/-", t.token("output_text_tokens"), Long::sum);
-      expected.merge("output/audio/-", t.token("output_audio_tokens"), Long::sum);
-      expected.merge("output/image/-", t.token("output_image_tokens"), Long::sum);
-    }
-    expected.values().removeIf(v -> v == 0);
-    Map<String, Long> actual = new HashMap<>();
-    for (var point : Otlp.sumPoints(receiver.metrics(), "tokenledger.tokens")) {
-      Map<String, Object> a = point.getKey();
-      String key = a.get("gen_ai.token.type") + "/" + a.get("tokenledger.token.modality") + "/"
-          + a.getOrDefault("tokenledger.token.cache", "-");
-      actual.merge(key, point.getValue().longValue(), Long::sum);
-    }
-    actual.values().removeIf(v -> v == 0);
-    assertEquals(expected, actual, "tokenledger.tokens partitions must add up to the ground truth");
   }
 
   /** tokenledger.requests: one per billable unit by status and source, one per error event. */
