@@ -1,6 +1,11 @@
 package dev.tokenledger.cli;
 
+import static dev.tokenledger.clickhouse.DriverErrors.findCause;
+import static dev.tokenledger.clickhouse.DriverErrors.firstLine;
+import static dev.tokenledger.clickhouse.DriverErrors.fullMessage;
+
 import dev.tokenledger.clickhouse.ClickHouseHttpFront;
+import dev.tokenledger.clickhouse.DriverErrors;
 import dev.tokenledger.clickhouse.EmbeddedClickHouse;
 import dev.tokenledger.clickhouse.MigrationException;
 import dev.tokenledger.clickhouse.Migrations;
@@ -210,41 +215,9 @@ final class ClickHouseSession implements AutoCloseable {
     return new CliException(code, e.getMessage(), e);
   }
 
-  @SafeVarargs
-  private static Throwable findCause(Throwable t, Class<? extends Throwable>... types) {
-    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      for (Class<? extends Throwable> type : types) {
-        if (type.isInstance(c)) {
-          return c;
-        }
-      }
-    }
-    return null;
-  }
-
-  private static String fullMessage(Throwable t) {
-    StringBuilder sb = new StringBuilder();
-    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      sb.append(c.getClass().getName()).append(": ").append(c.getMessage()).append('\n');
-    }
-    return sb.toString();
-  }
-
+  /** The server's "Code: N. …" line, else the driver's first line without its exception class name. */
   private static String serverMessage(String text) {
-    int i = text.indexOf("Code: ");
-    if (i < 0) {
-      return firstLine(text.replaceFirst("^[\\w.$]+: ", ""));
-    }
-    int end = text.indexOf('\n', i);
-    return text.substring(i, end < 0 ? text.length() : end).strip();
-  }
-
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "";
-    }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
+    return DriverErrors.serverMessage(text.replaceFirst("^[\\w.$]+: ", "")).strip();
   }
 
   private static String orDefault(String v, String fallback) {

@@ -1,5 +1,10 @@
 package dev.tokenledger.clickhouse;
 
+import static dev.tokenledger.clickhouse.DriverErrors.findCause;
+import static dev.tokenledger.clickhouse.DriverErrors.firstLine;
+import static dev.tokenledger.clickhouse.DriverErrors.fullMessage;
+import static dev.tokenledger.clickhouse.DriverErrors.serverMessage;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ConnectException;
@@ -478,44 +483,6 @@ public final class Migrations {
     }
     return new MigrationException(MigrationException.Kind.STATEMENT, during + " failed: " + serverMessage(text).strip()
         + advice + (sql == null ? "" : "\n--- statement ---\n" + excerpt(sql)), e);
-  }
-
-  @SafeVarargs
-  private static Throwable findCause(Throwable t, Class<? extends Throwable>... types) {
-    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      for (Class<? extends Throwable> type : types) {
-        if (type.isInstance(c)) {
-          return c;
-        }
-      }
-    }
-    return null;
-  }
-
-  private static String fullMessage(Throwable t) {
-    StringBuilder sb = new StringBuilder();
-    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      sb.append(c.getClass().getName()).append(": ").append(c.getMessage()).append('\n');
-    }
-    return sb.toString();
-  }
-
-  // The "Code: N. DB::Exception: …" part of a driver message, when there is one.
-  private static String serverMessage(String text) {
-    int i = text.indexOf("Code: ");
-    if (i < 0) {
-      return firstLine(text);
-    }
-    int end = text.indexOf('\n', i);
-    return text.substring(i, end < 0 ? text.length() : end);
-  }
-
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "";
-    }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
   }
 
   private static String excerpt(String sql) {
