@@ -5,9 +5,9 @@ import io.opentelemetry.context.Context;
 import java.util.List;
 
 /**
- * "Who spent the tokens" without code changes (DESIGN §2.3): the use case from baggage, else from
+ * "Who spent the tokens" without code changes (docs/attribution.md): the use case from baggage, else from
  * caller-class rules; the end user from baggage. The entry point comes from the local root span,
- * which only the SDK can read: see {@code dev.tokenledger.agent.sdk.EntrypointProcessor}.
+ * which only the SDK can read: see {@code dev.tokenledger.agent.sdk.EntrypointSpanProcessor}.
  */
 final class Attribution {
 

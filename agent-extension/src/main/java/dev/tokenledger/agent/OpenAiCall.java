@@ -1,133 +1,85 @@
 package dev.tokenledger.agent;
 
 import static dev.tokenledger.agent.TokenLedgerAttributes.*;
+import static dev.tokenledger.agent.UsageEmitter.setIfPresent;
 
-import dev.tokenledger.usage.ApiKeyFingerprint;
 import dev.tokenledger.usage.ByteSink;
 import dev.tokenledger.usage.OpenAiEndpoint;
 import dev.tokenledger.usage.RateLimitedLog;
 import dev.tokenledger.usage.RequestInfo;
 import dev.tokenledger.usage.ResponseBodyCollector;
 import dev.tokenledger.usage.ResponseUsage;
-import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import java.nio.ByteBuffer;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One OpenAI HTTP request as every transport sees it: started when the request leaves, fed the
- * response bytes as the application reads them, ended exactly once when the body ends, is closed,
- * or the transport fails. Transports only translate their own types into these calls; everything
- * about usage lives in {@link ResponseBodyCollector} and everything about telemetry in
- * {@link UsageEmitter}.
+ * One OpenAI HTTP request as every transport sees it: started when the request leaves
+ * ({@link OpenAiInstrumenter#startCall}), fed the response bytes as the application reads them, ended
+ * exactly once when the body ends, is closed, or the transport fails. Transports only translate
+ * their own types into these calls; reading usage lives in {@link ResponseBodyCollector}, and at the
+ * end this call makes its {@link UsageRecord}s and hands them to the {@link UsageEmitter}.
  *
  * <p>Every public method is safe to call from instrumentation: none throws.
  */
 public final class OpenAiCall implements ByteSink {
 
-  final OpenAiEndpoint endpoint;
+  private final OpenAiEndpoint endpoint;
+  private final UsageEmitter emitter;
+  private final long startNanos;
+  private final Context context;
+  private final Span span;
   /** What the request body says; known at start for small bodies, else once the body is written. */
-  volatile RequestInfo request;
-  final String serverAddress;
-  final int serverPort;
-  final String providerName;
-  final String apiKeyFingerprint;
-  final Attribution attribution;
-  final long startNanos;
-  final Context context;
-  final Span span;
-
-  String project;
-  String organization;
-  String requestId;
-  int httpStatus;
-  volatile long firstChunkNanos;
+  private volatile RequestInfo request;
+  /** The request's origin, completed from the response head when it arrives. */
+  private volatile UsageOrigin origin;
+  private volatile int httpStatus;
+  private volatile long firstChunkNanos;
   private volatile RequestInfo.Scanner requestScanner;
   private volatile ResponseBodyCollector collector;
   private final AtomicBoolean ended = new AtomicBoolean();
 
-  private OpenAiCall(
+  OpenAiCall(
       OpenAiEndpoint endpoint,
       RequestInfo request,
-      String serverAddress,
-      int serverPort,
-      Headers requestHeaders,
-      Context parent) {
+      UsageOrigin origin,
+      Context parent,
+      Tracer tracer,
+      UsageEmitter emitter) {
     this.endpoint = endpoint;
     this.request = request;
-    this.serverAddress = serverAddress;
-    this.serverPort = serverPort;
-    this.providerName = endpoint.isAzure() || isAzureHost(serverAddress) ? "azure.ai.openai" : "openai";
-    this.apiKeyFingerprint = fingerprint(requestHeaders);
-    this.project = requestHeaders.get("OpenAI-Project");
-    this.organization = requestHeaders.get("OpenAI-Organization");
-    this.attribution = Attribution.of(parent, TokenLedgerConfig.get().useCaseRules());
+    this.origin = origin;
+    this.emitter = emitter;
     this.startNanos = System.nanoTime();
 
     SpanBuilder builder =
-        TokenLedgerTelemetry.get()
-            .tracer
+        tracer
             .spanBuilder(spanName())
             .setSpanKind(SpanKind.CLIENT)
             .setParent(parent)
             // Set at creation: samplers may decide on them.
             .setAttribute(GEN_AI_OPERATION_NAME, endpoint.operationName())
-            .setAttribute(GEN_AI_PROVIDER_NAME, providerName)
-            .setAttribute(SERVER_ADDRESS, serverAddress)
-            .setAttribute(API, endpoint.api());
+            .setAttribute(GEN_AI_PROVIDER_NAME, origin.providerName)
+            .setAttribute(SERVER_ADDRESS, origin.serverAddress)
+            .setAttribute(API, endpoint.api().apiName());
     if (requestModel() != null) {
       builder.setAttribute(GEN_AI_REQUEST_MODEL, requestModel());
     }
-    if (serverPort > 0) {
-      builder.setAttribute(SERVER_PORT, (long) serverPort);
+    if (origin.serverPort > 0) {
+      builder.setAttribute(SERVER_PORT, (long) origin.serverPort);
     }
     this.span = builder.startSpan();
-    if ("chat.completions".equals(endpoint.api())) {
-      span.setAttribute(OPENAI_API_TYPE, "chat_completions");
-    } else if ("responses".equals(endpoint.api())) {
-      span.setAttribute(OPENAI_API_TYPE, "responses");
-    }
+    setIfPresent(span, OPENAI_API_TYPE, endpoint.api().openaiApiType());
     describeRequest();
     this.context = parent.with(span);
-  }
-
-  /**
-   * Starts tracking a request, or returns {@code null} when it is not a billable call to a host
-   * configured as OpenAI. {@code body} may be null when the transport cannot read the request body
-   * without side effects; the record then lacks what only the request says (e.g. the requested
-   * model, speech characters).
-   */
-  public static OpenAiCall start(
-      String method,
-      String host,
-      int port,
-      String path,
-      String rawQuery,
-      Headers requestHeaders,
-      byte[] body,
-      int bodyLength,
-      String contentType) {
-    try {
-      if (host == null || !TokenLedgerConfig.get().hosts().matches(host)) {
-        return null;
-      }
-      OpenAiEndpoint endpoint = OpenAiEndpoint.classify(method, path, rawQuery);
-      if (endpoint == null) {
-        return null;
-      }
-      RequestInfo request =
-          body == null ? RequestInfo.unknown() : RequestInfo.parse(endpoint, body, bodyLength, contentType);
-      return new OpenAiCall(endpoint, request, host, port, requestHeaders, Context.current());
-    } catch (Throwable t) {
-      RateLimitedLog.warn("call-start", "TokenLedger could not start tracking an OpenAI call: " + t);
-      return null;
-    }
   }
 
   /**
@@ -178,15 +130,7 @@ public final class OpenAiCall implements ByteSink {
         }
         describeRequest();
       }
-      requestId = responseHeaders.get("x-request-id");
-      String responseProject = responseHeaders.get("openai-project");
-      if (responseProject != null && project == null) {
-        project = responseProject;
-      }
-      String responseOrganization = responseHeaders.get("openai-organization");
-      if (responseOrganization != null && organization == null) {
-        organization = responseOrganization;
-      }
+      origin = origin.withResponse(responseHeaders);
       collector =
           ResponseBodyCollector.create(
               endpoint,
@@ -232,8 +176,7 @@ public final class OpenAiCall implements ByteSink {
 
   /**
    * The body is over: {@code reachedEnd} when it was read to its end, false when the application
-   * closed it early or the transport failed mid-body. Emits the usage record(s); later calls do
-   * nothing.
+   * closed it early or the transport failed. Emits the usage record(s); later calls do nothing.
    */
   public void end(boolean reachedEnd) {
     endResponse(reachedEnd, null);
@@ -248,13 +191,56 @@ public final class OpenAiCall implements ByteSink {
       List<ResponseUsage> usages = current == null ? null : current.finish(reachedEnd);
       if (usages == null || usages.isEmpty()) {
         // A response head without a collector (it could not be built): still never silent.
-        usages = java.util.Collections.singletonList(ResponseUsage.missing("response could not be read"));
+        usages = Collections.singletonList(ResponseUsage.missing("response could not be read"));
       }
-      UsageEmitter.emit(this, usages);
+      emitRecords(usages);
     } catch (Throwable t) {
       RateLimitedLog.warn("call-end", "TokenLedger could not record an OpenAI response: " + t);
     } finally {
       endSpan(error);
+    }
+  }
+
+  private void emitRecords(List<ResponseUsage> usages) {
+    UsageOrigin origin = this.origin;
+    RequestInfo request = this.request;
+    int status = httpStatus;
+    // One response, one span to state its usage on; a Batch file's many lines each have their own.
+    Span usageSpan = usages.size() == 1 ? span : null;
+    for (ResponseUsage usage : usages) {
+      emitter.emit(
+          UsageRecord.builder(origin, endpoint.api(), usage, context)
+              .requestModel(requestModel())
+              .status(usage.status() != null ? usage.status() : status >= 400 ? "error" : "completed")
+              .stream(request.stream())
+              .httpStatus(status)
+              .span(usageSpan)
+              .build());
+    }
+    if (usageSpan != null) {
+      describeOrigin(origin, status, request.stream());
+    }
+    if (status > 0 && status < 400) {
+      long firstChunk = firstChunkNanos;
+      emitter.recordDuration(
+          origin, endpoint.api(), requestModel(), secondsSince(startNanos, System.nanoTime()),
+          request.stream() && firstChunk != 0 ? secondsSince(startNanos, firstChunk) : -1);
+    }
+  }
+
+  /** The call's own attributes on its span, beside the response's usage the emitter states. */
+  private void describeOrigin(UsageOrigin origin, int status, boolean stream) {
+    setIfPresent(span, OPENAI_REQUEST_ID, origin.requestId);
+    setIfPresent(span, OPENAI_PROJECT, origin.project);
+    setIfPresent(span, API_KEY_FINGERPRINT, origin.apiKeyFingerprint);
+    setIfPresent(span, USE_CASE, origin.attribution.useCase);
+    setIfPresent(span, ENDUSER_ID, origin.attribution.enduserId);
+    if (status > 0) {
+      span.setAttribute(HTTP_RESPONSE_STATUS_CODE, (long) status);
+    }
+    long firstChunk = firstChunkNanos;
+    if (stream && firstChunk != 0) {
+      span.setAttribute(GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, secondsSince(startNanos, firstChunk));
     }
   }
 
@@ -273,7 +259,7 @@ public final class OpenAiCall implements ByteSink {
       return;
     }
     try {
-      UsageEmitter.emitTransportFailure(this, error);
+      emitter.countFailedRequest(origin, endpoint.api(), requestModel(), error.getClass().getName());
     } catch (Throwable t) {
       RateLimitedLog.warn("call-end", "TokenLedger could not record a failed OpenAI call: " + t);
     } finally {
@@ -296,7 +282,7 @@ public final class OpenAiCall implements ByteSink {
     }
   }
 
-  String requestModel() {
+  private String requestModel() {
     String model = request.model();
     if (model == null && endpoint.azureDeployment() != null) {
       // Azure names the deployment in the path; the model behind it comes back in the response.
@@ -305,43 +291,7 @@ public final class OpenAiCall implements ByteSink {
     return model;
   }
 
-  double secondsSinceStart() {
-    return (System.nanoTime() - startNanos) / 1e9;
-  }
-
-  /** Attributes every signal carries, low-cardinality ones only (metrics get exactly these). */
-  void putCommonMetricAttributes(AttributesBuilder attributes) {
-    attributes.put(GEN_AI_PROVIDER_NAME, providerName);
-    attributes.put(GEN_AI_OPERATION_NAME, endpoint.operationName());
-    attributes.put(API, endpoint.api());
-    attributes.put(SERVER_ADDRESS, serverAddress);
-    putIfPresent(attributes, GEN_AI_REQUEST_MODEL, requestModel());
-    putIfPresent(attributes, OPENAI_PROJECT, project);
-    putIfPresent(attributes, API_KEY_FINGERPRINT, apiKeyFingerprint);
-    putIfPresent(attributes, USE_CASE, attribution.useCase);
-  }
-
-  static <T> void putIfPresent(AttributesBuilder attributes, io.opentelemetry.api.common.AttributeKey<T> key, T value) {
-    if (isPresent(value)) {
-      attributes.put(key, value);
-    }
-  }
-
-  /** An attribute value worth writing: telemetry carries no nulls and no empty strings. */
-  static boolean isPresent(Object value) {
-    return value != null && !(value instanceof String && ((String) value).isEmpty());
-  }
-
-  private static String fingerprint(Headers headers) {
-    String authorization = headers.get("Authorization");
-    if (authorization == null) {
-      authorization = headers.get("api-key");
-    }
-    return ApiKeyFingerprint.of(authorization);
-  }
-
-  private static boolean isAzureHost(String host) {
-    String lower = host.toLowerCase(java.util.Locale.ROOT);
-    return lower.endsWith(".openai.azure.com") || lower.endsWith(".cognitiveservices.azure.com");
+  private static double secondsSince(long startNanos, long nanos) {
+    return (nanos - startNanos) / 1e9;
   }
 }

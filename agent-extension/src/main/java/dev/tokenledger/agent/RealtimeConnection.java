@@ -1,23 +1,20 @@
 package dev.tokenledger.agent;
 
-import static dev.tokenledger.agent.OpenAiCall.putIfPresent;
+import static dev.tokenledger.agent.UsageEmitter.setIfPresent;
 import static dev.tokenledger.agent.TokenLedgerAttributes.*;
 
 import dev.tokenledger.realtime.RealtimeConnectionState;
 import dev.tokenledger.realtime.RealtimeEndpoint;
 import dev.tokenledger.realtime.RealtimeMessageReader;
-import dev.tokenledger.usage.ApiKeyFingerprint;
-import dev.tokenledger.usage.OpenAiEndpoint;
+import dev.tokenledger.usage.OpenAiApi;
 import dev.tokenledger.usage.RateLimitedLog;
 import dev.tokenledger.usage.ResponseUsage;
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
-import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
@@ -38,20 +35,16 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  */
 public final class RealtimeConnection implements RealtimeConnectionState.Sink {
 
-  static final String OPERATION = "realtime";
+  static final String OPERATION = OpenAiApi.REALTIME.operationName();
 
-  final RealtimeEndpoint endpoint;
-  final String serverAddress;
-  final int serverPort;
-  final String providerName;
-  final String connectionId;
-  final String apiKeyFingerprint;
-  final Attribution attribution;
-  final Context context;
-  final Span span;
-  volatile String project;
-  volatile String organization;
-  volatile String requestId;
+  private final RealtimeEndpoint endpoint;
+  private final String connectionId;
+  private final Tracer tracer;
+  private final UsageEmitter emitter;
+  private final Context context;
+  private final Span span;
+  /** The handshake's origin, completed from the 101 response when the client shows it. */
+  private volatile UsageOrigin origin;
 
   private final RealtimeConnectionState state;
   private final RealtimeMessageReader reader;
@@ -62,72 +55,36 @@ public final class RealtimeConnection implements RealtimeConnectionState.Sink {
       AtomicIntegerFieldUpdater.newUpdater(RealtimeConnection.class, "ended");
   private volatile int opened;
   private volatile int ended;
-  /** The token series of the last record (see {@link #metricSeries}). */
-  private volatile TokenSeries lastMetricSeries;
 
-  private RealtimeConnection(
-      RealtimeEndpoint endpoint, String host, int port, String rawQuery, Headers requestHeaders, Context parent) {
+  RealtimeConnection(
+      RealtimeEndpoint endpoint, UsageOrigin origin, Context parent, Tracer tracer, UsageEmitter emitter) {
     this.endpoint = endpoint;
-    this.serverAddress = host;
-    this.serverPort = port;
-    this.providerName = endpoint.isAzure() || isAzureHost(host) ? "azure.ai.openai" : "openai";
+    this.origin = origin;
+    this.tracer = tracer;
+    this.emitter = emitter;
     this.connectionId = newConnectionId();
-    this.apiKeyFingerprint = fingerprint(requestHeaders, rawQuery);
-    this.project = header(requestHeaders, "OpenAI-Project");
-    this.organization = header(requestHeaders, "OpenAI-Organization");
-    this.attribution = Attribution.of(parent, TokenLedgerConfig.get().useCaseRules());
     this.state = new RealtimeConnectionState(this, endpoint.requestModel());
     this.reader = new RealtimeMessageReader(state);
 
     String model = endpoint.requestModel();
     SpanBuilder builder =
-        TokenLedgerTelemetry.get()
-            .tracer
+        tracer
             .spanBuilder(model == null ? OPERATION : OPERATION + " " + model)
             .setSpanKind(SpanKind.CLIENT)
             .setParent(parent)
             .setAttribute(GEN_AI_OPERATION_NAME, OPERATION)
-            .setAttribute(GEN_AI_PROVIDER_NAME, providerName)
-            .setAttribute(SERVER_ADDRESS, host)
-            .setAttribute(API, RealtimeConnectionState.API_REALTIME)
+            .setAttribute(GEN_AI_PROVIDER_NAME, origin.providerName)
+            .setAttribute(SERVER_ADDRESS, origin.serverAddress)
+            .setAttribute(API, OpenAiApi.REALTIME.apiName())
             .setAttribute(CONNECTION_ID, connectionId);
     if (model != null) {
       builder.setAttribute(GEN_AI_REQUEST_MODEL, model);
     }
-    if (port > 0) {
-      builder.setAttribute(SERVER_PORT, (long) port);
+    if (origin.serverPort > 0) {
+      builder.setAttribute(SERVER_PORT, (long) origin.serverPort);
     }
     this.span = builder.startSpan();
     this.context = parent.with(span);
-  }
-
-  /**
-   * Starts tracking a WebSocket connection, or returns null when the URI is not a Realtime endpoint
-   * on a host configured as OpenAI. {@code requestHeaders} may be null when the client does not show
-   * them.
-   */
-  public static RealtimeConnection start(String host, int port, String path, String rawQuery, Headers requestHeaders) {
-    try {
-      if (host == null || !TokenLedgerConfig.get().hosts().matches(host)) {
-        return null;
-      }
-      RealtimeEndpoint endpoint = RealtimeEndpoint.classify(path, rawQuery);
-      if (endpoint == null) {
-        return null;
-      }
-      return new RealtimeConnection(endpoint, host, port, rawQuery, requestHeaders, Context.current());
-    } catch (Throwable t) {
-      RateLimitedLog.warn("realtime-start", "TokenLedger could not start tracking a Realtime connection: " + t);
-      return null;
-    }
-  }
-
-  /** As {@link #start(String, int, String, String, Headers)} for a {@code ws:}/{@code wss:} URI. */
-  public static RealtimeConnection start(java.net.URI uri, Headers requestHeaders) {
-    if (uri == null) {
-      return null;
-    }
-    return start(uri.getHost(), uri.getPort(), uri.getRawPath(), uri.getRawQuery(), requestHeaders);
   }
 
   /** The random id of this connection ({@code tokenledger.connection.id}). */
@@ -154,28 +111,15 @@ public final class RealtimeConnection implements RealtimeConnectionState.Sink {
       if (!OPENED.compareAndSet(this, 0, 1)) {
         return;
       }
-      if (responseHeaders != null) {
-        requestId = header(responseHeaders, "x-request-id");
-        if (project == null) {
-          project = header(responseHeaders, "openai-project");
-        }
-        if (organization == null) {
-          organization = header(responseHeaders, "openai-organization");
-        }
-        putOnSpan();
-      } else if (project != null || apiKeyFingerprint != null) {
-        putOnSpan();
-      }
-      UsageEmitter.countRealtimeConnection(this);
+      UsageOrigin opened = origin.withResponse(responseHeaders);
+      origin = opened;
+      setIfPresent(span, OPENAI_PROJECT, opened.project);
+      setIfPresent(span, OPENAI_REQUEST_ID, opened.requestId);
+      setIfPresent(span, API_KEY_FINGERPRINT, opened.apiKeyFingerprint);
+      emitter.countRealtimeConnection(opened, endpoint.requestModel());
     } catch (Throwable t) {
       RateLimitedLog.warn("realtime-open", "TokenLedger could not record an opened Realtime connection: " + t);
     }
-  }
-
-  private void putOnSpan() {
-    setIfPresent(span, OPENAI_PROJECT, project);
-    setIfPresent(span, OPENAI_REQUEST_ID, requestId);
-    setIfPresent(span, API_KEY_FINGERPRINT, apiKeyFingerprint);
   }
 
   /** A whole text message, or a fragment of one ({@code last} ends it), as the application gets it. */
@@ -234,13 +178,12 @@ public final class RealtimeConnection implements RealtimeConnectionState.Sink {
 
   private Span startResponseSpan(String responseId, String model) {
     SpanBuilder builder =
-        TokenLedgerTelemetry.get()
-            .tracer
+        tracer
             .spanBuilder(model == null ? "response" : "response " + model)
             .setSpanKind(SpanKind.INTERNAL)
             .setParent(context)
             .setAttribute(GEN_AI_OPERATION_NAME, OPERATION)
-            .setAttribute(GEN_AI_PROVIDER_NAME, providerName)
+            .setAttribute(GEN_AI_PROVIDER_NAME, origin.providerName)
             .setAttribute(CONNECTION_ID, connectionId);
     if (responseId != null) {
       builder.setAttribute(GEN_AI_RESPONSE_ID, responseId);
@@ -272,11 +215,20 @@ public final class RealtimeConnection implements RealtimeConnectionState.Sink {
   public void record(ResponseUsage usage, String requestModel, Object handle) {
     Span responseSpan = handle instanceof Span ? (Span) handle : null;
     try {
-      if (responseSpan == null && RealtimeConnectionState.API_REALTIME.equals(usage.api())) {
+      if (responseSpan == null && usage.api() == OpenAiApi.REALTIME) {
         // No response.created was seen: the response's span starts at its response.done.
         responseSpan = startResponseSpan(usage.responseId(), requestModel);
       }
-      UsageEmitter.emitRealtime(this, usage, requestModel, responseSpan);
+      if (responseSpan != null) {
+        responseSpan.setAttribute(STATUS, usage.status());
+      }
+      emitter.emit(
+          UsageRecord.builder(
+                  origin, usage.api(), usage, responseSpan != null ? context.with(responseSpan) : context)
+              .requestModel(requestModel)
+              .session(state.sessionId(), connectionId)
+              .span(responseSpan)
+              .build());
     } catch (Throwable t) {
       RateLimitedLog.warn("realtime-record", "TokenLedger could not record a Realtime response: " + t);
     } finally {
@@ -294,78 +246,9 @@ public final class RealtimeConnection implements RealtimeConnectionState.Sink {
   public void error(String errorType, String errorCode) {
     try {
       String model = endpoint.requestModel() != null ? endpoint.requestModel() : state.sessionModel();
-      UsageEmitter.emitRealtimeError(this, model, errorCode != null ? errorCode : errorType);
+      emitter.countFailedRequest(origin, OpenAiApi.REALTIME, model, errorCode != null ? errorCode : errorType);
     } catch (Throwable t) {
       RateLimitedLog.warn("realtime-record", "TokenLedger could not record a Realtime error: " + t);
-    }
-  }
-
-  /** Attributes every Realtime signal carries, low-cardinality ones only (metrics get exactly these). */
-  void putCommonMetricAttributes(AttributesBuilder attributes, String api, String requestModel) {
-    putCommonMetricAttributes(attributes, api, requestModel, project);
-  }
-
-  private void putCommonMetricAttributes(AttributesBuilder attributes, String api, String requestModel, String project) {
-    attributes.put(GEN_AI_PROVIDER_NAME, providerName);
-    attributes.put(GEN_AI_OPERATION_NAME, OPERATION);
-    attributes.put(API, api);
-    attributes.put(SERVER_ADDRESS, serverAddress);
-    putIfPresent(attributes, GEN_AI_REQUEST_MODEL, requestModel);
-    putIfPresent(attributes, OPENAI_PROJECT, project);
-    putIfPresent(attributes, API_KEY_FINGERPRINT, apiKeyFingerprint);
-    putIfPresent(attributes, USE_CASE, attribution.useCase);
-  }
-
-  /**
-   * The metric attributes of a usage record (the common ones plus response model, status and usage
-   * source) and their token series. A connection's records nearly all have the same ones, so the
-   * last are reused while they still describe the record: building the set (sorting a dozen
-   * attributes) and finding its series then cost a few lookups. What is kept is the instance shared
-   * by every connection with the same set, so a connection holds one reference, not a copy.
-   */
-  TokenSeries metricSeries(ResponseUsage usage, String requestModel) {
-    String project = this.project;
-    TokenSeries last = lastMetricSeries;
-    if (last != null && describes(last.common, usage, requestModel, project)) {
-      return last;
-    }
-    AttributesBuilder attributes = Attributes.builder();
-    putCommonMetricAttributes(attributes, usage.api(), requestModel, project);
-    putIfPresent(attributes, GEN_AI_RESPONSE_MODEL, usage.responseModel());
-    attributes.put(STATUS, usage.status());
-    attributes.put(USAGE_SOURCE, usage.source());
-    TokenSeries series = TokenSeries.of(attributes.build());
-    if (series.shared) {
-      lastMetricSeries = series;
-    }
-    return series;
-  }
-
-  /**
-   * True when {@code attributes} are what {@link #metricSeries} builds for this record: the members
-   * that vary per record, each as it is put (absent when not present). The others are this
-   * connection's own and never change, and only a set built for this connection is kept.
-   */
-  private static boolean describes(Attributes attributes, ResponseUsage usage, String requestModel, String project) {
-    return same(attributes.get(API), usage.api())
-        && same(attributes.get(STATUS), usage.status())
-        && same(attributes.get(USAGE_SOURCE), usage.source())
-        && same(attributes.get(GEN_AI_RESPONSE_MODEL), presentOrNull(usage.responseModel()))
-        && same(attributes.get(GEN_AI_REQUEST_MODEL), presentOrNull(requestModel))
-        && same(attributes.get(OPENAI_PROJECT), presentOrNull(project));
-  }
-
-  private static String presentOrNull(String value) {
-    return OpenAiCall.isPresent(value) ? value : null;
-  }
-
-  private static boolean same(String a, String b) {
-    return a == null ? b == null : a.equals(b);
-  }
-
-  private static <T> void setIfPresent(Span span, io.opentelemetry.api.common.AttributeKey<T> key, T value) {
-    if (OpenAiCall.isPresent(value)) {
-      span.setAttribute(key, value);
     }
   }
 
@@ -382,30 +265,5 @@ public final class RealtimeConnection implements RealtimeConnectionState.Sink {
       bits >>>= 4;
     }
     return new String(id);
-  }
-
-  private static String header(Headers headers, String name) {
-    if (headers == null) {
-      return null;
-    }
-    String value = headers.get(name);
-    return value == null || value.isEmpty() ? null : value;
-  }
-
-  /** The key is never kept: only its fingerprint, from the header, else Azure's {@code api-key=} query. */
-  private static String fingerprint(Headers headers, String rawQuery) {
-    String credential = header(headers, "Authorization");
-    if (credential == null) {
-      credential = header(headers, "api-key");
-    }
-    if (credential == null) {
-      credential = OpenAiEndpoint.queryParameter(rawQuery, "api-key");
-    }
-    return ApiKeyFingerprint.of(credential);
-  }
-
-  private static boolean isAzureHost(String host) {
-    String lower = host.toLowerCase(Locale.ROOT);
-    return lower.endsWith(".openai.azure.com") || lower.endsWith(".cognitiveservices.azure.com");
   }
 }

@@ -11,7 +11,7 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * Every attribute name the extension writes (DESIGN §2.2). Names the GenAI semantic conventions
+ * Every attribute name the extension writes (docs/signals.md). Names the GenAI semantic conventions
  * define are used with their meaning; what they do not define lives under {@code tokenledger.*}.
  * Defined here rather than taken from the incubating semconv artifact, whose constants predate the
  * cache-write and per-modality names.
@@ -89,7 +89,7 @@ public final class TokenLedgerAttributes {
   public static final AttributeKey<String> TOKEN_MODALITY = stringKey("tokenledger.token.modality");
   public static final AttributeKey<String> TOKEN_CACHE = stringKey("tokenledger.token.cache");
 
-  /** {@code tokenledger.usage.<field>} for every export-vocabulary token field (DESIGN §2.1). */
+  /** {@code tokenledger.usage.<field>} for every export-vocabulary token field (docs/token-vocabulary.md). */
   public static final Map<UsageField, AttributeKey<Long>> USAGE_FIELDS = usageFieldKeys();
 
   private static Map<UsageField, AttributeKey<Long>> usageFieldKeys() {

@@ -5,7 +5,9 @@ import dev.tokenledger.usage.RateLimitedLog;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The extension's settings, read the way every OpenTelemetry Java setting is read: the system
@@ -20,7 +22,20 @@ public final class TokenLedgerConfig {
 
   static final String PREFIX = "otel.instrumentation.tokenledger.";
 
-  private static volatile TokenLedgerConfig instance;
+  static final String HOSTS = "hosts";
+  static final String USE_CASE_RULES = "use-case-rules";
+  static final String CAPTURE_RAW_USAGE = "capture-raw-usage";
+
+  /** Every setting (after {@link #PREFIX}) with its default; agent-extension/README.md documents them. */
+  static final Map<String, String> DEFAULTS = defaults();
+
+  private static Map<String, String> defaults() {
+    Map<String, String> defaults = new LinkedHashMap<String, String>();
+    defaults.put(HOSTS, HostMatcher.DEFAULT_HOSTS);
+    defaults.put(USE_CASE_RULES, "");
+    defaults.put(CAPTURE_RAW_USAGE, "true");
+    return Collections.unmodifiableMap(defaults);
+  }
 
   private final HostMatcher hosts;
   private final List<UseCaseRule> useCaseRules;
@@ -32,17 +47,10 @@ public final class TokenLedgerConfig {
     this.captureRawUsage = captureRawUsage;
   }
 
-  public static TokenLedgerConfig get() {
-    TokenLedgerConfig config = instance;
-    if (config == null) {
-      config =
-          new TokenLedgerConfig(
-              read("hosts", HostMatcher.DEFAULT_HOSTS),
-              read("use-case-rules", ""),
-              Boolean.parseBoolean(read("capture-raw-usage", "true")));
-      instance = config;
-    }
-    return config;
+  /** The settings as this JVM's system properties and environment give them. */
+  public static TokenLedgerConfig fromEnvironment() {
+    return new TokenLedgerConfig(
+        read(HOSTS), read(USE_CASE_RULES), Boolean.parseBoolean(read(CAPTURE_RAW_USAGE)));
   }
 
   /** Which hosts count as OpenAI (any port, any scheme). */
@@ -60,7 +68,8 @@ public final class TokenLedgerConfig {
     return captureRawUsage;
   }
 
-  static String read(String name, String defaultValue) {
+  static String read(String name) {
+    String defaultValue = DEFAULTS.get(name);
     try {
       String value = System.getProperty(PREFIX + name);
       if (value == null) {

@@ -1,6 +1,5 @@
 package dev.tokenledger.agent;
 
-import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.logs.Logger;
 import io.opentelemetry.api.metrics.DoubleHistogram;
@@ -13,10 +12,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The tracer, logger and instruments every transport shares. Built on first use from
- * {@link GlobalOpenTelemetry}: by the time an instrumented client makes a call the agent's SDK is
- * installed. Each injected copy of this class builds its own handles; the SDK de-duplicates
- * instruments by name, so they all add to the same streams.
+ * The tracer, logger and instruments the emitter writes to, built once per
+ * {@link OpenAiInstrumenter}. Each instrumented library's copy builds its own handles from the same
+ * SDK, which de-duplicates instruments by name, so they all add to the same streams.
  */
 public final class TokenLedgerTelemetry {
 
@@ -33,8 +31,6 @@ public final class TokenLedgerTelemetry {
   private static final List<Double> DURATION_BUCKETS =
       Arrays.asList(0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48,
           40.96, 81.92);
-
-  private static volatile TokenLedgerTelemetry instance;
 
   final Tracer tracer;
   final Logger logger;
@@ -55,7 +51,7 @@ public final class TokenLedgerTelemetry {
   /** tokenledger.realtime.connections: WebSocket connections opened to a Realtime endpoint. */
   final LongCounter realtimeConnections;
 
-  private TokenLedgerTelemetry(OpenTelemetry otel) {
+  TokenLedgerTelemetry(OpenTelemetry otel) {
     String version = VERSION;
     tracer = version == null ? otel.getTracer(SCOPE) : otel.getTracer(SCOPE, version);
     logger = otel.getLogsBridge().loggerBuilder(SCOPE).build();
@@ -113,19 +109,5 @@ public final class TokenLedgerTelemetry {
             .setUnit("{connection}")
             .setDescription("WebSocket connections opened to an OpenAI Realtime endpoint")
             .build();
-  }
-
-  public static TokenLedgerTelemetry get() {
-    TokenLedgerTelemetry telemetry = instance;
-    if (telemetry == null) {
-      synchronized (TokenLedgerTelemetry.class) {
-        telemetry = instance;
-        if (telemetry == null) {
-          telemetry = new TokenLedgerTelemetry(GlobalOpenTelemetry.get());
-          instance = telemetry;
-        }
-      }
-    }
-    return telemetry;
   }
 }

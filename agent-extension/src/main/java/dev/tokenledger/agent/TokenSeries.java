@@ -4,6 +4,7 @@ import static dev.tokenledger.agent.TokenLedgerAttributes.GEN_AI_TOKEN_TYPE;
 import static dev.tokenledger.agent.TokenLedgerAttributes.TOKEN_CACHE;
 import static dev.tokenledger.agent.TokenLedgerAttributes.TOKEN_MODALITY;
 
+import dev.tokenledger.usage.UsageField;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,6 +34,9 @@ final class TokenSeries {
   static final int OUTPUT_TEXT = 9;
   static final int OUTPUT_AUDIO = 10;
   static final int OUTPUT_IMAGE = 11;
+  /** The slots from here on partition the tokens: each token is counted in exactly one of them. */
+  static final int FIRST_PARTITION = INPUT_TEXT_UNCACHED;
+  static final int SLOTS = 12;
 
   private static final String[] TYPE = {
     "input", "output", "input", "input", "input", "input", "input", "input", "input", "output", "output", "output"
@@ -44,13 +48,29 @@ final class TokenSeries {
     null, null, "uncached", "uncached", "uncached", "cached", "cached", "cached", "cache_write", null, null, null
   };
 
+  /** The field each partition counts; providers report cache writes without a modality: text in practice. */
+  private static final UsageField[] FIELD = {
+    UsageField.INPUT_TOKENS,
+    UsageField.OUTPUT_TOKENS,
+    UsageField.INPUT_TEXT_TOKENS,
+    UsageField.INPUT_AUDIO_TOKENS,
+    UsageField.INPUT_IMAGE_TOKENS,
+    UsageField.INPUT_CACHED_TEXT_TOKENS,
+    UsageField.INPUT_CACHED_AUDIO_TOKENS,
+    UsageField.INPUT_CACHED_IMAGE_TOKENS,
+    UsageField.INPUT_CACHE_WRITE_TOKENS,
+    UsageField.OUTPUT_TEXT_TOKENS,
+    UsageField.OUTPUT_AUDIO_TOKENS,
+    UsageField.OUTPUT_IMAGE_TOKENS
+  };
+
   private static final ConcurrentHashMap<Attributes, TokenSeries> SETS = new ConcurrentHashMap<Attributes, TokenSeries>();
 
   /** The common attributes, one instance for every record that has them (while cached). */
   final Attributes common;
   /** False past {@link #MAX_CACHED}: built for one record, not to be kept. */
   final boolean shared;
-  private final AtomicReferenceArray<Attributes> sets = new AtomicReferenceArray<Attributes>(TYPE.length);
+  private final AtomicReferenceArray<Attributes> sets = new AtomicReferenceArray<Attributes>(SLOTS);
 
   private TokenSeries(Attributes common, boolean shared) {
     this.common = common;
@@ -73,6 +93,11 @@ final class TokenSeries {
       series = raced == null ? fresh : raced;
     }
     return series;
+  }
+
+  /** The token field series {@code slot} counts. */
+  static UsageField field(int slot) {
+    return FIELD[slot];
   }
 
   /** The attributes of series {@code slot} (one of the constants). */

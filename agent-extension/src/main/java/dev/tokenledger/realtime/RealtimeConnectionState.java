@@ -3,13 +3,14 @@ package dev.tokenledger.realtime;
 import dev.tokenledger.usage.Json;
 import dev.tokenledger.usage.JsonObject;
 import dev.tokenledger.usage.RateLimitedLog;
+import dev.tokenledger.usage.OpenAiApi;
 import dev.tokenledger.usage.ResponseUsage;
 import dev.tokenledger.usage.TokenUsage;
 import dev.tokenledger.usage.UsageParser;
 
 /**
  * What one Realtime WebSocket connection has said so far, and the usage records it produces
- * (DESIGN §2, openai-usage.md §3): one per {@code response.done} whatever its status, one per input
+ * (docs/token-vocabulary.md, Realtime): one per {@code response.done} whatever its status, one per input
  * transcription completion, each handed to the {@link Sink} the moment its event is read — nothing is
  * summed per session. A response that was created but never done when the connection ends becomes a
  * {@code missing} record (zero tokens, status {@code incomplete}): never silent, never invented.
@@ -23,9 +24,6 @@ import dev.tokenledger.usage.UsageParser;
  * Thread-safe (events arrive on one thread, the end may come from another). Never throws.
  */
 public final class RealtimeConnectionState implements RealtimeMessageReader.Listener {
-
-  public static final String API_REALTIME = "realtime";
-  public static final String API_TRANSCRIPTION = "realtime.transcription";
 
   /** More open responses than this is not a conversation but a leak: the oldest is given up. */
   static final int MAX_OPEN_RESPONSES = 32;
@@ -214,7 +212,7 @@ public final class RealtimeConnectionState implements RealtimeMessageReader.List
       if (object == null || !UsageParser.hasCounts(object)) {
         diagnostic = "response.done usage is not a usage object";
       } else {
-        usage = UsageParser.fromRealtimeUsage(object);
+        usage = OpenAiApi.REALTIME.usageShape().parse(object);
       }
     }
     if (status == null) {
@@ -224,7 +222,7 @@ public final class RealtimeConnectionState implements RealtimeMessageReader.List
       RateLimitedLog.warn("realtime-missing", "TokenLedger recorded a Realtime response as missing: " + diagnostic);
     }
     sink.record(
-        ResponseUsage.of(API_REALTIME, usage != null ? usage : TokenUsage.zero(),
+        ResponseUsage.of(OpenAiApi.REALTIME, usage != null ? usage : TokenUsage.zero(),
             usage != null ? ResponseUsage.SOURCE_REPORTED : ResponseUsage.SOURCE_MISSING,
             status, id, sessionModel, diagnostic),
         requestModel(), handle);
@@ -262,7 +260,7 @@ public final class RealtimeConnectionState implements RealtimeMessageReader.List
       if (object == null || !UsageParser.hasCounts(object)) {
         diagnostic = "transcription usage is not a usage object";
       } else {
-        usage = UsageParser.fromTranscriptionUsage(object);
+        usage = OpenAiApi.REALTIME_TRANSCRIPTION.usageShape().parse(object);
       }
     }
     if (usage == null) {
@@ -270,7 +268,7 @@ public final class RealtimeConnectionState implements RealtimeMessageReader.List
     }
     String model = transcriptionModel;
     sink.record(
-        ResponseUsage.of(API_TRANSCRIPTION, usage != null ? usage : TokenUsage.zero(),
+        ResponseUsage.of(OpenAiApi.REALTIME_TRANSCRIPTION, usage != null ? usage : TokenUsage.zero(),
             usage != null ? ResponseUsage.SOURCE_REPORTED : ResponseUsage.SOURCE_MISSING,
             ResponseUsage.STATUS_COMPLETED, e.itemId, model, diagnostic),
         model, null);
@@ -278,7 +276,7 @@ public final class RealtimeConnectionState implements RealtimeMessageReader.List
 
   private void recordMissing(String id, Object handle, String diagnostic) {
     sink.record(
-        ResponseUsage.of(API_REALTIME, TokenUsage.zero(), ResponseUsage.SOURCE_MISSING,
+        ResponseUsage.of(OpenAiApi.REALTIME, TokenUsage.zero(), ResponseUsage.SOURCE_MISSING,
             ResponseUsage.STATUS_INCOMPLETE, id, sessionModel, diagnostic),
         requestModel(), handle);
   }

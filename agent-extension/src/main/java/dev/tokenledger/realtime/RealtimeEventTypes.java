@@ -1,7 +1,7 @@
 package dev.tokenledger.realtime;
 
 /**
- * The server event types the agent reads (openai-usage.md §3.2, GA and beta names). Every other
+ * The server event types the agent reads (GA and beta names; docs/token-vocabulary.md, Realtime). Every other
  * type — above all the audio deltas that make up nearly all the traffic — is skipped once its
  * {@code type} is known.
  */

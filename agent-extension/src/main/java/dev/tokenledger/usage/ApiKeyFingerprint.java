@@ -5,7 +5,7 @@ import java.util.Locale;
 /**
  * A short, one-way fingerprint of the credential a request used: the key's prefix class and its
  * last four characters, e.g. {@code sk-proj…aB3d}. It lets the ledger be joined to OpenAI's
- * {@code api_key_id} through a mapping table (openai-usage.md §7.6) without ever recording the key.
+ * {@code api_key_id} through a mapping table (docs/attribution.md) without ever recording the key.
  *
  * <p>Why this is safe: it reveals exactly what OpenAI itself shows to every member of a project in
  * the key list ({@code redacted_value}: a visible prefix plus the last characters). The prefix class

@@ -11,7 +11,7 @@ import java.util.Locale;
  * matches {@code x.openai.azure.com} but not {@code openai.azure.com} itself (list both if both are
  * wanted). A lone {@code *} matches every host (for OpenAI-compatible gateways). Entries may carry a
  * port ({@code localhost:8080}); ports are ignored on both sides, since a listed host is OpenAI on any
- * port and scheme (DESIGN §2).
+ * port and scheme (docs/architecture.md).
  */
 public final class HostMatcher {
 

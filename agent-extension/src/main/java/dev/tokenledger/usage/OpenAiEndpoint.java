@@ -13,41 +13,21 @@ import java.util.Locale;
  * the same API; trailing slashes and a query left on the path are ignored. Reads and listings
  * ({@code GET /v1/models}, {@code GET /v1/responses/{id}}, stored-completion reads, batch and file
  * listings, {@code POST /v1/responses/input_tokens} which only counts) return null: they are not new
- * spend (openai-usage.md §9 rule 7). {@code GET …/files/{id}/content} is classified as
+ * spend (docs/token-vocabulary.md, billable endpoints). {@code GET …/files/{id}/content} is classified as
  * {@code batch.output}: only lines that carry a response with usage produce records, so downloading
  * any other file produces none.
  *
- * <h2>Vocabulary</h2>
- *
- * <table>
- *   <caption>api → operation name</caption>
- *   <tr><th>{@link #api()}</th><th>{@link #operationName()}</th></tr>
- *   <tr><td>chat.completions, responses, responses.compact</td><td>chat</td></tr>
- *   <tr><td>completions</td><td>text_completion</td></tr>
- *   <tr><td>embeddings</td><td>embeddings</td></tr>
- *   <tr><td>audio.transcriptions / audio.translations / audio.speech</td>
- *       <td>audio.transcription / audio.translation / audio.speech</td></tr>
- *   <tr><td>images.generations / images.edits / images.variations</td>
- *       <td>image.generation / image.edit / image.variation</td></tr>
- *   <tr><td>moderations</td><td>moderation</td></tr>
- *   <tr><td>batch.output</td><td>batch</td></tr>
- * </table>
- *
- * The first four operation names are the GenAI conventions' own; the rest are custom values (the
- * conventions allow them) named after the API, singular like the conventions' names.
+ * <p>What each API means for reading its responses lives on {@link OpenAiApi}.
  */
 public final class OpenAiEndpoint {
 
-  private final String api;
-  private final String operationName;
+  private final OpenAiApi api;
   private final String azureDeployment;
   private final String azureApiVersion;
   private final boolean azure;
 
-  private OpenAiEndpoint(
-      String api, String operationName, String azureDeployment, String azureApiVersion, boolean azure) {
+  private OpenAiEndpoint(OpenAiApi api, String azureDeployment, String azureApiVersion, boolean azure) {
     this.api = api;
-    this.operationName = operationName;
     this.azureDeployment = azureDeployment;
     this.azureApiVersion = azureApiVersion;
     this.azure = azure;
@@ -70,10 +50,9 @@ public final class OpenAiEndpoint {
     }
   }
 
-  /** An endpoint for a known api name (see the table), e.g. for batch lines or tests; else null. */
-  public static OpenAiEndpoint of(String api) {
-    String op = operationNameOf(api);
-    return op == null ? null : new OpenAiEndpoint(api, op, null, null, false);
+  /** The plain (not Azure) endpoint of an API, e.g. for batch lines or tests. */
+  public static OpenAiEndpoint of(OpenAiApi api) {
+    return new OpenAiEndpoint(api, null, null, false);
   }
 
   private static OpenAiEndpoint classifyUnsafe(String method, String host, String path, String rawQuery) {
@@ -106,30 +85,26 @@ public final class OpenAiEndpoint {
     boolean post = m == null || "POST".equals(m);
     boolean get = m == null || "GET".equals(m);
 
-    String api = null;
+    OpenAiApi api = null;
     String last = segs[n - 1];
     String previous = n >= 2 ? segs[n - 2] : "";
     if (post) {
       if ("completions".equals(last)) {
-        api = "chat".equals(previous) ? "chat.completions" : "completions";
+        api = "chat".equals(previous) ? OpenAiApi.CHAT_COMPLETIONS : OpenAiApi.COMPLETIONS;
       } else if ("responses".equals(last)) {
-        api = "responses";
+        api = OpenAiApi.RESPONSES;
       } else if ("compact".equals(last) && "responses".equals(previous)) {
-        api = "responses.compact";
+        api = OpenAiApi.RESPONSES_COMPACT;
       } else if ("embeddings".equals(last)) {
-        api = "embeddings";
-      } else if ("audio".equals(previous)
-          && ("transcriptions".equals(last) || "translations".equals(last) || "speech".equals(last))) {
-        api = "audio." + last;
-      } else if ("images".equals(previous)
-          && ("generations".equals(last) || "edits".equals(last) || "variations".equals(last))) {
-        api = "images." + last;
+        api = OpenAiApi.EMBEDDINGS;
       } else if ("moderations".equals(last)) {
-        api = "moderations";
+        api = OpenAiApi.MODERATIONS;
+      } else if ("audio".equals(previous) || "images".equals(previous)) {
+        api = OpenAiApi.named(previous + "." + last); // audio.speech, images.edits, …
       }
     }
     if (api == null && get && "content".equals(last) && n >= 3 && "files".equals(segs[n - 3])) {
-      api = "batch.output";
+      api = OpenAiApi.BATCH_OUTPUT;
     }
     if (api == null) {
       return null;
@@ -148,41 +123,7 @@ public final class OpenAiEndpoint {
             || apiVersion != null
             || (n >= 2 && "openai".equals(segs[0]) && "v1".equals(segs[1]))
             || (host != null && host.toLowerCase(Locale.ROOT).endsWith(".azure.com"));
-    return new OpenAiEndpoint(api, operationNameOf(api), deployment, apiVersion, azure);
-  }
-
-  private static String operationNameOf(String api) {
-    if (api == null) {
-      return null;
-    }
-    switch (api) {
-      case "chat.completions":
-      case "responses":
-      case "responses.compact":
-        return "chat";
-      case "completions":
-        return "text_completion";
-      case "embeddings":
-        return "embeddings";
-      case "audio.transcriptions":
-        return "audio.transcription";
-      case "audio.translations":
-        return "audio.translation";
-      case "audio.speech":
-        return "audio.speech";
-      case "images.generations":
-        return "image.generation";
-      case "images.edits":
-        return "image.edit";
-      case "images.variations":
-        return "image.variation";
-      case "moderations":
-        return "moderation";
-      case "batch.output":
-        return "batch";
-      default:
-        return null;
-    }
+    return new OpenAiEndpoint(api, deployment, apiVersion, azure);
   }
 
   private static int indexOfAny(String s, char a, char b) {
@@ -236,14 +177,13 @@ public final class OpenAiEndpoint {
     return new String(out, 0, n, Json.UTF_8);
   }
 
-  /** One of the api names in the class comment. */
-  public String api() {
+  public OpenAiApi api() {
     return api;
   }
 
-  /** The {@code gen_ai.operation.name} (see the class comment). */
+  /** The {@code gen_ai.operation.name}. */
   public String operationName() {
-    return operationName;
+    return api.operationName();
   }
 
   /** The deployment of a classic Azure path {@code /openai/deployments/{deployment}/…}, else null. */
@@ -262,11 +202,6 @@ public final class OpenAiEndpoint {
    */
   public boolean isAzure() {
     return azure;
-  }
-
-  /** True for the APIs whose response body is expected to carry token usage. */
-  public boolean expectsUsage() {
-    return !"moderations".equals(api) && !"audio.translations".equals(api) && !"audio.speech".equals(api);
   }
 
   @Override

@@ -153,7 +153,7 @@ public final class RequestInfo {
         if (boundary != null) {
           m = new MultipartScanner(boundary, fields);
         } else {
-          boolean countInput = ep != null && "audio.speech".equals(ep.api());
+          boolean countInput = ep != null && ep.api() == OpenAiApi.AUDIO_SPEECH;
           j = new JsonStreamScanner(new RequestHandler(fields, countInput));
           j.reset();
         }

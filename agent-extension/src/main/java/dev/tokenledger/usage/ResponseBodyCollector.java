@@ -1,22 +1,20 @@
 package dev.tokenledger.usage;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
-import java.util.logging.Logger;
 
 /**
  * The tee consumer of one HTTP response body, shared by every transport: it is handed the bytes the
  * application reads, as it reads them, and at the end says what the response cost.
  *
- * <p>It undoes {@code gzip}/{@code deflate} incrementally, then reads the body in one of three
- * ways: a JSON body through the streaming scanner (only {@code id}, {@code model},
- * {@code service_tier}, {@code system_fingerprint}, {@code status}, {@code object}, finish reasons
- * and the raw {@code usage} subtree are kept); an SSE stream split into events, each event's data
- * scanned the same way; a Batch output file split into JSON lines. Nothing else is buffered: a 50 MB
- * body costs one pass over its bytes and a few KiB of memory ({@link #retainedBytes()}).
+ * <p>It undoes {@code gzip}/{@code deflate} incrementally and hands the decoded bytes to the reader
+ * of the body's format ({@link OpenAiApi#bodyFormat}): {@link JsonBodyReader} (only {@code id},
+ * {@code model}, {@code service_tier}, {@code system_fingerprint}, {@code status}, {@code object},
+ * finish reasons and the raw {@code usage} subtree are kept), {@link EventStreamReader},
+ * {@link BatchOutputReader}, {@link ErrorBodyReader}, or {@link UnreadBodyReader} for bodies judged
+ * by their head alone. Nothing else is buffered: a 50 MB body costs one pass over its bytes and a
+ * few KiB of memory ({@link #retainedBytes()}).
  *
  * <h2>What {@link #finish(boolean)} returns</h2>
  *
@@ -59,52 +57,30 @@ public final class ResponseBodyCollector {
   /** Scratch buffer for direct {@link ByteBuffer}s (the caller's buffer is read, never moved). */
   static final int SCRATCH_BYTES = 8 * 1024;
 
-  private static final Logger LOGGER = Logger.getLogger("dev.tokenledger.usage");
-  private static final RateLimitedLog LOG = new RateLimitedLog(LOGGER, RateLimitedLog.DEFAULT_INTERVAL_SECONDS);
-
-  private static final int MODE_NONE = 0;
-  private static final int MODE_ERROR = 1;
-  private static final int MODE_JSON = 2;
-  private static final int MODE_SSE = 3;
-  private static final int MODE_JSONL = 4;
-  private static final int MODE_SPEECH_BINARY = 5;
-  private static final int MODE_TEXT_FORMAT = 6;
-
   /** Sink for records found while bytes are still arriving (batch lines, image events). */
   public interface RecordSink {
     void accept(ResponseUsage record);
   }
 
-  private final OpenAiEndpoint endpoint;
-  private final RequestInfo request;
-  private final int httpStatus;
-  private final String api;
-  private int mode;
+  /** Null when the endpoint is not billable: then nothing is read and nothing recorded. */
+  private final BodyRecords records;
+  private BodyReader reader;
   private ContentDecoder decoder;
   private String unsupportedEncoding;
-
-  private DocCapture doc;
-  private JsonStreamScanner scanner;
-  private SseParser sse;
-  private StreamState stream;
-  private JsonLines lines;
 
   private long decodedBytes;
   private boolean overCap;
   private String internalError;
   private boolean finished;
   private byte[] scratch;
-  private final List<ResponseUsage> records = new ArrayList<ResponseUsage>(1);
-  private long droppedRecords;
-  private RecordSink sink;
 
   private ResponseBodyCollector(
       OpenAiEndpoint endpoint, RequestInfo request, int httpStatus, String contentType,
       String contentEncoding) {
-    this.endpoint = endpoint;
-    this.request = request == null ? RequestInfo.unknown() : request;
-    this.httpStatus = httpStatus;
-    this.api = endpoint == null ? null : endpoint.api();
+    this.records =
+        endpoint == null
+            ? null
+            : new BodyRecords(endpoint.api(), request == null ? RequestInfo.unknown() : request, httpStatus);
     try {
       setUp(contentType, contentEncoding);
     } catch (Throwable t) {
@@ -127,49 +103,20 @@ public final class ResponseBodyCollector {
    * is called on the thread delivering bytes; its exceptions are caught.
    */
   public synchronized ResponseBodyCollector streamRecordsTo(RecordSink sink) {
-    this.sink = sink;
+    if (records != null) {
+      records.streamTo(sink);
+    }
     return this;
   }
 
   private void setUp(String contentType, String contentEncoding) {
-    String ct = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
-    boolean eventStream = ct.contains("text/event-stream") || (ct.isEmpty() && request.asksForEventStream());
-    if (endpoint == null) {
-      mode = MODE_NONE;
+    if (records == null) {
       return;
     }
-    if (httpStatus >= 400) {
-      mode = MODE_ERROR;
-      if (!ct.contains("json")) {
-        return; // only a JSON error body has a code worth reading
-      }
-    } else if ("batch.output".equals(api)) {
-      mode = MODE_JSONL;
-    } else if ("audio.speech".equals(api)) {
-      mode = eventStream ? MODE_SSE : MODE_SPEECH_BINARY;
-    } else if (eventStream) {
-      mode = MODE_SSE;
-    } else if (("audio.transcriptions".equals(api) || "audio.translations".equals(api))
-        && !ct.isEmpty() && !ct.contains("json")) {
-      mode = MODE_TEXT_FORMAT; // text, srt, vtt: no usage in the body
-    } else {
-      mode = MODE_JSON;
-    }
-    if (mode == MODE_SPEECH_BINARY || mode == MODE_TEXT_FORMAT) {
+    ResponseBodyFormat format = records.api.bodyFormat(records.httpStatus, contentType, records.request);
+    reader = readerFor(format);
+    if (!reader.readsBytes()) {
       return; // the bytes are not needed
-    }
-    switch (mode) {
-      case MODE_SSE:
-        stream = new StreamState();
-        sse = new SseParser(stream);
-        break;
-      case MODE_JSONL:
-        lines = new JsonLines();
-        break;
-      default:
-        doc = new DocCapture();
-        scanner = new JsonStreamScanner(doc);
-        scanner.reset();
     }
     decoder =
         ContentDecoder.forEncoding(
@@ -182,6 +129,24 @@ public final class ResponseBodyCollector {
             });
     if (decoder == null) {
       unsupportedEncoding = contentEncoding.trim();
+    }
+  }
+
+  private BodyReader readerFor(ResponseBodyFormat format) {
+    switch (format) {
+      case ERROR:
+        return new ErrorBodyReader(records, false);
+      case JSON_ERROR:
+        return new ErrorBodyReader(records, true);
+      case EVENT_STREAM:
+        return new EventStreamReader(records);
+      case JSON_LINES:
+        return new BatchOutputReader(records);
+      case AUDIO:
+      case PLAIN_TEXT:
+        return new UnreadBodyReader(records, format);
+      default:
+        return new JsonBodyReader(records);
     }
   }
 
@@ -236,18 +201,8 @@ public final class ResponseBodyCollector {
       overCap = true;
     }
     decodedBytes += len;
-    if (len <= 0) {
-      return;
-    }
-    switch (mode) {
-      case MODE_SSE:
-        sse.feed(b, off, len);
-        break;
-      case MODE_JSONL:
-        lines.feed(b, off, len);
-        break;
-      default:
-        scanner.feed(b, off, len);
+    if (len > 0) {
+      reader.feed(b, off, len);
     }
   }
 
@@ -261,12 +216,17 @@ public final class ResponseBodyCollector {
       return Collections.emptyList();
     }
     finished = true;
+    if (records == null) {
+      return Collections.emptyList();
+    }
     try {
       conclude(reachedEnd);
     } catch (Throwable t) {
-      records.clear();
-      records.add(missing("internal error (" + t.getClass().getSimpleName() + ")", ResponseUsage.STATUS_UNREADABLE));
-      log("internal-error", "TokenLedger could not read a " + api + " response: " + t.getClass().getName());
+      records.discard();
+      records.emit(records.missing(
+          "internal error (" + t.getClass().getSimpleName() + ")", ResponseUsage.STATUS_UNREADABLE));
+      BodyRecords.log("internal-error",
+          "TokenLedger could not read a " + records.api + " response: " + t.getClass().getName());
     } finally {
       if (decoder != null) {
         try {
@@ -276,266 +236,26 @@ public final class ResponseBodyCollector {
         }
       }
     }
-    if (droppedRecords > 0) {
-      log("records-dropped", "TokenLedger dropped " + droppedRecords + " usage records of one " + api
-          + " body (more than " + MAX_RECORDS + ")");
-    }
-    List<ResponseUsage> result = new ArrayList<ResponseUsage>(records);
-    records.clear();
-    return result;
+    return records.drain();
   }
 
   private void conclude(boolean reachedEnd) {
-    switch (mode) {
-      case MODE_NONE:
-        return;
-      case MODE_ERROR:
-        concludeError();
-        return;
-      case MODE_SPEECH_BINARY:
-        {
-          ResponseUsage.Builder r = base();
-          r.source = ResponseUsage.SOURCE_COUNTED;
-          r.status = reachedEnd ? ResponseUsage.STATUS_COMPLETED : ResponseUsage.STATUS_TRUNCATED;
-          r.usage = TokenUsage.builder().inputCharacters(request.inputCharacters()).build();
-          if (!request.parsed()) {
-            r.diagnostic = "request not read; input characters unknown";
-          }
-          emit(r.build());
-          return;
-        }
-      case MODE_TEXT_FORMAT:
-        emit(missing(
-            "response_format " + (request.responseFormat() == null ? "(plain text)" : request.responseFormat())
-                + " carries no usage",
-            reachedEnd ? ResponseUsage.STATUS_COMPLETED : ResponseUsage.STATUS_TRUNCATED));
-        return;
-      default:
-        break;
+    if (reader == null) {
+      return; // set-up failed before a reader was chosen; the caller records the response as unread
     }
-    if (unsupportedEncoding != null) {
-      if (!"batch.output".equals(api)) {
-        emit(missing("unsupported content-encoding " + shorten(unsupportedEncoding), ResponseUsage.STATUS_UNREADABLE));
+    if (unsupportedEncoding != null && reader.readsUsage()) {
+      if (records.api != OpenAiApi.BATCH_OUTPUT) {
+        records.emit(records.missing(
+            "unsupported content-encoding " + BodyRecords.shorten(unsupportedEncoding),
+            ResponseUsage.STATUS_UNREADABLE));
       }
-      log("unsupported-encoding", "TokenLedger cannot read " + api + " responses with Content-Encoding "
-          + shorten(unsupportedEncoding) + "; their usage is recorded as missing");
+      BodyRecords.log("unsupported-encoding", "TokenLedger cannot read " + records.api
+          + " responses with Content-Encoding " + BodyRecords.shorten(unsupportedEncoding)
+          + "; their usage is recorded as missing");
       return;
     }
     String decodeError = decoder == null ? null : decoder.error();
-    switch (mode) {
-      case MODE_SSE:
-        stream.streamEnding = true;
-        sse.finish();
-        stream.conclude(reachedEnd, decodeError);
-        return;
-      case MODE_JSONL:
-        lines.finish();
-        if (internalError != null || decodeError != null) {
-          log("batch-unreadable", "TokenLedger could not read all of a batch output file: "
-              + (internalError != null ? "internal error " + internalError : decodeError));
-        }
-        return;
-      default:
-        concludeJson(reachedEnd, decodeError);
-    }
-  }
-
-  private void concludeError() {
-    if ("batch.output".equals(api)) {
-      return;
-    }
-    ResponseUsage.Builder r = base();
-    r.source = ResponseUsage.SOURCE_NONE;
-    r.status = ResponseUsage.STATUS_ERROR;
-    StringBuilder diag = new StringBuilder("HTTP ").append(httpStatus);
-    if (scanner != null) {
-      scanner.end();
-      String code = doc.top.errorCode != null ? doc.top.errorCode : doc.top.errorType;
-      if (code != null) {
-        diag.append(' ').append(shorten(code));
-      }
-    }
-    r.diagnostic = diag.toString();
-    emit(r.build());
-  }
-
-  private void concludeJson(boolean reachedEnd, String decodeError) {
-    scanner.end();
-    DocCapture.Fields top = doc.top;
-    ResponseUsage.Builder r = base();
-    fill(r, top);
-    String status;
-    if (internalError != null || decodeError != null || scanner.failed()) {
-      status = ResponseUsage.STATUS_UNREADABLE;
-    } else if (!scanner.complete()) {
-      status = ResponseUsage.STATUS_TRUNCATED;
-    } else {
-      status = ResponseUsage.STATUS_COMPLETED;
-    }
-    boolean responsesApi = "responses".equals(api) || "responses.compact".equals(api);
-    if (responsesApi && top.status != null && (scanner.complete() || top.hasUsage())) {
-      status = top.status;
-    }
-    r.status = status;
-
-    if ("moderations".equals(api)) {
-      r.source = ResponseUsage.SOURCE_REPORTED;
-      r.usage = TokenUsage.zero();
-      r.diagnostic = status.equals(ResponseUsage.STATUS_COMPLETED) ? null : problem(reachedEnd, decodeError);
-      emit(r.build());
-      return;
-    }
-    if (top.hasUsage()) {
-      if (reported(r, top.usageRaw, api)) {
-        emit(r.build());
-        return;
-      }
-    } else if (top.duration != null
-        && ("audio.transcriptions".equals(api) || "audio.translations".equals(api))) {
-      double seconds = parseSeconds(top.duration);
-      if (seconds >= 0) {
-        r.source = ResponseUsage.SOURCE_REPORTED;
-        r.usage = TokenUsage.builder().audioSeconds(seconds).build();
-        emit(r.build());
-        return;
-      }
-    }
-    r.source = ResponseUsage.SOURCE_MISSING;
-    r.usage = TokenUsage.zero();
-    if (r.diagnostic == null) {
-      r.diagnostic = missingReason(top, responsesApi, reachedEnd, decodeError);
-    }
-    emit(r.build());
-    logMissing(r);
-  }
-
-  private String missingReason(DocCapture.Fields top, boolean responsesApi, boolean reachedEnd, String decodeError) {
-    if (top.usageOverflow) {
-      return "usage object larger than " + (JsonStreamScanner.MAX_RAW_BYTES / 1024) + " KiB";
-    }
-    String problem = problem(reachedEnd, decodeError);
-    if (problem != null) {
-      return problem;
-    }
-    if (responsesApi && ("queued".equals(top.status) || "in_progress".equals(top.status))) {
-      return "background response: usage comes only with its retrieval";
-    }
-    if ("audio.translations".equals(api)) {
-      return "translation response carries no usage or duration";
-    }
-    return top.usageSeen ? "usage is null" : "provider omitted usage";
-  }
-
-  /** Why the body could not be read to its end, or null when it was. */
-  private String problem(boolean reachedEnd, String decodeError) {
-    if (internalError != null) {
-      return "internal error (" + internalError + ")";
-    }
-    if (decodeError != null) {
-      return decodeError;
-    }
-    if (scanner.failed()) {
-      return "malformed JSON at byte " + scanner.errorOffset() + " (" + scanner.error() + ")";
-    }
-    if (!scanner.sawValue()) {
-      return reachedEnd ? "empty body" : "body closed before any data";
-    }
-    if (!scanner.complete()) {
-      if (overCap) {
-        return "body larger than " + (MAX_BODY_BYTES >> 20) + " MiB; not read to its end";
-      }
-      return reachedEnd ? "body ended before usage" : "body not fully read (closed early or transport failed)";
-    }
-    return null;
-  }
-
-  /** Fills a reported record from a captured usage text; false when it is not usable usage. */
-  private boolean reported(ResponseUsage.Builder r, String usageRaw, String usageApi) {
-    JsonObject usage;
-    try {
-      usage = Json.parseObject(usageRaw);
-    } catch (JsonException e) {
-      r.diagnostic = "usage object is not valid JSON";
-      return false;
-    }
-    if (!UsageParser.hasCounts(usage)) {
-      r.diagnostic = "usage object without token counts";
-      return false;
-    }
-    TokenUsage tokens = UsageParser.forApi(usageApi, usage);
-    if ("audio.speech".equals(api) && request.inputCharacters() > 0) {
-      tokens = tokens.toBuilder().inputCharacters(request.inputCharacters()).build();
-    }
-    r.usage = tokens;
-    r.source = ResponseUsage.SOURCE_REPORTED;
-    if (tokens.anomaly() != null) {
-      r.diagnostic = "usage anomaly: " + tokens.anomaly();
-      log("usage-anomaly", "TokenLedger: " + usageApi + " usage " + r.diagnostic);
-    }
-    return true;
-  }
-
-  private ResponseUsage.Builder base() {
-    ResponseUsage.Builder r = new ResponseUsage.Builder();
-    r.api = api;
-    return r;
-  }
-
-  private static void fill(ResponseUsage.Builder r, DocCapture.Fields f) {
-    r.responseId = f.id;
-    r.responseModel = f.model;
-    r.serviceTier = f.serviceTier;
-    r.systemFingerprint = f.systemFingerprint;
-    if (!f.finishReasons().isEmpty()) {
-      r.finishReasons = new ArrayList<String>(f.finishReasons());
-    }
-  }
-
-  private ResponseUsage missing(String diagnostic, String status) {
-    ResponseUsage.Builder r = base();
-    r.source = ResponseUsage.SOURCE_MISSING;
-    r.status = status;
-    r.diagnostic = diagnostic;
-    return r.build();
-  }
-
-  private void emit(ResponseUsage record) {
-    if (sink != null) {
-      try {
-        sink.accept(record);
-        return;
-      } catch (Throwable t) {
-        log("sink", "TokenLedger usage sink failed: " + t.getClass().getName());
-      }
-    }
-    if (records.size() < MAX_RECORDS) {
-      records.add(record);
-    } else {
-      droppedRecords++;
-    }
-  }
-
-  private void logMissing(ResponseUsage.Builder r) {
-    if (ResponseUsage.STATUS_UNREADABLE.equals(r.status)) {
-      log("unreadable-response", "TokenLedger could not read the usage of a " + api + " response: " + r.diagnostic);
-    }
-  }
-
-  private static void log(String category, String message) {
-    LOG.log(category, message);
-  }
-
-  private static double parseSeconds(String s) {
-    try {
-      double d = Double.parseDouble(s);
-      return d >= 0 && !Double.isInfinite(d) ? d : -1;
-    } catch (NumberFormatException e) {
-      return -1;
-    }
-  }
-
-  private static String shorten(String s) {
-    return s.length() <= 40 ? s : s.substring(0, 40);
+    reader.conclude(new BodyEnd(reachedEnd, decodeError, internalError, overCap));
   }
 
   /** Internal buffers currently held, in bytes (tests check it stays bounded). */
@@ -544,14 +264,8 @@ public final class ResponseBodyCollector {
     if (decoder != null) {
       n += decoder.retainedBytes();
     }
-    if (scanner != null) {
-      n += scanner.retainedBytes();
-    }
-    if (sse != null) {
-      n += sse.retainedBytes();
-    }
-    if (lines != null) {
-      n += lines.scanner.retainedBytes();
+    if (reader != null) {
+      n += reader.retainedBytes();
     }
     return n;
   }
@@ -559,312 +273,5 @@ public final class ResponseBodyCollector {
   /** Decoded bytes examined so far. */
   synchronized long decodedBytes() {
     return decodedBytes;
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // SSE
-
-  /** The state of one event stream, updated per event (Chat/Completions chunks, Responses events…). */
-  private final class StreamState implements SseParser.Listener {
-    String id;
-    String model;
-    String serviceTier;
-    String systemFingerprint;
-    List<String> finishReasons;
-    String usageRaw;
-    String usageStatus;
-    String responseStatus;
-    boolean done;
-    boolean errorEvent;
-    String errorCode;
-    long malformedEvents;
-    String firstMalformed;
-    boolean lastEventIncomplete;
-    boolean streamEnding;
-    boolean usageOverflow;
-    int imageRecords;
-
-    @Override
-    public void onEvent(String eventName, JsonStreamScanner sc, DocCapture d, boolean isDone) {
-      if (isDone) {
-        done = true;
-        return;
-      }
-      if (sc.failed() || !sc.complete()) {
-        if (!sc.failed() && !sc.sawValue()) {
-          return; // an empty data field
-        }
-        if (!sc.failed() && streamEnding) {
-          lastEventIncomplete = true; // the stream stopped inside this event
-          return;
-        }
-        malformedEvents++;
-        if (firstMalformed == null) {
-          firstMalformed = sc.failed()
-              ? "malformed event data at byte " + sc.errorOffset() + " of an event (" + sc.error() + ")"
-              : "event data ended mid-JSON";
-        }
-        return;
-      }
-      lastEventIncomplete = false;
-      DocCapture.Fields top = d.top;
-      DocCapture.Fields resp = d.response;
-      String type = top.type != null ? top.type : eventName;
-      if ("error".equals(type) || (top.errorSeen && !resp.objectSeen && !top.hasUsage())) {
-        errorEvent = true;
-        if (errorCode == null) {
-          errorCode = top.code != null ? top.code : top.errorCode != null ? top.errorCode : top.errorType;
-        }
-      }
-      DocCapture.Fields identity = resp.objectSeen ? resp : top;
-      id = firstNonEmpty(identity.id, id);
-      model = firstNonEmpty(identity.model, model);
-      serviceTier = firstNonEmpty(identity.serviceTier, serviceTier);
-      systemFingerprint = firstNonEmpty(identity.systemFingerprint, systemFingerprint);
-      for (String reason : top.finishReasons()) {
-        if (finishReasons == null) {
-          finishReasons = new ArrayList<String>(2);
-        }
-        if (finishReasons.size() < DocCapture.MAX_FINISH_REASONS) {
-          finishReasons.add(reason);
-        }
-      }
-      if (resp.objectSeen && isTerminal(type)) {
-        responseStatus = resp.status != null ? resp.status : type.substring("response.".length());
-      }
-      String candidate = null;
-      if (resp.objectSeen && resp.hasUsage()) {
-        candidate = resp.usageRaw;
-      } else if (top.hasUsage()) {
-        candidate = top.usageRaw;
-      }
-      if (resp.usageOverflow || top.usageOverflow) {
-        usageOverflow = true;
-      }
-      if (candidate == null) {
-        return;
-      }
-      if (api.startsWith("images.")) {
-        ResponseUsage.Builder r = base();
-        r.status = ResponseUsage.STATUS_COMPLETED;
-        if (reported(r, candidate, api)) {
-          imageRecords++;
-          emit(r.build());
-        }
-        return;
-      }
-      usageRaw = candidate; // the last one wins (compatible servers may repeat cumulative usage)
-      usageStatus = resp.objectSeen ? resp.status : null;
-    }
-
-    void conclude(boolean reachedEnd, String decodeError) {
-      if (api.startsWith("images.") && imageRecords > 0) {
-        return;
-      }
-      ResponseUsage.Builder r = base();
-      r.responseId = id;
-      r.responseModel = model;
-      r.serviceTier = serviceTier;
-      r.systemFingerprint = systemFingerprint;
-      r.finishReasons = finishReasons;
-      String status;
-      if (responseStatus != null) {
-        status = responseStatus;
-      } else if (usageStatus != null) {
-        status = usageStatus;
-      } else if (usageRaw != null) {
-        status = ResponseUsage.STATUS_COMPLETED;
-      } else if (errorEvent) {
-        status = ResponseUsage.STATUS_ERROR;
-      } else if (internalError != null || decodeError != null) {
-        status = ResponseUsage.STATUS_UNREADABLE;
-      } else if (done || (reachedEnd && !usesDoneSentinel() && !lastEventIncomplete)) {
-        status = ResponseUsage.STATUS_COMPLETED;
-      } else {
-        status = ResponseUsage.STATUS_TRUNCATED;
-      }
-      r.status = status;
-      if (usageRaw != null && reported(r, usageRaw, api)) {
-        emit(r.build());
-        return;
-      }
-      r.source = ResponseUsage.SOURCE_MISSING;
-      r.usage = TokenUsage.zero();
-      if (r.diagnostic == null) {
-        r.diagnostic = missingReason(reachedEnd, decodeError);
-      }
-      emit(r.build());
-      if (ResponseUsage.STATUS_UNREADABLE.equals(status) || malformedEvents > 0) {
-        log("unreadable-stream", "TokenLedger could not read the usage of a " + api + " stream: " + r.diagnostic);
-      }
-    }
-
-    private String missingReason(boolean reachedEnd, String decodeError) {
-      if (internalError != null) {
-        return "internal error (" + internalError + ")";
-      }
-      if (decodeError != null) {
-        return decodeError;
-      }
-      if (usageOverflow) {
-        return "usage object larger than " + (JsonStreamScanner.MAX_RAW_BYTES / 1024) + " KiB";
-      }
-      if (errorEvent) {
-        return "stream error event" + (errorCode != null ? " " + shorten(errorCode) : "");
-      }
-      if (responseStatus != null) {
-        return responseStatus + " response carried no usage";
-      }
-      boolean chatLike = usesDoneSentinel();
-      if (chatLike && request.parsed() && !request.includeUsage() && (done || reachedEnd)) {
-        return "include_usage not requested";
-      }
-      if (overCap) {
-        return "stream larger than " + (MAX_BODY_BYTES >> 20) + " MiB; not read to its end";
-      }
-      if (!reachedEnd) {
-        return chatLike && request.parsed() && !request.includeUsage()
-            ? "stream closed early; include_usage not requested"
-            : "stream closed before usage";
-      }
-      if (firstMalformed != null) {
-        return firstMalformed;
-      }
-      if (lastEventIncomplete) {
-        return "stream ended mid-event before usage";
-      }
-      if (chatLike && !request.parsed()) {
-        return "stream carried no usage (request not read; include_usage unknown)";
-      }
-      return "stream ended before usage";
-    }
-
-    private boolean usesDoneSentinel() {
-      return "chat.completions".equals(api) || "completions".equals(api);
-    }
-  }
-
-  private static boolean isTerminal(String type) {
-    return "response.completed".equals(type)
-        || "response.incomplete".equals(type)
-        || "response.failed".equals(type)
-        || "response.cancelled".equals(type);
-  }
-
-  private static String firstNonEmpty(String candidate, String current) {
-    return candidate != null && !candidate.isEmpty() ? candidate : current;
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Batch output JSONL
-
-  /**
-   * One JSON document per line; a line is scanned as it streams (never buffered), so line length
-   * costs no memory. A line that does not parse is ignored.
-   */
-  private final class JsonLines {
-    final DocCapture lineDoc = new DocCapture();
-    final JsonStreamScanner scanner = new JsonStreamScanner(lineDoc);
-    boolean inLine;
-    long malformedLines;
-
-    void feed(byte[] b, int off, int len) {
-      int end = off + len;
-      int i = off;
-      while (i < end) {
-        int j = i;
-        while (j < end && b[j] != '\n') {
-          j++;
-        }
-        if (j > i) {
-          if (!inLine) {
-            inLine = true;
-            scanner.reset();
-            lineDoc.reset();
-          }
-          scanner.feed(b, i, j - i);
-        }
-        if (j < end) {
-          endLine();
-          j++;
-        }
-        i = j;
-      }
-    }
-
-    void finish() {
-      endLine();
-      if (malformedLines > 0) {
-        log("batch-malformed", "TokenLedger ignored " + malformedLines + " unreadable line(s) of a batch output file");
-      }
-    }
-
-    private void endLine() {
-      if (!inLine) {
-        return;
-      }
-      inLine = false;
-      scanner.end();
-      if (!scanner.complete()) {
-        if (scanner.sawValue()) {
-          malformedLines++;
-        }
-        return;
-      }
-      DocCapture.Fields top = lineDoc.top;
-      DocCapture.Fields body = lineDoc.body;
-      if (!body.hasUsage()) {
-        return;
-      }
-      String statusCode = lineDoc.response.statusCode;
-      if (statusCode != null) {
-        try {
-          if (Double.parseDouble(statusCode) >= 400) {
-            return;
-          }
-        } catch (NumberFormatException ignored) {
-          // not a number: judge by the body
-        }
-      }
-      String lineApi = batchLineApi(top.url, body.object);
-      ResponseUsage.Builder r = new ResponseUsage.Builder();
-      r.api = lineApi;
-      r.batch = true;
-      r.batchRequestId = top.id;
-      fill(r, body);
-      r.status = body.status != null ? body.status : ResponseUsage.STATUS_COMPLETED;
-      if (!reported(r, body.usageRaw, lineApi)) {
-        r.source = ResponseUsage.SOURCE_MISSING;
-        r.usage = TokenUsage.zero();
-      }
-      emit(r.build());
-    }
-  }
-
-  /** The API of a batch line: from its {@code url} when present, else from the body's {@code object}. */
-  static String batchLineApi(String url, String object) {
-    if (url != null) {
-      OpenAiEndpoint ep = OpenAiEndpoint.classify("POST", url, null);
-      if (ep != null) {
-        return ep.api();
-      }
-    }
-    if (object != null) {
-      switch (object) {
-        case "chat.completion":
-          return "chat.completions";
-        case "text_completion":
-          return "completions";
-        case "response":
-          return "responses";
-        case "response.compaction":
-          return "responses.compact";
-        case "list":
-          return "embeddings";
-        default:
-          break;
-      }
-    }
-    return "batch.output";
   }
 }

@@ -47,7 +47,7 @@ public final class ResponseUsage {
   /** Longest diagnostic kept; diagnostics are fixed phrases plus offsets and codes. */
   static final int MAX_DIAGNOSTIC_CHARS = 200;
 
-  private final String api;
+  private final OpenAiApi api;
   private final TokenUsage usage;
   private final String source;
   private final String responseId;
@@ -91,7 +91,7 @@ public final class ResponseUsage {
    * usage object went through {@link UsageParser} like every other shape).
    */
   public static ResponseUsage of(
-      String api,
+      OpenAiApi api,
       TokenUsage usage,
       String source,
       String status,
@@ -105,7 +105,7 @@ public final class ResponseUsage {
   }
 
   /** The API that produced the usage: the endpoint's, or for batch lines the line's own. */
-  public String api() {
+  public OpenAiApi api() {
     return api;
   }
 
@@ -179,7 +179,7 @@ public final class ResponseUsage {
   }
 
   static final class Builder {
-    String api;
+    OpenAiApi api;
     TokenUsage usage;
     String source = SOURCE_MISSING;
     String responseId;
@@ -192,7 +192,7 @@ public final class ResponseUsage {
     List<String> finishReasons;
     String diagnostic;
 
-    Builder api(String v) {
+    Builder api(OpenAiApi v) {
       api = v;
       return this;
     }

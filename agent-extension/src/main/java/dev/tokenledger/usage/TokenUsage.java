@@ -65,7 +65,7 @@ public final class TokenUsage {
   }
 
   /**
-   * True when part of the modality or cache split was assumed rather than reported (DESIGN §2.1:
+   * True when part of the modality or cache split was assumed rather than reported (docs/token-vocabulary.md:
    * {@code tokenledger.usage.split=inferred}), or when inconsistent provider numbers were clamped.
    */
   public boolean splitInferred() {
@@ -108,7 +108,7 @@ public final class TokenUsage {
 
   /**
    * Null when the record is consistent, else a description of the first broken rule. Checks the
-   * four invariants of DESIGN §2.1, and also that no count is negative and that reasoning (a subset
+   * four invariants of docs/token-vocabulary.md, and also that no count is negative and that reasoning (a subset
    * of output text) does not exceed output text, since a record breaking those could not have come
    * from a consistent bill either.
    */

@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * The token fields of a usage record, named and meant exactly as OpenAI's usage-export columns
- * (DESIGN §2.1). The per-modality input fields count <em>uncached</em> input only; cached input has
+ * (docs/token-vocabulary.md). The per-modality input fields count <em>uncached</em> input only; cached input has
  * its own per-modality fields; cache writes are one bucket without a modality; reasoning is a subset
  * of output text and is never added to any total.
  */

@@ -4,9 +4,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The one place where each provider usage shape becomes export fields ({@link UsageField}, DESIGN
- * §2.1), following {@code openai-usage.md} §7.4. Every method takes the provider's {@code usage}
- * object, never throws, and returns a record whose invariants hold.
+ * The one place where the counts of every provider usage shape ({@link UsageShape}) are fitted into
+ * the export fields ({@link UsageField}; docs/token-vocabulary.md gives the mapping of each shape).
+ * Nothing here throws, and every record it returns keeps the invariants.
  *
  * <h2>The rules, once for all shapes</h2>
  *
@@ -65,274 +65,19 @@ public final class UsageParser {
   private UsageParser() {}
 
   /**
-   * Chat Completions and legacy Completions ({@code CompletionUsage}): {@code prompt_tokens},
-   * {@code completion_tokens}, {@code prompt_tokens_details.{cached,cache_write,text,audio,image}_tokens},
-   * {@code completion_tokens_details.{reasoning,audio,text}_tokens}. Cached tokens carry no modality
-   * split, so they go to text first (inferred when audio or image input is present). Chat never
-   * outputs images, so once {@code completion_tokens_details} is present, output text =
-   * completion − audio is exact. Azure shapes with details missing or null are all-text, inferred.
+   * Maps a usage object by the API that produced it; when the object's fields belong to another
+   * shape (OpenAI-compatible servers do this), the shape wins. {@code api} may be null (unknown).
    */
-  public static TokenUsage fromCompletionUsage(JsonObject usage) {
+  public static TokenUsage forApi(OpenAiApi api, JsonObject usage) {
     if (usage == null) {
       return TokenUsage.zero();
     }
-    try {
-      Counts c = new Counts();
-      Long prompt = number(usage, "prompt_tokens");
-      c.input = prompt != null ? prompt : orZero(number(usage, "input_tokens"));
-      JsonObject pd = usage.getObject("prompt_tokens_details");
-      c.cached = number(pd, "cached_tokens");
-      c.cacheWrite = number(pd, "cache_write_tokens");
-      c.inputModality[TEXT] = number(pd, "text_tokens");
-      c.inputModality[AUDIO] = number(pd, "audio_tokens");
-      c.inputModality[IMAGE] = number(pd, "image_tokens");
-      Long completion = number(usage, "completion_tokens");
-      c.output = completion != null ? completion : orZero(number(usage, "output_tokens"));
-      JsonObject cd = usage.getObject("completion_tokens_details");
-      c.outputModality[TEXT] = number(cd, "text_tokens");
-      c.outputModality[AUDIO] = number(cd, "audio_tokens");
-      if (cd != null) {
-        Long image = number(cd, "image_tokens");
-        c.outputModality[IMAGE] = image != null ? image : Long.valueOf(0);
-      }
-      c.reasoning = number(cd, "reasoning_tokens");
-      c.reasoningMayBeOutsideText = true;
-      c.total = number(usage, "total_tokens");
-      return c.resolve(usage.toJson());
-    } catch (Throwable t) {
-      return failed(usage, t);
+    UsageShape reported = UsageShape.of(usage);
+    UsageShape expected = api == null ? reported : api.usageShape();
+    if (expected == null || (reported != null && !expected.accepts(reported))) {
+      expected = reported;
     }
-  }
-
-  /**
-   * Responses API ({@code ResponseUsage}): {@code input_tokens},
-   * {@code input_tokens_details.{cached_tokens,cache_write_tokens}}, {@code output_tokens},
-   * {@code output_tokens_details.reasoning_tokens}. Responses reports no modality split: input and
-   * output are text, inferred whenever non-zero. (Modality details, should they appear, are used
-   * like Chat's.) Also the shape of {@code responses/compact} and batch aggregates.
-   */
-  public static TokenUsage fromResponsesUsage(JsonObject usage) {
-    if (usage == null) {
-      return TokenUsage.zero();
-    }
-    try {
-      Counts c = new Counts();
-      c.input = orZero(number(usage, "input_tokens"));
-      JsonObject id = usage.getObject("input_tokens_details");
-      c.cached = number(id, "cached_tokens");
-      c.cacheWrite = number(id, "cache_write_tokens");
-      c.inputModality[TEXT] = number(id, "text_tokens");
-      c.inputModality[AUDIO] = number(id, "audio_tokens");
-      c.inputModality[IMAGE] = number(id, "image_tokens");
-      c.output = orZero(number(usage, "output_tokens"));
-      JsonObject od = usage.getObject("output_tokens_details");
-      c.outputModality[TEXT] = number(od, "text_tokens");
-      c.outputModality[AUDIO] = number(od, "audio_tokens");
-      c.outputModality[IMAGE] = number(od, "image_tokens");
-      c.reasoning = number(od, "reasoning_tokens");
-      c.reasoningMayBeOutsideText = true;
-      c.total = number(usage, "total_tokens");
-      return c.resolve(usage.toJson());
-    } catch (Throwable t) {
-      return failed(usage, t);
-    }
-  }
-
-  /**
-   * Realtime {@code response.done} usage: {@code input_token_details.{text,audio,image}_tokens}
-   * each <em>include</em> their cached part; {@code cached_tokens_details.{text,audio,image}_tokens}
-   * split the cached part; {@code output_token_details.{text,audio}_tokens}. So uncached text =
-   * text_tokens − cached text (§7.4). No cache-write and no reasoning field exist. Older beta
-   * payloads without {@code image_tokens} or {@code cached_tokens_details} fall back to the general
-   * rules (cached → text first, inferred when ambiguous). Missing totals are the sum of the details.
-   */
-  public static TokenUsage fromRealtimeUsage(JsonObject usage) {
-    if (usage == null) {
-      return TokenUsage.zero();
-    }
-    try {
-      Counts c = new Counts();
-      JsonObject id = usage.getObject("input_token_details");
-      c.inputModality[TEXT] = number(id, "text_tokens");
-      c.inputModality[AUDIO] = number(id, "audio_tokens");
-      c.inputModality[IMAGE] = number(id, "image_tokens");
-      c.cached = number(id, "cached_tokens");
-      JsonObject cd = id == null ? null : id.getObject("cached_tokens_details");
-      c.cachedModality[TEXT] = number(cd, "text_tokens");
-      c.cachedModality[AUDIO] = number(cd, "audio_tokens");
-      c.cachedModality[IMAGE] = number(cd, "image_tokens");
-      Long input = number(usage, "input_tokens");
-      c.input = input != null ? input : sumOf(c.inputModality);
-      JsonObject od = usage.getObject("output_token_details");
-      c.outputModality[TEXT] = number(od, "text_tokens");
-      c.outputModality[AUDIO] = number(od, "audio_tokens");
-      if (od != null) {
-        Long image = number(od, "image_tokens");
-        c.outputModality[IMAGE] = image != null ? image : Long.valueOf(0);
-      }
-      Long output = number(usage, "output_tokens");
-      c.output = output != null ? output : sumOf(c.outputModality);
-      c.total = number(usage, "total_tokens");
-      return c.resolve(usage.toJson());
-    } catch (Throwable t) {
-      return failed(usage, t);
-    }
-  }
-
-  /**
-   * Transcription usage, a union tagged by {@code type}: {@code "tokens"} → {@code input_tokens}
-   * with {@code input_token_details.{text,audio}_tokens} (text is the prompt), {@code output_tokens}
-   * (the transcript: text); {@code "duration"} → {@code seconds} in {@link TokenUsage#audioSeconds()}
-   * and no tokens (never both units in one record). Without a {@code type}, {@code seconds} alone
-   * means duration. Undetailed transcription input is taken as audio (inferred). Also the shape of
-   * Realtime's {@code conversation.item.input_audio_transcription.completed} usage.
-   */
-  public static TokenUsage fromTranscriptionUsage(JsonObject usage) {
-    if (usage == null) {
-      return TokenUsage.zero();
-    }
-    try {
-      String type = usage.getString("type");
-      boolean duration =
-          "duration".equals(type)
-              || (type == null && usage.get("seconds") instanceof Number && !usage.has("input_tokens"));
-      if (duration) {
-        double seconds = usage.getDouble("seconds", 0);
-        TokenUsage.Builder b = TokenUsage.builder().rawJson(usage.toJson());
-        if (!(seconds >= 0) || Double.isInfinite(seconds)) {
-          b.anomaly("seconds " + seconds + " is not a finite non-negative number").splitInferred(true);
-          seconds = 0;
-        }
-        return b.audioSeconds(seconds).build();
-      }
-      Counts c = new Counts();
-      c.input = orZero(number(usage, "input_tokens"));
-      JsonObject id = usage.getObject("input_token_details");
-      c.inputModality[TEXT] = number(id, "text_tokens");
-      c.inputModality[AUDIO] = number(id, "audio_tokens");
-      c.inputModality[IMAGE] = number(id, "image_tokens");
-      c.cached = number(id, "cached_tokens");
-      c.inputDefault = AUDIO;
-      c.output = orZero(number(usage, "output_tokens"));
-      c.outputDefaultCertain = true;
-      c.total = number(usage, "total_tokens");
-      return c.resolve(usage.toJson());
-    } catch (Throwable t) {
-      return failed(usage, t);
-    }
-  }
-
-  /** Embeddings: {@code prompt_tokens} is text input (the only modality); no output. */
-  public static TokenUsage fromEmbeddingsUsage(JsonObject usage) {
-    if (usage == null) {
-      return TokenUsage.zero();
-    }
-    try {
-      Counts c = new Counts();
-      Long prompt = number(usage, "prompt_tokens");
-      c.input = prompt != null ? prompt : orZero(number(usage, "input_tokens"));
-      c.inputDefaultCertain = true;
-      c.total = number(usage, "total_tokens");
-      return c.resolve(usage.toJson());
-    } catch (Throwable t) {
-      return failed(usage, t);
-    }
-  }
-
-  /**
-   * Images API ({@code ImageGenUsage}/{@code ImagesUsage}, GPT image models): {@code input_tokens} =
-   * {@code input_tokens_details.text_tokens} + {@code image_tokens}; {@code output_tokens} split by
-   * {@code output_tokens_details.{image,text}_tokens} when present. Undetailed output is image (the
-   * endpoint's product), marked inferred; undetailed input is text, inferred. No cached field exists
-   * in this shape, so everything is uncached (cache hits cannot be seen, §5.2). Whether OpenAI's
-   * export books image output under {@code output_image_tokens} is UNVERIFIED (§7.4).
-   */
-  public static TokenUsage fromImagesUsage(JsonObject usage) {
-    if (usage == null) {
-      return TokenUsage.zero();
-    }
-    try {
-      Counts c = new Counts();
-      c.input = orZero(number(usage, "input_tokens"));
-      JsonObject id = usage.getObject("input_tokens_details");
-      c.inputModality[TEXT] = number(id, "text_tokens");
-      c.inputModality[IMAGE] = number(id, "image_tokens");
-      c.inputModality[AUDIO] = number(id, "audio_tokens");
-      c.cached = number(id, "cached_tokens");
-      c.output = orZero(number(usage, "output_tokens"));
-      JsonObject od = usage.getObject("output_tokens_details");
-      c.outputModality[IMAGE] = number(od, "image_tokens");
-      c.outputModality[TEXT] = number(od, "text_tokens");
-      c.outputModality[AUDIO] = number(od, "audio_tokens");
-      c.outputDefault = IMAGE;
-      c.total = number(usage, "total_tokens");
-      return c.resolve(usage.toJson());
-    } catch (Throwable t) {
-      return failed(usage, t);
-    }
-  }
-
-  /**
-   * Audio speech over SSE ({@code speech.audio.done}): {@code input_tokens} are the text input,
-   * {@code output_tokens} the generated audio (§4.3); details, if ever sent, are honoured.
-   */
-  public static TokenUsage fromSpeechUsage(JsonObject usage) {
-    if (usage == null) {
-      return TokenUsage.zero();
-    }
-    try {
-      Counts c = new Counts();
-      c.input = orZero(number(usage, "input_tokens"));
-      JsonObject id = usage.getObject("input_token_details");
-      c.inputModality[TEXT] = number(id, "text_tokens");
-      c.inputModality[AUDIO] = number(id, "audio_tokens");
-      c.inputDefaultCertain = id == null;
-      c.output = orZero(number(usage, "output_tokens"));
-      JsonObject od = usage.getObject("output_token_details");
-      c.outputModality[TEXT] = number(od, "text_tokens");
-      c.outputModality[AUDIO] = number(od, "audio_tokens");
-      c.outputDefault = AUDIO;
-      c.outputDefaultCertain = od == null;
-      c.total = number(usage, "total_tokens");
-      return c.resolve(usage.toJson());
-    } catch (Throwable t) {
-      return failed(usage, t);
-    }
-  }
-
-  /**
-   * Maps a usage object by the API that produced it ({@link OpenAiEndpoint#api()} values, plus
-   * {@code "realtime"}); when the object's fields belong to another shape (OpenAI-compatible servers
-   * do this), the shape wins.
-   */
-  public static TokenUsage forApi(String api, JsonObject usage) {
-    if (usage == null) {
-      return TokenUsage.zero();
-    }
-    String shape = shapeOf(usage);
-    String expected = api == null ? shape : expectedShape(api);
-    if (expected == null || (shape != null && !compatible(expected, shape))) {
-      expected = shape;
-    }
-    if (expected == null) {
-      expected = "completion";
-    }
-    switch (expected) {
-      case "responses":
-        return fromResponsesUsage(usage);
-      case "realtime":
-        return fromRealtimeUsage(usage);
-      case "transcription":
-        return fromTranscriptionUsage(usage);
-      case "embeddings":
-        return fromEmbeddingsUsage(usage);
-      case "images":
-        return fromImagesUsage(usage);
-      case "speech":
-        return fromSpeechUsage(usage);
-      default:
-        return fromCompletionUsage(usage);
-    }
+    return (expected == null ? UsageShape.COMPLETION : expected).parse(usage);
   }
 
   /** True when the object holds at least one count we understand (else it is not usage at all). */
@@ -351,83 +96,7 @@ public final class UsageParser {
     return false;
   }
 
-  private static String expectedShape(String api) {
-    switch (api) {
-      case "chat.completions":
-      case "completions":
-        return "completion";
-      case "responses":
-      case "responses.compact":
-        return "responses";
-      case "embeddings":
-        return "embeddings";
-      case "audio.transcriptions":
-      case "audio.translations":
-        return "transcription";
-      case "audio.speech":
-        return "speech";
-      case "images.generations":
-      case "images.edits":
-      case "images.variations":
-        return "images";
-      case "realtime":
-        return "realtime";
-      default:
-        return null;
-    }
-  }
-
-  /** The family of field names the object uses, or null when it is not recognisable. */
-  private static String shapeOf(JsonObject u) {
-    String type = u.getString("type");
-    if ("tokens".equals(type) || "duration".equals(type)) {
-      return "transcription";
-    }
-    if (u.has("prompt_tokens")) {
-      return u.has("completion_tokens") || u.has("completion_tokens_details") ? "completion" : "embeddings";
-    }
-    if (u.has("completion_tokens")) {
-      return "completion";
-    }
-    if (u.has("input_token_details") || u.has("output_token_details")) {
-      return "realtime";
-    }
-    if (u.has("input_tokens") || u.has("output_tokens")) {
-      JsonObject id = u.getObject("input_tokens_details");
-      if (id != null && (id.has("text_tokens") || id.has("image_tokens")) && !id.has("cached_tokens")) {
-        return "images";
-      }
-      return "responses";
-    }
-    if (u.get("seconds") instanceof Number) {
-      return "transcription";
-    }
-    return null;
-  }
-
-  /** Shapes that share field names and may legitimately be reported for an API. */
-  private static boolean compatible(String expected, String shape) {
-    if (expected.equals(shape)) {
-      return true;
-    }
-    // Field-name families overlap: e.g. image usage without details looks like Responses usage,
-    // speech usage like Responses usage, transcription tokens like Realtime (input_token_details).
-    if ("images".equals(expected) || "speech".equals(expected)) {
-      return "responses".equals(shape) || "images".equals(shape);
-    }
-    if ("transcription".equals(expected)) {
-      return "realtime".equals(shape) || "responses".equals(shape);
-    }
-    if ("realtime".equals(expected)) {
-      return "responses".equals(shape);
-    }
-    if ("embeddings".equals(expected)) {
-      return "responses".equals(shape);
-    }
-    return false;
-  }
-
-  private static TokenUsage failed(JsonObject usage, Throwable t) {
+  static TokenUsage failed(JsonObject usage, Throwable t) {
     LOG.log(Level.FINE, "usage mapping failed", t);
     String raw;
     try {
@@ -467,11 +136,11 @@ public final class UsageParser {
     return null;
   }
 
-  private static long orZero(Long v) {
+  static long orZero(Long v) {
     return v == null ? 0 : v;
   }
 
-  private static long sumOf(Long[] parts) {
+  static long sumOf(Long[] parts) {
     long s = 0;
     for (Long p : parts) {
       if (p != null && p > 0) {

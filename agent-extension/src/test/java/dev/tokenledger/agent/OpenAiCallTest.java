@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -42,10 +41,6 @@ class OpenAiCallTest {
           + "\"prompt_tokens_details\":{\"cached_tokens\":1024,\"audio_tokens\":0},"
           + "\"completion_tokens_details\":{\"reasoning_tokens\":256,\"audio_tokens\":0}}}";
 
-  @BeforeAll
-  static void installSdk() {
-    TestTelemetry.install();
-  }
 
   @BeforeEach
   void clear() {
@@ -65,7 +60,7 @@ class OpenAiCallTest {
   private static OpenAiCall startChat() {
     byte[] body = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"SECRET PROMPT\"}]}"
         .getBytes(StandardCharsets.UTF_8);
-    return OpenAiCall.start(
+    return TestTelemetry.INSTRUMENTER.startCall(
         "POST", "api.openai.com", 443, "/v1/chat/completions", null,
         headers("Authorization", "Bearer sk-proj-abcdefghijklmnopqrstuvwxyz0123aB3d", "OpenAI-Project", "proj_1"),
         body, body.length, "application/json");
@@ -175,8 +170,8 @@ class OpenAiCallTest {
 
   @Test
   void otherHostsAndUnbilledPathsAreNotTracked() {
-    assertNull(OpenAiCall.start("POST", "example.com", 443, "/v1/chat/completions", null, headers(), null, 0, null));
-    assertNull(OpenAiCall.start("GET", "api.openai.com", 443, "/v1/models", null, headers(), null, 0, null));
+    assertNull(TestTelemetry.INSTRUMENTER.startCall("POST", "example.com", 443, "/v1/chat/completions", null, headers(), null, 0, null));
+    assertNull(TestTelemetry.INSTRUMENTER.startCall("GET", "api.openai.com", 443, "/v1/models", null, headers(), null, 0, null));
   }
 
   private static Map<String, Long> tokenCounter() {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenledger.usage.UsageShape;
 import dev.tokenledger.usage.Json;
 import dev.tokenledger.usage.TokenUsage;
 import dev.tokenledger.usage.UsageField;
@@ -28,7 +29,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -55,10 +55,6 @@ class RealtimeConnectionTest {
   static final String TRANSCRIPTION = fixture("realtime-transcription-tokens.json");
   static final String ERROR = fixture("realtime-error.json");
 
-  @BeforeAll
-  static void installSdk() {
-    TestTelemetry.install();
-  }
 
   @BeforeEach
   void clear() {
@@ -75,7 +71,7 @@ class RealtimeConnectionTest {
 
   private static RealtimeConnection connect() {
     RealtimeConnection connection =
-        RealtimeConnection.start(
+        TestTelemetry.INSTRUMENTER.startConnection(
             URI.create("wss://api.openai.com/v1/realtime?model=gpt-realtime"),
             headers("Authorization", KEY, "OpenAI-Project", "proj_1"));
     assertNotNull(connection);
@@ -111,7 +107,7 @@ class RealtimeConnectionTest {
     List<LogRecordData> events = TestTelemetry.LOGS.getFinishedLogRecordItems();
     assertEquals(3, events.size(), events.toString());
     TokenUsage expected =
-        UsageParser.fromRealtimeUsage(Json.parseObject(RESPONSE_DONE).getObject("response").getObject("usage"));
+        UsageShape.REALTIME.parse(Json.parseObject(RESPONSE_DONE).getObject("response").getObject("usage"));
 
     Attributes done = events.get(0).getAttributes();
     assertEquals("tokenledger.usage", events.get(0).getEventName());
@@ -158,7 +154,7 @@ class RealtimeConnectionTest {
         Map.of("realtime/completed/reported", 1L, "realtime.transcription/completed/reported", 1L,
             "realtime/incomplete/missing", 1L, "realtime/error/none", 1L),
         sums(metrics, "tokenledger.requests", "tokenledger.api", "tokenledger.status", "tokenledger.usage.source"));
-    TokenUsage transcribed = UsageParser.fromTranscriptionUsage(Json.parseObject(TRANSCRIPTION).getObject("usage"));
+    TokenUsage transcribed = UsageShape.TRANSCRIPTION.parse(Json.parseObject(TRANSCRIPTION).getObject("usage"));
     Map<String, Long> tokens =
         sums(metrics, "tokenledger.tokens", "gen_ai.token.type", "tokenledger.token.modality", "tokenledger.token.cache");
     assertEquals(expected.get(UsageField.INPUT_TEXT_TOKENS) + transcribed.get(UsageField.INPUT_TEXT_TOKENS),
@@ -238,14 +234,14 @@ class RealtimeConnectionTest {
         connection.onText(done, true);
         String status = Json.parseObject(done).getObject("response").getString("status");
         expectedRequests.merge("realtime/" + status + "/reported", 1L, Long::sum);
-        expectedAudioOut += UsageParser.fromRealtimeUsage(Json.parseObject(done).getObject("response").getObject("usage"))
+        expectedAudioOut += UsageShape.REALTIME.parse(Json.parseObject(done).getObject("response").getObject("usage"))
             .get(UsageField.OUTPUT_AUDIO_TOKENS);
       }
       connection.onText(ERROR, true);
       expectedRequests.merge("realtime/error/none", 1L, Long::sum);
       connection.onText(RESPONSE_DONE.replace("resp_CCXHw0UJld", "resp_d"), true);
       expectedRequests.merge("realtime/completed/reported", 1L, Long::sum);
-      expectedAudioOut += UsageParser.fromRealtimeUsage(Json.parseObject(RESPONSE_DONE).getObject("response")
+      expectedAudioOut += UsageShape.REALTIME.parse(Json.parseObject(RESPONSE_DONE).getObject("response")
           .getObject("usage")).get(UsageField.OUTPUT_AUDIO_TOKENS);
       connection.onClosed(1000);
     }
@@ -286,7 +282,7 @@ class RealtimeConnectionTest {
   @Test
   void aFailedHandshakeIsNotAConnection() {
     RealtimeConnection connection =
-        RealtimeConnection.start(URI.create("wss://api.openai.com/v1/realtime?model=gpt-realtime"), null);
+        TestTelemetry.INSTRUMENTER.startConnection(URI.create("wss://api.openai.com/v1/realtime?model=gpt-realtime"), null);
     connection.onFailure(new IOException("403"));
     assertTrue(points(new ArrayList<>(TestTelemetry.METRICS.collectAllMetrics()), "tokenledger.realtime.connections").isEmpty());
     assertEquals(StatusCode.ERROR, TestTelemetry.SPANS.getFinishedSpanItems().get(0).getStatus().getStatusCode());
@@ -296,7 +292,7 @@ class RealtimeConnectionTest {
   @Test
   void azureSessionsAndModelFromTheSession() {
     RealtimeConnection azure =
-        RealtimeConnection.start(
+        TestTelemetry.INSTRUMENTER.startConnection(
             URI.create("wss://res.openai.azure.com/openai/realtime?api-version=2025-04-01-preview&deployment=rt&api-key=k123456789wxyz"),
             null);
     assertNotNull(azure);
@@ -312,7 +308,7 @@ class RealtimeConnectionTest {
 
     TestTelemetry.clear();
     RealtimeConnection sideband =
-        RealtimeConnection.start(URI.create("wss://api.openai.com/v1/realtime?call_id=rtc_1"), null);
+        TestTelemetry.INSTRUMENTER.startConnection(URI.create("wss://api.openai.com/v1/realtime?call_id=rtc_1"), null);
     sideband.onOpen(null);
     sideband.onText(SESSION_CREATED, true);
     sideband.onText(RESPONSE_DONE, true);
@@ -326,9 +322,9 @@ class RealtimeConnectionTest {
 
   @Test
   void otherHostsAndPathsAreNotTracked() {
-    assertNull(RealtimeConnection.start(URI.create("wss://example.com/v1/realtime?model=x"), null));
-    assertNull(RealtimeConnection.start(URI.create("wss://api.openai.com/v1/realtime/translations?model=x"), null));
-    assertNull(RealtimeConnection.start((URI) null, null));
+    assertNull(TestTelemetry.INSTRUMENTER.startConnection(URI.create("wss://example.com/v1/realtime?model=x"), null));
+    assertNull(TestTelemetry.INSTRUMENTER.startConnection(URI.create("wss://api.openai.com/v1/realtime/translations?model=x"), null));
+    assertNull(TestTelemetry.INSTRUMENTER.startConnection((URI) null, null));
   }
 
   private static List<LongPointData> points(List<MetricData> metrics, String name) {

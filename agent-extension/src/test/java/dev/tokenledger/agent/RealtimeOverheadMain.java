@@ -19,14 +19,13 @@ public final class RealtimeOverheadMain {
 
   public static void main(String[] args) throws Exception {
     int connections = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
-    TestTelemetry.install();
     String session = fixture("realtime-session-created.json");
     String created = fixture("realtime-response-created.json");
     String done = fixture("realtime-response-done-completed.json");
     String delta = audioDelta(100); // 100 ms of 24 kHz PCM16: 6.4 KB of base64
     String bigDelta = audioDelta(1000); // 1 s: 64 KB
 
-    RealtimeConnection connection = RealtimeConnection.start(URI.create("wss://api.openai.com/v1/realtime?model=m"), null);
+    RealtimeConnection connection = TestTelemetry.INSTRUMENTER.startConnection(URI.create("wss://api.openai.com/v1/realtime?model=m"), null);
     connection.onOpen(null);
     connection.onText(session, true);
     System.out.printf("skip a 100 ms audio delta, whole:          %7.1f ns/message%n", perMessage(connection, delta, 0));
@@ -41,7 +40,7 @@ public final class RealtimeOverheadMain {
     List<RealtimeConnection> open = new ArrayList<>(connections);
     long before = usedHeap();
     for (int i = 0; i < connections; i++) {
-      RealtimeConnection c = RealtimeConnection.start(URI.create("wss://api.openai.com/v1/realtime?model=gpt-realtime"), null);
+      RealtimeConnection c = TestTelemetry.INSTRUMENTER.startConnection(URI.create("wss://api.openai.com/v1/realtime?model=gpt-realtime"), null);
       c.onOpen(null);
       c.onText(session.replace("sess_C9G5QPteg4UIbo", "sess_" + i), true);
       c.onText(delta, true);

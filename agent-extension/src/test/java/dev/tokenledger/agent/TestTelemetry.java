@@ -12,8 +12,9 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 
 /**
- * One in-memory SDK for every test in the JVM: {@link TokenLedgerTelemetry} builds its handles once
- * from the global OpenTelemetry, so every test that emits must install this same SDK first.
+ * One in-memory SDK for every test in the JVM, and an {@link OpenAiInstrumenter} writing to it with
+ * the default settings: tests start calls and connections through {@link #INSTRUMENTER}, as a
+ * transport's {@code *Singletons} does with the agent's SDK.
  */
 public final class TestTelemetry {
 
@@ -21,20 +22,28 @@ public final class TestTelemetry {
   public static final InMemorySpanExporter SPANS = InMemorySpanExporter.create();
   public static final InMemoryMetricReader METRICS = InMemoryMetricReader.createDelta();
 
+  public static final OpenTelemetrySdk SDK =
+      OpenTelemetrySdk.builder()
+          .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(SPANS)).build())
+          .setLoggerProvider(
+              SdkLoggerProvider.builder().addLogRecordProcessor(SimpleLogRecordProcessor.create(LOGS)).build())
+          .setMeterProvider(SdkMeterProvider.builder().registerMetricReader(METRICS).build())
+          .build();
+
+  public static final OpenAiInstrumenter INSTRUMENTER = OpenAiInstrumenter.create(SDK);
+
   private static boolean installed;
 
-  public static synchronized void install() {
+  /**
+   * For tests that go through a transport's {@code *Singletons} (the agent's own path, which takes
+   * the global OpenTelemetry): makes {@link #SDK} the global one before any of them is built.
+   */
+  public static synchronized void installGlobal() {
     if (installed) {
       return;
     }
     GlobalOpenTelemetry.resetForTest();
-    GlobalOpenTelemetry.set(
-        OpenTelemetrySdk.builder()
-            .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(SimpleSpanProcessor.create(SPANS)).build())
-            .setLoggerProvider(
-                SdkLoggerProvider.builder().addLogRecordProcessor(SimpleLogRecordProcessor.create(LOGS)).build())
-            .setMeterProvider(SdkMeterProvider.builder().registerMetricReader(METRICS).build())
-            .build());
+    GlobalOpenTelemetry.set(SDK);
     installed = true;
   }
 

@@ -1,5 +1,7 @@
 package dev.tokenledger.realtime;
 
+import dev.tokenledger.usage.OpenAiApi;
+import dev.tokenledger.usage.UsageShape;
 import static dev.tokenledger.realtime.RealtimeFixtures.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -77,7 +79,7 @@ class RealtimeConnectionStateTest {
   }
 
   private static TokenUsage expectedRealtime(String responseDone) {
-    return UsageParser.fromRealtimeUsage(
+    return UsageShape.REALTIME.parse(
         Json.parseObject(responseDone).getObject("response").getObject("usage"));
   }
 
@@ -96,7 +98,7 @@ class RealtimeConnectionStateTest {
 
     assertEquals(1, records.size(), "emitted the moment response.done was read");
     Recorded r = records.get(0);
-    assertEquals("realtime", r.usage.api());
+    assertEquals(OpenAiApi.REALTIME, r.usage.api());
     assertEquals("reported", r.usage.source());
     assertEquals("completed", r.usage.status());
     assertEquals("resp_CCXHw0UJld", r.usage.responseId());
@@ -149,13 +151,13 @@ class RealtimeConnectionStateTest {
     send(state, SESSION_CREATED, TRANSCRIPTION_TOKENS, TRANSCRIPTION_DURATION);
     assertEquals(2, records.size());
     Recorded tokens = records.get(0);
-    assertEquals("realtime.transcription", tokens.usage.api());
+    assertEquals(OpenAiApi.REALTIME_TRANSCRIPTION, tokens.usage.api());
     assertEquals("gpt-4o-mini-transcribe", tokens.usage.responseModel());
     assertEquals("gpt-4o-mini-transcribe", tokens.requestModel);
     assertEquals("item_CCXGQ4e1ht", tokens.usage.responseId());
     assertEquals("completed", tokens.usage.status());
     assertEquals("reported", tokens.usage.source());
-    assertEquals(UsageParser.fromTranscriptionUsage(Json.parseObject(TRANSCRIPTION_TOKENS).getObject("usage")),
+    assertEquals(UsageShape.TRANSCRIPTION.parse(Json.parseObject(TRANSCRIPTION_TOKENS).getObject("usage")),
         tokens.usage.usage());
     assertEquals(58, tokens.usage.usage().get(UsageField.INPUT_AUDIO_TOKENS));
     assertEquals(14, tokens.usage.usage().get(UsageField.OUTPUT_TEXT_TOKENS));
@@ -262,7 +264,7 @@ class RealtimeConnectionStateTest {
     RealtimeConnectionState state = connect(null);
     send(state, "{\"type\":\"conversation.item.input_audio_transcription.completed\",\"item_id\":\"item_1\"}");
     assertEquals("missing", records.get(0).usage.source());
-    assertEquals("realtime.transcription", records.get(0).usage.api());
+    assertEquals(OpenAiApi.REALTIME_TRANSCRIPTION, records.get(0).usage.api());
   }
 
   @Test

@@ -35,7 +35,7 @@ class OpenAiEndpointTest {
   })
   void billableCalls(String method, String path, String api, String operation) {
     OpenAiEndpoint ep = OpenAiEndpoint.classify(method, path, null);
-    assertEquals(api, ep.api());
+    assertEquals(api, ep.api().apiName());
     assertEquals(operation, ep.operationName());
   }
 
@@ -68,7 +68,7 @@ class OpenAiEndpointTest {
   void azureDeploymentAndApiVersion() {
     OpenAiEndpoint ep = OpenAiEndpoint.classify(
         "POST", "/openai/deployments/my%20gpt-4o/chat/completions", "api-version=2024-10-21&x=1");
-    assertEquals("chat.completions", ep.api());
+    assertEquals(OpenAiApi.CHAT_COMPLETIONS, ep.api());
     assertEquals("my gpt-4o", ep.azureDeployment());
     assertEquals("2024-10-21", ep.azureApiVersion());
     assertTrue(ep.isAzure());
@@ -77,7 +77,7 @@ class OpenAiEndpointTest {
   @Test
   void queryOnThePathAndHostHints() {
     OpenAiEndpoint ep = OpenAiEndpoint.classify("POST", "/openai/deployments/d1/embeddings?api-version=2025-01-01", null);
-    assertEquals("embeddings", ep.api());
+    assertEquals(OpenAiApi.EMBEDDINGS, ep.api());
     assertEquals("2025-01-01", ep.azureApiVersion());
     assertTrue(OpenAiEndpoint.classify("POST", "/openai/v1/chat/completions", null).isAzure());
     OpenAiEndpoint openai = OpenAiEndpoint.classify("POST", "/v1/chat/completions", "");
@@ -91,17 +91,17 @@ class OpenAiEndpointTest {
   @Test
   void nullsAndOddInputsNeverThrow() {
     assertNull(OpenAiEndpoint.classify(null, null, null));
-    assertEquals("chat.completions", OpenAiEndpoint.classify(null, "/v1/chat/completions", null).api());
+    assertEquals(OpenAiApi.CHAT_COMPLETIONS, OpenAiEndpoint.classify(null, "/v1/chat/completions", null).api());
     assertNull(OpenAiEndpoint.classify("POST", "%%%", "api-version=%zz"));
     assertEquals("%zz", OpenAiEndpoint.classify("POST", "/v1/embeddings", "api-version=%zz").azureApiVersion());
-    assertNull(OpenAiEndpoint.of("nope"));
-    assertEquals("batch", OpenAiEndpoint.of("batch.output").operationName());
+    assertNull(OpenAiApi.named("nope"));
+    assertEquals("batch", OpenAiEndpoint.of(OpenAiApi.BATCH_OUTPUT).operationName());
   }
 
   @Test
   void expectsUsage() {
-    assertTrue(OpenAiEndpoint.of("chat.completions").expectsUsage());
-    assertFalse(OpenAiEndpoint.of("moderations").expectsUsage());
-    assertFalse(OpenAiEndpoint.of("audio.speech").expectsUsage());
+    assertTrue(OpenAiApi.CHAT_COMPLETIONS.expectsUsage());
+    assertFalse(OpenAiApi.MODERATIONS.expectsUsage());
+    assertFalse(OpenAiApi.AUDIO_SPEECH.expectsUsage());
   }
 }

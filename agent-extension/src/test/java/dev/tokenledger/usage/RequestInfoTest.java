@@ -13,9 +13,9 @@ import org.junit.jupiter.api.Test;
 
 class RequestInfoTest {
 
-  private static final OpenAiEndpoint CHAT = OpenAiEndpoint.of("chat.completions");
-  private static final OpenAiEndpoint SPEECH = OpenAiEndpoint.of("audio.speech");
-  private static final OpenAiEndpoint TRANSCRIPTIONS = OpenAiEndpoint.of("audio.transcriptions");
+  private static final OpenAiEndpoint CHAT = OpenAiEndpoint.of(OpenAiApi.CHAT_COMPLETIONS);
+  private static final OpenAiEndpoint SPEECH = OpenAiEndpoint.of(OpenAiApi.AUDIO_SPEECH);
+  private static final OpenAiEndpoint TRANSCRIPTIONS = OpenAiEndpoint.of(OpenAiApi.AUDIO_TRANSCRIPTIONS);
 
   private static RequestInfo parse(OpenAiEndpoint ep, String body, String contentType) {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);

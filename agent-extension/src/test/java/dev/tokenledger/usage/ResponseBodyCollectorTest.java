@@ -46,7 +46,7 @@ class ResponseBodyCollectorTest {
     }
 
     OpenAiEndpoint endpoint() {
-      return OpenAiEndpoint.of(api);
+      return OpenAiEndpoint.of(OpenAiApi.named(api));
     }
 
     ResponseBodyCollector collector(String encoding) {
@@ -70,7 +70,7 @@ class ResponseBodyCollectorTest {
           assertEquals("fp_560af6e559", r.systemFingerprint());
           assertEquals(List.of("stop"), r.finishReasons());
           assertEquals("completed", r.status());
-          assertEquals("chat.completions", r.api());
+          assertEquals(OpenAiApi.CHAT_COMPLETIONS, r.api());
           assertFalse(r.batch());
         }),
         new Case("chat-details.json", "chat.completions", null, JSON, list -> {
@@ -207,15 +207,15 @@ class ResponseBodyCollectorTest {
             assertTrue(r.batch());
             assertEquals("reported", r.source());
           }
-          assertEquals("chat.completions", list.get(0).api());
+          assertEquals(OpenAiApi.CHAT_COMPLETIONS, list.get(0).api());
           assertEquals("batch_req_9f1a", list.get(0).batchRequestId());
           assertEquals("chatcmpl-Bb2", list.get(0).responseId());
           assertEquals("gpt-4.1-mini-2025-04-14", list.get(0).responseModel());
           assertEquals(List.of("stop"), list.get(0).finishReasons());
           assertTokens(text(24, 0, 0, 15, 0), list.get(0).usage());
-          assertEquals("responses", list.get(1).api());
+          assertEquals(OpenAiApi.RESPONSES, list.get(1).api());
           assertTokens(text(172, 128, 0, 90, 64), list.get(1).usage());
-          assertEquals("embeddings", list.get(2).api());
+          assertEquals(OpenAiApi.EMBEDDINGS, list.get(2).api());
           assertTokens(text(11, 0, 0, 0, 0), list.get(2).usage());
         }));
   }
@@ -551,7 +551,7 @@ class ResponseBodyCollectorTest {
     assertEquals("missing", collector.finish(true).get(0).source());
     assertTrue(ResponseBodyCollector.create(null, null, 200, null, null).finish(true).isEmpty());
     ResponseBodyCollector noRequest =
-        ResponseBodyCollector.create(OpenAiEndpoint.of("chat.completions"), null, 200, null, null);
+        ResponseBodyCollector.create(OpenAiEndpoint.of(OpenAiApi.CHAT_COMPLETIONS), null, 200, null, null);
     byte[] body = Fixtures.bytes("chat-plain.json");
     noRequest.onBytes(body, 0, body.length);
     assertEquals("reported", noRequest.finish(true).get(0).source());
@@ -560,7 +560,7 @@ class ResponseBodyCollectorTest {
   @Test
   void httpErrorsCarryNoTokens() {
     ResponseBodyCollector collector =
-        ResponseBodyCollector.create(OpenAiEndpoint.of("chat.completions"), RequestInfo.unknown(), 429, JSON, null);
+        ResponseBodyCollector.create(OpenAiEndpoint.of(OpenAiApi.CHAT_COMPLETIONS), RequestInfo.unknown(), 429, JSON, null);
     byte[] body = Fixtures.bytes("error-429.json");
     collector.onBytes(body, 0, body.length);
     List<ResponseUsage> list = collector.finish(true);
@@ -572,12 +572,12 @@ class ResponseBodyCollectorTest {
     assertTrue(r.usage().isZeroTokens());
 
     ResponseBodyCollector html =
-        ResponseBodyCollector.create(OpenAiEndpoint.of("embeddings"), RequestInfo.unknown(), 502, "text/html", null);
+        ResponseBodyCollector.create(OpenAiEndpoint.of(OpenAiApi.EMBEDDINGS), RequestInfo.unknown(), 502, "text/html", null);
     html.onBytes("<html>bad gateway</html>".getBytes(StandardCharsets.UTF_8), 0, 24);
     assertEquals("HTTP 502", html.finish(true).get(0).diagnostic());
 
     ResponseBodyCollector batch =
-        ResponseBodyCollector.create(OpenAiEndpoint.of("batch.output"), RequestInfo.unknown(), 404, JSON, null);
+        ResponseBodyCollector.create(OpenAiEndpoint.of(OpenAiApi.BATCH_OUTPUT), RequestInfo.unknown(), 404, JSON, null);
     assertTrue(batch.finish(true).isEmpty(), "a failed file download is not a model request");
   }
 
@@ -610,7 +610,7 @@ class ResponseBodyCollectorTest {
   void batchRecordsCanBeStreamedToASink() {
     List<ResponseUsage> sunk = new ArrayList<>();
     ResponseBodyCollector collector = ResponseBodyCollector.create(
-        OpenAiEndpoint.of("batch.output"), RequestInfo.unknown(), 200, "application/octet-stream", null)
+        OpenAiEndpoint.of(OpenAiApi.BATCH_OUTPUT), RequestInfo.unknown(), 200, "application/octet-stream", null)
         .streamRecordsTo(sunk::add);
     byte[] body = Fixtures.bytes("batch-output.jsonl");
     int firstLine = indexOf(body, (byte) '\n') + 1;
@@ -631,9 +631,9 @@ class ResponseBodyCollectorTest {
         + "\"usage\":{\"input_tokens\":5,\"output_tokens\":7,\"input_tokens_details\":{\"text_tokens\":5,\"image_tokens\":0}}}}}";
     List<ResponseUsage> list = run(c, body, true);
     assertEquals(2, list.size(), () -> signature(list));
-    assertEquals("completions", list.get(0).api());
+    assertEquals(OpenAiApi.COMPLETIONS, list.get(0).api());
     assertTokens(text(2, 0, 0, 3, 0), list.get(0).usage());
-    assertEquals("batch.output", list.get(1).api());
+    assertEquals(OpenAiApi.BATCH_OUTPUT, list.get(1).api());
     assertTokens(leaves(5, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0), list.get(1).usage());
   }
 
@@ -685,7 +685,7 @@ class ResponseBodyCollectorTest {
   @Test
   void fiftyMegabyteBodyIsScannedInBoundedMemory() {
     ResponseBodyCollector collector =
-        ResponseBodyCollector.create(OpenAiEndpoint.of("embeddings"), RequestInfo.unknown(), 200, JSON, null);
+        ResponseBodyCollector.create(OpenAiEndpoint.of(OpenAiApi.EMBEDDINGS), RequestInfo.unknown(), 200, JSON, null);
     int[] maxRetained = {0};
     long written = streamHugeEmbeddings(collector, 50L << 20, maxRetained);
     assertTrue(written >= 50L << 20);
@@ -700,7 +700,7 @@ class ResponseBodyCollectorTest {
   @Test
   void hugeSseEventIsScannedInBoundedMemory() throws IOException {
     ResponseBodyCollector collector = ResponseBodyCollector.create(
-        OpenAiEndpoint.of("responses"), RequestInfo.unknown(), 200, SSE, "gzip");
+        OpenAiEndpoint.of(OpenAiApi.RESPONSES), RequestInfo.unknown(), 200, SSE, "gzip");
     ByteArrayOutputStream compressed = new ByteArrayOutputStream();
     try (GZIPOutputStream gz = new GZIPOutputStream(compressed)) {
       gz.write("event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"id\":\"resp_big\",\"output\":[{\"type\":\"message\",\"content\":[{\"type\":\"output_text\",\"text\":\""

@@ -21,7 +21,7 @@ class UsageParserTest {
 
   @Test
   void chatPlainIsTextWithImagesUnreported() {
-    TokenUsage u = UsageParser.fromCompletionUsage(usageOf("chat-plain.json"));
+    TokenUsage u = UsageShape.COMPLETION.parse(usageOf("chat-plain.json"));
     // prompt 24, no cached; completion 8 with audio 0 reported -> text 8 exactly
     assertTokens(text(24, 0, 0, 8, 0), u);
     // audio 0 is reported but image is not: images could hide in the 24 prompt tokens
@@ -33,7 +33,7 @@ class UsageParserTest {
 
   @Test
   void chatWithTextImageCachedAndReasoning() {
-    TokenUsage u = UsageParser.fromCompletionUsage(usageOf("chat-details.json"));
+    TokenUsage u = UsageShape.COMPLETION.parse(usageOf("chat-details.json"));
     // prompt 1250 = text 1100 + image 150 (+ audio 0); cached 1024 assumed text (text first):
     // uncached text = 1100 - 1024 = 76, uncached image = 150.
     // completion 410, audio 0 -> text 410, of which reasoning 256.
@@ -43,7 +43,7 @@ class UsageParserTest {
 
   @Test
   void chatWithAudioInAndOutAndCacheWrites() {
-    TokenUsage u = UsageParser.fromCompletionUsage(usageOf("chat-audio.json"));
+    TokenUsage u = UsageShape.COMPLETION.parse(usageOf("chat-audio.json"));
     // prompt 2000 = text 1400 + audio 600; cached 1200 -> text; cache write 100 -> text
     // uncached text = 1400 - 1200 - 100 = 100; uncached audio 600.
     // completion 700 = text 140 + audio 560.
@@ -57,7 +57,7 @@ class UsageParserTest {
         "{\"prompt_tokens\":10,\"completion_tokens\":300,\"total_tokens\":310,"
             + "\"prompt_tokens_details\":{\"cached_tokens\":0,\"audio_tokens\":0,\"text_tokens\":10,\"image_tokens\":0},"
             + "\"completion_tokens_details\":{\"reasoning_tokens\":200,\"audio_tokens\":0,\"text_tokens\":100}}");
-    TokenUsage u = UsageParser.fromCompletionUsage(usage);
+    TokenUsage u = UsageShape.COMPLETION.parse(usage);
     // text 100 + reasoning 200 = completion 300: the export's output text includes reasoning
     assertTokens(text(10, 0, 0, 300, 200), u);
     assertFalse(u.splitInferred(), "every modality was reported and adds up");
@@ -68,21 +68,21 @@ class UsageParserTest {
     JsonObject usage = Json.parseObject(
         "{\"completion_tokens\":57,\"completion_tokens_details\":null,\"prompt_tokens\":143,"
             + "\"prompt_tokens_details\":null,\"total_tokens\":200}");
-    TokenUsage u = UsageParser.fromCompletionUsage(usage);
+    TokenUsage u = UsageShape.COMPLETION.parse(usage);
     assertTokens(text(143, 0, 0, 57, 0), u);
     assertTrue(u.splitInferred());
   }
 
   @Test
   void legacyCompletionsTotalsOnly() {
-    TokenUsage u = UsageParser.fromCompletionUsage(usageOf("completions-legacy.json"));
+    TokenUsage u = UsageShape.COMPLETION.parse(usageOf("completions-legacy.json"));
     assertTokens(text(5, 0, 0, 7, 0), u);
     assertTrue(u.splitInferred());
   }
 
   @Test
   void responsesUsage() {
-    TokenUsage u = UsageParser.fromResponsesUsage(usageOf("responses.json"));
+    TokenUsage u = UsageShape.RESPONSES.parse(usageOf("responses.json"));
     // input 2048, cached 1536 -> uncached 512; output 612 incl. reasoning 384; no modality split
     assertTokens(text(512, 1536, 0, 612, 384), u);
     assertTrue(u.splitInferred());
@@ -94,14 +94,14 @@ class UsageParserTest {
         "{\"input_tokens\":1320,\"input_tokens_details\":{\"cached_tokens\":512,\"cache_write_tokens\":256},"
             + "\"output_tokens\":286,\"output_tokens_details\":{\"reasoning_tokens\":128},\"total_tokens\":1606}");
     // uncached = 1320 - 512 - 256 = 552
-    assertTokens(text(552, 512, 256, 286, 128), UsageParser.fromResponsesUsage(usage));
+    assertTokens(text(552, 512, 256, 286, 128), UsageShape.RESPONSES.parse(usage));
   }
 
   @Test
   void realtimeCompletedWithCachedAudio() {
     JsonObject usage = Json.parseObject(Fixtures.text("realtime-response-done-completed.json"))
         .getObject("response").getObject("usage");
-    TokenUsage u = UsageParser.fromRealtimeUsage(usage);
+    TokenUsage u = UsageShape.REALTIME.parse(usage);
     // text 1150 incl. cached 1000 -> 150; audio 830 incl. cached 600 -> 230; output 95 text + 320 audio
     assertTokens(leaves(150, 230, 0, 1000, 600, 0, 0, 95, 320, 0, 0), u);
     assertFalse(u.splitInferred());
@@ -112,7 +112,7 @@ class UsageParserTest {
   void realtimeCancelledStillBillsWhatWasGenerated() {
     JsonObject response = Json.parseObject(Fixtures.text("realtime-response-done-cancelled.json")).getObject("response");
     assertEquals("cancelled", response.getString("status"));
-    TokenUsage u = UsageParser.fromRealtimeUsage(response.getObject("usage"));
+    TokenUsage u = UsageShape.REALTIME.parse(response.getObject("usage"));
     // text 420 - 384 = 36; audio 2700 - 2176 = 524; output 18 + 56
     assertTokens(leaves(36, 524, 0, 384, 2176, 0, 0, 18, 56, 0, 0), u);
     assertFalse(u.splitInferred());
@@ -124,7 +124,7 @@ class UsageParserTest {
         "{\"total_tokens\":500,\"input_tokens\":400,\"output_tokens\":100,"
             + "\"input_token_details\":{\"cached_tokens\":300,\"text_tokens\":100,\"audio_tokens\":300},"
             + "\"output_token_details\":{\"text_tokens\":20,\"audio_tokens\":80}}");
-    TokenUsage u = UsageParser.fromRealtimeUsage(usage);
+    TokenUsage u = UsageShape.REALTIME.parse(usage);
     // cached 300: text takes 100 (all of it), audio the other 200
     assertTokens(leaves(0, 100, 0, 100, 200, 0, 0, 20, 80, 0, 0), u);
     assertTrue(u.splitInferred());
@@ -132,12 +132,12 @@ class UsageParserTest {
 
   @Test
   void transcriptionTokensAndDuration() {
-    TokenUsage tokens = UsageParser.fromTranscriptionUsage(usageOf("transcription-tokens.json"));
+    TokenUsage tokens = UsageShape.TRANSCRIPTION.parse(usageOf("transcription-tokens.json"));
     assertTokens(leaves(12, 152, 0, 0, 0, 0, 0, 41, 0, 0, 0), tokens);
     assertFalse(tokens.splitInferred());
     assertEquals(0.0, tokens.audioSeconds());
 
-    TokenUsage duration = UsageParser.fromTranscriptionUsage(usageOf("transcription-duration.json"));
+    TokenUsage duration = UsageShape.TRANSCRIPTION.parse(usageOf("transcription-duration.json"));
     assertTokens(Fixtures.zeroTokens(), duration);
     assertEquals(43.0, duration.audioSeconds());
     assertTrue(duration.rawJson().contains("\"seconds\": 43"), duration.rawJson());
@@ -145,7 +145,7 @@ class UsageParserTest {
 
   @Test
   void transcriptionWithoutDetailsIsAudioInferred() {
-    TokenUsage u = UsageParser.fromTranscriptionUsage(
+    TokenUsage u = UsageShape.TRANSCRIPTION.parse(
         Json.parseObject("{\"type\":\"tokens\",\"input_tokens\":90,\"output_tokens\":10,\"total_tokens\":100}"));
     assertTokens(leaves(0, 90, 0, 0, 0, 0, 0, 10, 0, 0, 0), u);
     assertTrue(u.splitInferred());
@@ -153,18 +153,18 @@ class UsageParserTest {
 
   @Test
   void embeddingsAreText() {
-    TokenUsage u = UsageParser.fromEmbeddingsUsage(usageOf("embeddings.json"));
+    TokenUsage u = UsageShape.EMBEDDINGS.parse(usageOf("embeddings.json"));
     assertTokens(text(37, 0, 0, 0, 0), u);
     assertFalse(u.splitInferred(), "embeddings input is text by definition");
   }
 
   @Test
   void imagesWithAndWithoutOutputDetails() {
-    TokenUsage u = UsageParser.fromImagesUsage(usageOf("images-generation.json"));
+    TokenUsage u = UsageShape.IMAGES.parse(usageOf("images-generation.json"));
     assertTokens(leaves(78, 0, 0, 0, 0, 0, 0, 0, 0, 4160, 0), u);
     assertFalse(u.splitInferred());
 
-    TokenUsage edit = UsageParser.fromImagesUsage(Json.parseObject(
+    TokenUsage edit = UsageShape.IMAGES.parse(Json.parseObject(
         "{\"total_tokens\":2392,\"input_tokens\":1120,\"output_tokens\":1272,"
             + "\"input_tokens_details\":{\"text_tokens\":56,\"image_tokens\":1064}}"));
     assertTokens(leaves(56, 0, 1064, 0, 0, 0, 0, 0, 0, 1272, 0), edit);
@@ -173,7 +173,7 @@ class UsageParserTest {
 
   @Test
   void speechIsTextInAudioOut() {
-    TokenUsage u = UsageParser.fromSpeechUsage(
+    TokenUsage u = UsageShape.SPEECH.parse(
         Json.parseObject("{\"input_tokens\":14,\"output_tokens\":101,\"total_tokens\":115}"));
     assertTokens(leaves(14, 0, 0, 0, 0, 0, 0, 0, 101, 0, 0), u);
     assertFalse(u.splitInferred());
@@ -183,11 +183,11 @@ class UsageParserTest {
   void forApiFollowsTheShapeWhenTheServerUsesAnother() {
     JsonObject responsesShaped = Json.parseObject(
         "{\"input_tokens\":10,\"input_tokens_details\":{\"cached_tokens\":4},\"output_tokens\":3}");
-    assertTokens(text(6, 4, 0, 3, 0), UsageParser.forApi("chat.completions", responsesShaped));
+    assertTokens(text(6, 4, 0, 3, 0), UsageParser.forApi(OpenAiApi.CHAT_COMPLETIONS, responsesShaped));
     JsonObject chatShaped = Json.parseObject("{\"prompt_tokens\":10,\"completion_tokens\":3}");
-    assertTokens(text(10, 0, 0, 3, 0), UsageParser.forApi("responses", chatShaped));
+    assertTokens(text(10, 0, 0, 3, 0), UsageParser.forApi(OpenAiApi.RESPONSES, chatShaped));
     assertTokens(text(37, 0, 0, 0, 0),
-        UsageParser.forApi("embeddings", Json.parseObject("{\"prompt_tokens\":37,\"total_tokens\":37}")));
+        UsageParser.forApi(OpenAiApi.EMBEDDINGS, Json.parseObject("{\"prompt_tokens\":37,\"total_tokens\":37}")));
   }
 
   @Test
@@ -196,7 +196,7 @@ class UsageParserTest {
         "{\"prompt_tokens\":100,\"completion_tokens\":-5,\"total_tokens\":7,"
             + "\"prompt_tokens_details\":{\"cached_tokens\":150,\"cache_write_tokens\":20,\"audio_tokens\":-3},"
             + "\"completion_tokens_details\":{\"reasoning_tokens\":40}}");
-    TokenUsage u = UsageParser.fromCompletionUsage(usage);
+    TokenUsage u = UsageShape.COMPLETION.parse(usage);
     // cached clamped to input (100), no room left for cache writes, output negative -> 0
     assertTokens(text(0, 100, 0, 0, 0), u);
     assertTrue(u.splitInferred());
@@ -211,7 +211,7 @@ class UsageParserTest {
             + "\"input_token_details\":{\"text_tokens\":80,\"audio_tokens\":70,\"cached_tokens\":90,"
             + "\"cached_tokens_details\":{\"text_tokens\":50,\"audio_tokens\":60}},"
             + "\"output_token_details\":{\"text_tokens\":10,\"audio_tokens\":5}}");
-    TokenUsage u = UsageParser.fromRealtimeUsage(usage);
+    TokenUsage u = UsageShape.REALTIME.parse(usage);
     assertNull(u.invariantViolation(), u.toString());
     assertEquals(100, u.get(UsageField.INPUT_TOKENS));
     assertEquals(10, u.get(UsageField.OUTPUT_TOKENS));
@@ -221,7 +221,7 @@ class UsageParserTest {
 
   @Test
   void totalMismatchIsNotedButFieldsKept() {
-    TokenUsage u = UsageParser.fromCompletionUsage(
+    TokenUsage u = UsageShape.COMPLETION.parse(
         Json.parseObject("{\"prompt_tokens\":10,\"completion_tokens\":5,\"total_tokens\":99}"));
     assertEquals(10, u.get(UsageField.INPUT_TOKENS));
     assertEquals(5, u.get(UsageField.OUTPUT_TOKENS));
@@ -230,9 +230,9 @@ class UsageParserTest {
 
   @Test
   void nullAndEmptyInputs() {
-    assertEquals(TokenUsage.zero(), UsageParser.fromCompletionUsage(null));
-    assertEquals(TokenUsage.zero(), UsageParser.fromRealtimeUsage(null));
-    TokenUsage empty = UsageParser.fromResponsesUsage(Json.parseObject("{}"));
+    assertEquals(TokenUsage.zero(), UsageShape.COMPLETION.parse(null));
+    assertEquals(TokenUsage.zero(), UsageShape.REALTIME.parse(null));
+    TokenUsage empty = UsageShape.RESPONSES.parse(Json.parseObject("{}"));
     assertTrue(empty.isZeroTokens());
     assertFalse(UsageParser.hasCounts(Json.parseObject("{\"foo\":1}")));
     assertTrue(UsageParser.hasCounts(Json.parseObject("{\"seconds\":1.5}")));
@@ -259,7 +259,7 @@ class UsageParserTest {
           + ",\"cached_tokens_details\":{\"text_tokens\":" + cText + ",\"audio_tokens\":" + cAudio
           + ",\"image_tokens\":" + cImage + "}},\"output_token_details\":{\"text_tokens\":" + oText
           + ",\"audio_tokens\":" + oAudio + "}}";
-      TokenUsage u = UsageParser.fromRealtimeUsage(Json.parseObject(json));
+      TokenUsage u = UsageShape.REALTIME.parse(Json.parseObject(json));
       assertTokens(leaves(text - cText, audio - cAudio, image - cImage, cText, cAudio, cImage, 0, oText, oAudio, 0, 0), u);
       assertFalse(u.splitInferred(), json);
       assertNull(u.anomaly(), json);
@@ -284,13 +284,13 @@ class UsageParserTest {
           + ",\"text_tokens\":" + (uncachedText + cached + write) + ",\"image_tokens\":0,\"cache_write_tokens\":" + write
           + "},\"completion_tokens_details\":{\"reasoning_tokens\":" + reasoning + ",\"audio_tokens\":" + outAudio + "}}";
       assertTokens(leaves(uncachedText, audio, 0, cached, 0, 0, write, out - outAudio, outAudio, 0, reasoning),
-          UsageParser.fromCompletionUsage(Json.parseObject(chat)));
+          UsageShape.COMPLETION.parse(Json.parseObject(chat)));
       String responses = "{\"input_tokens\":" + (uncachedText + cached + write)
           + ",\"input_tokens_details\":{\"cached_tokens\":" + cached + ",\"cache_write_tokens\":" + write
           + "},\"output_tokens\":" + out + ",\"output_tokens_details\":{\"reasoning_tokens\":" + reasoning
           + "},\"total_tokens\":" + (uncachedText + cached + write + out) + "}";
       assertTokens(text(uncachedText, cached, write, out, reasoning),
-          UsageParser.fromResponsesUsage(Json.parseObject(responses)));
+          UsageShape.RESPONSES.parse(Json.parseObject(responses)));
     }
   }
 
@@ -306,7 +306,7 @@ class UsageParserTest {
       chat.append(",\"completion_tokens_details\":")
           .append(details(random, new String[] {"reasoning_tokens", "audio_tokens", "text_tokens"}));
       chat.append('}');
-      check(UsageParser.fromCompletionUsage(Json.parseObject(chat.toString())), chat);
+      check(UsageShape.COMPLETION.parse(Json.parseObject(chat.toString())), chat);
 
       StringBuilder rt = new StringBuilder("{");
       rt.append("\"input_tokens\":").append(arbitrary(random));
@@ -319,7 +319,7 @@ class UsageParserTest {
           .append("},\"output_token_details\":")
           .append(details(random, new String[] {"text_tokens", "audio_tokens"}))
           .append('}');
-      check(UsageParser.fromRealtimeUsage(Json.parseObject(rt.toString())), rt);
+      check(UsageShape.REALTIME.parse(Json.parseObject(rt.toString())), rt);
 
       StringBuilder resp = new StringBuilder("{");
       resp.append("\"input_tokens\":").append(arbitrary(random));
@@ -328,9 +328,9 @@ class UsageParserTest {
           .append(details(random, new String[] {"cached_tokens", "cache_write_tokens"}));
       resp.append(",\"output_tokens_details\":").append(details(random, new String[] {"reasoning_tokens"}));
       resp.append('}');
-      check(UsageParser.fromResponsesUsage(Json.parseObject(resp.toString())), resp);
-      check(UsageParser.fromImagesUsage(Json.parseObject(resp.toString())), resp);
-      check(UsageParser.fromTranscriptionUsage(Json.parseObject(resp.toString())), resp);
+      check(UsageShape.RESPONSES.parse(Json.parseObject(resp.toString())), resp);
+      check(UsageShape.IMAGES.parse(Json.parseObject(resp.toString())), resp);
+      check(UsageShape.TRANSCRIPTION.parse(Json.parseObject(resp.toString())), resp);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.tokenledger.agent.sdk;
 
+import com.google.auto.service.AutoService;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvider;
 import io.opentelemetry.sdk.logs.LogRecordProcessor;
@@ -10,9 +11,10 @@ import java.util.Map;
  * Sets the extension's defaults on the agent's SDK and adds the entry-point attribution. Every
  * default here yields to the user's own setting of the same property.
  */
+@AutoService(AutoConfigurationCustomizerProvider.class)
 public final class TokenLedgerAutoConfiguration implements AutoConfigurationCustomizerProvider {
 
-  static Map<String, String> defaults() {
+  public static Map<String, String> defaults() {
     Map<String, String> defaults = new HashMap<String, String>();
     // The upstream openai-java instrumentation would add a second GenAI span and count the same
     // tokens again in gen_ai.client.token.usage for every chat and embeddings call.

@@ -1,5 +1,6 @@
 package dev.tokenledger.instrumentation.jakartawebsocket;
 
+import com.google.auto.service.AutoService;
 import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
 
 import dev.tokenledger.instrumentation.HelperClasses;
@@ -27,6 +28,7 @@ import net.bytebuddy.matcher.ElementMatcher;
  *
  * <p>Switch off with {@code otel.instrumentation.tokenledger-jakarta-websocket.enabled=false}.
  */
+@AutoService(InstrumentationModule.class)
 public final class JakartaWebSocketInstrumentationModule extends InstrumentationModule {
 
   public JakartaWebSocketInstrumentationModule() {
@@ -46,6 +48,6 @@ public final class JakartaWebSocketInstrumentationModule extends Instrumentation
 
   @Override
   public List<String> getAdditionalHelperClassNames() {
-    return HelperClasses.forTransport(HelperClasses.JAKARTA_WEBSOCKET);
+    return HelperClasses.of(this);
   }
 }

@@ -263,7 +263,7 @@ public final class JakartaWebSockets {
       }
       URI uri = session.getRequestURI();
       Handshake handshake = OPENED.remove(session);
-      RealtimeConnection connection = RealtimeConnection.start(uri, handshake == null ? null : handshake.request);
+      RealtimeConnection connection = JakartaWebSocketSingletons.instrumenter().startConnection(uri, handshake == null ? null : handshake.request);
       if (connection == null) {
         return null;
       }

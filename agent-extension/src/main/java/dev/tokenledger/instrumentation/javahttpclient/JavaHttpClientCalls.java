@@ -2,6 +2,7 @@ package dev.tokenledger.instrumentation.javahttpclient;
 
 import dev.tokenledger.agent.OpenAiCall;
 import dev.tokenledger.usage.RateLimitedLog;
+import io.opentelemetry.context.Scope;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -10,54 +11,71 @@ import java.util.function.BiConsumer;
 
 /**
  * What the advice on {@code HttpClientImpl.send/sendAsync} does, kept out of the advice so it can
- * be read and tested as plain code. The advice state is {@code {handler, scope, call}}: the handler
- * to pass on (ours or the application's), the scope to close at exit, and the call.
+ * be read and tested as plain code. The advice state is {@code {handler, scope}}: the handler Byte
+ * Buddy passes on in the application's place (ours or the application's own; an array, so that a
+ * suppressed failure, which returns null, replaces nothing), and the {@link CallScope} of a tracked
+ * call.
  */
 public final class JavaHttpClientCalls {
+
+  /** A tracked call and the context scope it runs in until {@code send} returns. */
+  static final class CallScope {
+    final OpenAiCall call;
+    private final Scope scope;
+
+    CallScope(OpenAiCall call) {
+      this.call = call;
+      this.scope = call.makeCurrent();
+    }
+
+    /** The scope of an advice state, or null when the call is not tracked. */
+    static CallScope of(Object[] state) {
+      return state != null && state.length > 1 && state[1] instanceof CallScope ? (CallScope) state[1] : null;
+    }
+
+    void close() {
+      try {
+        scope.close();
+      } catch (Throwable t) {
+        RateLimitedLog.warn("java-http-client", "TokenLedger could not close a context scope: " + t);
+      }
+    }
+  }
 
   public static Object[] onSend(HttpRequest request, HttpResponse.BodyHandler<?> handler) {
     if (handler == null || handler instanceof TeeBodyHandler) {
       // Either nothing to wrap, or an outer overload already did.
-      return new Object[] {handler, null, null};
+      return new Object[] {handler, null};
     }
     OpenAiCall call = start(request);
     if (call == null) {
-      return new Object[] {handler, null, null};
+      return new Object[] {handler, null};
     }
-    return new Object[] {new TeeBodyHandler<Object>(cast(handler), call), call.makeCurrent(), call};
+    return new Object[] {new TeeBodyHandler<Object>(cast(handler), call), new CallScope(call)};
   }
 
   public static void onSendReturned(Object[] state, Throwable thrown) {
-    if (state == null || state[2] == null) {
+    CallScope scope = CallScope.of(state);
+    if (scope == null) {
       return;
     }
-    closeScope(state);
+    scope.close();
     if (thrown != null) {
       // Failed before a response, or mid-body (then the subscriber has ended the call already).
-      ((OpenAiCall) state[2]).endWithError(thrown);
+      scope.call.endWithError(thrown);
     }
   }
 
   public static void onSendAsyncReturned(Object[] state, CompletableFuture<?> future, Throwable thrown) {
-    if (state == null || state[2] == null) {
+    CallScope scope = CallScope.of(state);
+    if (scope == null) {
       return;
     }
-    closeScope(state);
-    OpenAiCall call = (OpenAiCall) state[2];
+    scope.close();
     if (thrown != null) {
-      call.endWithError(thrown);
+      scope.call.endWithError(thrown);
     } else if (future != null) {
-      future.whenComplete(new EndOnFailure(call));
-    }
-  }
-
-  private static void closeScope(Object[] state) {
-    try {
-      if (state[1] != null) {
-        ((io.opentelemetry.context.Scope) state[1]).close();
-      }
-    } catch (Throwable t) {
-      RateLimitedLog.warn("java-http-client", "TokenLedger could not close a context scope: " + t);
+      future.whenComplete(new EndOnFailure(scope.call));
     }
   }
 
@@ -65,7 +83,7 @@ public final class JavaHttpClientCalls {
     try {
       URI uri = request.uri();
       RequestBodies.Copy body = RequestBodies.copyOf(request);
-      return OpenAiCall.start(
+      return JavaHttpClientSingletons.instrumenter().startCall(
           request.method(),
           uri.getHost(),
           uri.getPort(),

@@ -1,5 +1,6 @@
 package dev.tokenledger.instrumentation.javahttpclient;
 
+import com.google.auto.service.AutoService;
 import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
 
 import dev.tokenledger.instrumentation.HelperClasses;
@@ -15,6 +16,7 @@ import net.bytebuddy.matcher.ElementMatcher;
  * {@code WebSocket} (Realtime API connections). Switch off with
  * {@code otel.instrumentation.tokenledger-java-http-client.enabled=false}.
  */
+@AutoService(InstrumentationModule.class)
 public final class JavaHttpClientInstrumentationModule extends InstrumentationModule {
 
   public JavaHttpClientInstrumentationModule() {
@@ -43,6 +45,6 @@ public final class JavaHttpClientInstrumentationModule extends InstrumentationMo
 
   @Override
   public List<String> getAdditionalHelperClassNames() {
-    return HelperClasses.forTransport(HelperClasses.JAVA_HTTP_CLIENT);
+    return HelperClasses.of(this);
   }
 }

@@ -13,8 +13,10 @@ import java.util.function.BiConsumer;
 
 /**
  * What the advice on the JDK's {@code WebSocket.Builder} does. The advice state of
- * {@code buildAsync} is {@code {listener, connection}}: the listener to pass on (ours or the
- * application's) and the connection, if the URI is a Realtime endpoint.
+ * {@code buildAsync} is {@code {listener, connection}}: the listener Byte Buddy passes on in the
+ * application's place (ours or the application's own; an array, so that a suppressed failure, which
+ * returns null, replaces nothing), and the {@link RealtimeConnection}, if the URI is a Realtime
+ * endpoint.
  */
 public final class JavaWebSockets {
 
@@ -49,7 +51,7 @@ public final class JavaWebSockets {
         return new Object[] {listener, null};
       }
       HandshakeHeaders headers = HEADERS.get(builder); // a builder may build again
-      RealtimeConnection connection = RealtimeConnection.start(uri, headers);
+      RealtimeConnection connection = JavaHttpClientSingletons.instrumenter().startConnection(uri, headers);
       if (connection == null) {
         return new Object[] {listener, null};
       }
@@ -61,7 +63,7 @@ public final class JavaWebSockets {
   }
 
   public static void onBuildAsyncReturned(Object[] state, CompletableFuture<?> future, Throwable thrown) {
-    if (state == null || state[1] == null) {
+    if (state == null || state.length < 2 || !(state[1] instanceof RealtimeConnection)) {
       return;
     }
     RealtimeConnection connection = (RealtimeConnection) state[1];

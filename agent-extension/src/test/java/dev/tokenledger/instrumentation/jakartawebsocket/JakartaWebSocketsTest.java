@@ -43,7 +43,7 @@ class JakartaWebSocketsTest {
 
   @BeforeAll
   static void sdk() {
-    TestTelemetry.install();
+    TestTelemetry.installGlobal();
   }
 
   @BeforeEach

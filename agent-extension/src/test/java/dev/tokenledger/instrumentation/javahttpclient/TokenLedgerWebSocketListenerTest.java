@@ -34,9 +34,10 @@ class TokenLedgerWebSocketListenerTest {
           + "\"usage\":{\"input_tokens\":10,\"output_tokens\":4,\"input_token_details\":{\"text_tokens\":10},"
           + "\"output_token_details\":{\"text_tokens\":1,\"audio_tokens\":3}}}}";
 
+
   @BeforeAll
   static void sdk() {
-    TestTelemetry.install();
+    TestTelemetry.installGlobal(); // the wrapped listeners are made through the transport's singletons
   }
 
   @BeforeEach
@@ -96,7 +97,7 @@ class TokenLedgerWebSocketListenerTest {
 
   private static RealtimeConnection connection() {
     RealtimeConnection connection =
-        RealtimeConnection.start(URI.create("wss://api.openai.com/v1/realtime?model=gpt-realtime"), null);
+        TestTelemetry.INSTRUMENTER.startConnection(URI.create("wss://api.openai.com/v1/realtime?model=gpt-realtime"), null);
     assertNotNull(connection);
     return connection;
   }

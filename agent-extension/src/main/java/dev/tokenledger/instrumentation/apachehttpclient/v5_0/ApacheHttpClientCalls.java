@@ -24,7 +24,7 @@ public final class ApacheHttpClientCalls {
   private static final ThreadLocal<Started> CURRENT = new ThreadLocal<Started>();
 
   /** Advice state: the call, its scope, and the request entity to put back at the end. */
-  static final class Started {
+  public static final class Started {
     final OpenAiCall call;
     final Scope scope;
     final ClassicHttpRequest request;
@@ -39,7 +39,7 @@ public final class ApacheHttpClientCalls {
   }
 
   /** Entry of any {@code execute}/{@code doExecute}: starts a call unless an outer entry did. */
-  public static Object enter(HttpHost target, ClassicHttpRequest request) {
+  public static Started enter(HttpHost target, ClassicHttpRequest request) {
     if (CURRENT.get() != null) {
       return null;
     }
@@ -51,11 +51,10 @@ public final class ApacheHttpClientCalls {
   }
 
   /** Exit of the entry that started the call (others pass null): ends it if no response came. */
-  public static void exit(Object state, Throwable thrown) {
-    if (state == null) {
+  public static void exit(Started started, Throwable thrown) {
+    if (started == null) {
       return;
     }
-    Started started = (Started) state;
     CURRENT.remove();
     started.scope.close();
     if (started.originalEntity != null) {
@@ -113,7 +112,7 @@ public final class ApacheHttpClientCalls {
       HttpEntity entity = request.getEntity();
       byte[] body = copyOf(entity);
       OpenAiCall call =
-          OpenAiCall.start(
+          ApacheHttpClientSingletons.instrumenter().startCall(
               request.getMethod(),
               host,
               port,

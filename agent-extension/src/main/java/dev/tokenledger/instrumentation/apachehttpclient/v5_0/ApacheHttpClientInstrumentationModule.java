@@ -1,5 +1,6 @@
 package dev.tokenledger.instrumentation.apachehttpclient.v5_0;
 
+import com.google.auto.service.AutoService;
 import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
 
 import dev.tokenledger.instrumentation.HelperClasses;
@@ -14,6 +15,7 @@ import net.bytebuddy.matcher.ElementMatcher;
  * {@code HttpComponentsClientHttpRequestFactory}. Switch off with
  * {@code otel.instrumentation.tokenledger-apache-httpclient.enabled=false}.
  */
+@AutoService(InstrumentationModule.class)
 public final class ApacheHttpClientInstrumentationModule extends InstrumentationModule {
 
   public ApacheHttpClientInstrumentationModule() {
@@ -41,6 +43,6 @@ public final class ApacheHttpClientInstrumentationModule extends Instrumentation
 
   @Override
   public List<String> getAdditionalHelperClassNames() {
-    return HelperClasses.forTransport(HelperClasses.APACHE_HTTPCLIENT);
+    return HelperClasses.of(this);
   }
 }

@@ -53,12 +53,12 @@ public final class ClassicHttpClientInstrumentation implements TypeInstrumentati
   public static class ExecuteRequestAdvice {
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static Object onEnter(@Advice.Argument(0) ClassicHttpRequest request) {
+    public static ApacheHttpClientCalls.Started onEnter(@Advice.Argument(0) ClassicHttpRequest request) {
       return ApacheHttpClientCalls.enter(null, request);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-    public static void onExit(@Advice.Enter Object state, @Advice.Thrown Throwable thrown) {
+    public static void onExit(@Advice.Enter ApacheHttpClientCalls.Started state, @Advice.Thrown Throwable thrown) {
       ApacheHttpClientCalls.exit(state, thrown);
     }
   }
@@ -67,13 +67,13 @@ public final class ClassicHttpClientInstrumentation implements TypeInstrumentati
   public static class ExecuteHostRequestAdvice {
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static Object onEnter(
+    public static ApacheHttpClientCalls.Started onEnter(
         @Advice.Argument(0) HttpHost target, @Advice.Argument(1) ClassicHttpRequest request) {
       return ApacheHttpClientCalls.enter(target, request);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-    public static void onExit(@Advice.Enter Object state, @Advice.Thrown Throwable thrown) {
+    public static void onExit(@Advice.Enter ApacheHttpClientCalls.Started state, @Advice.Thrown Throwable thrown) {
       ApacheHttpClientCalls.exit(state, thrown);
     }
   }
@@ -82,14 +82,14 @@ public final class ClassicHttpClientInstrumentation implements TypeInstrumentati
   public static class DoExecuteAdvice {
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static Object onEnter(
+    public static ApacheHttpClientCalls.Started onEnter(
         @Advice.Argument(0) HttpHost target, @Advice.Argument(1) ClassicHttpRequest request) {
       return ApacheHttpClientCalls.enter(target, request);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
-        @Advice.Enter Object state,
+        @Advice.Enter ApacheHttpClientCalls.Started state,
         @Advice.Return CloseableHttpResponse response,
         @Advice.Thrown Throwable thrown) {
       if (thrown == null) {

@@ -1,5 +1,6 @@
 package dev.tokenledger.instrumentation.okhttp.v3_0;
 
+import com.google.auto.service.AutoService;
 import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
 
 import dev.tokenledger.instrumentation.HelperClasses;
@@ -14,6 +15,7 @@ import net.bytebuddy.matcher.ElementMatcher;
  * many other clients (its WebSocket has {@link OkHttpWebSocketInstrumentationModule}). Switch off with {@code otel.instrumentation.tokenledger-okhttp.enabled=false}
  * (or all transports with {@code otel.instrumentation.tokenledger.enabled=false}).
  */
+@AutoService(InstrumentationModule.class)
 public final class OkHttpInstrumentationModule extends InstrumentationModule {
 
   public OkHttpInstrumentationModule() {
@@ -33,6 +35,6 @@ public final class OkHttpInstrumentationModule extends InstrumentationModule {
 
   @Override
   public List<String> getAdditionalHelperClassNames() {
-    return HelperClasses.forTransport(HelperClasses.OKHTTP);
+    return HelperClasses.of(this);
   }
 }

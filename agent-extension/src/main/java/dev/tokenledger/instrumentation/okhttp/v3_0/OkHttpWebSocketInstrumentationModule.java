@@ -1,5 +1,6 @@
 package dev.tokenledger.instrumentation.okhttp.v3_0;
 
+import com.google.auto.service.AutoService;
 import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
 
 import dev.tokenledger.instrumentation.HelperClasses;
@@ -16,6 +17,7 @@ import net.bytebuddy.matcher.ElementMatcher;
  * ({@code otel.instrumentation.tokenledger-okhttp.enabled=false}) or alone
  * ({@code otel.instrumentation.tokenledger-okhttp-websocket.enabled=false}).
  */
+@AutoService(InstrumentationModule.class)
 public final class OkHttpWebSocketInstrumentationModule extends InstrumentationModule {
 
   public OkHttpWebSocketInstrumentationModule() {
@@ -34,6 +36,6 @@ public final class OkHttpWebSocketInstrumentationModule extends InstrumentationM
 
   @Override
   public List<String> getAdditionalHelperClassNames() {
-    return HelperClasses.forTransport(HelperClasses.OKHTTP_WEBSOCKET);
+    return HelperClasses.of(this);
   }
 }

@@ -8,8 +8,9 @@ import okhttp3.WebSocketListener;
 
 /**
  * What the advice on {@code OkHttpClient.newWebSocket} does. The advice state is
- * {@code {listener, connection}}: the listener to pass on (ours or the application's) and the
- * connection, if the request is for a Realtime endpoint.
+ * {@code {listener, connection}}: the listener Byte Buddy passes on in the application's place (ours
+ * or the application's own; an array, so that a suppressed failure, which returns null, replaces
+ * nothing), and the {@link RealtimeConnection}, if the request is for a Realtime endpoint.
  */
 public final class OkHttpWebSockets {
 
@@ -21,7 +22,7 @@ public final class OkHttpWebSockets {
       // OkHttp has already turned ws:/wss: into http:/https:; only host, path and query matter here.
       HttpUrl url = request.url();
       RealtimeConnection connection =
-          RealtimeConnection.start(
+          OkHttpSingletons.instrumenter().startConnection(
               url.host(), url.port(), url.encodedPath(), url.encodedQuery(), new OkHttpHeaders(request.headers()));
       if (connection == null) {
         return new Object[] {listener, null};
@@ -34,9 +35,16 @@ public final class OkHttpWebSockets {
   }
 
   public static void onNewWebSocketReturned(Object[] state, Throwable thrown) {
-    if (state != null && state[1] != null && thrown != null) {
-      ((RealtimeConnection) state[1]).onFailure(thrown);
+    RealtimeConnection connection = connectionOf(state);
+    if (connection != null && thrown != null) {
+      connection.onFailure(thrown);
     }
+  }
+
+  private static RealtimeConnection connectionOf(Object[] state) {
+    return state != null && state.length > 1 && state[1] instanceof RealtimeConnection
+        ? (RealtimeConnection) state[1]
+        : null;
   }
 
   private OkHttpWebSockets() {}

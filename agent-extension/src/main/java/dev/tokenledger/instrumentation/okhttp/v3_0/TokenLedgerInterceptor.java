@@ -1,6 +1,7 @@
 package dev.tokenledger.instrumentation.okhttp.v3_0;
 
 import dev.tokenledger.agent.OpenAiCall;
+import dev.tokenledger.agent.OpenAiInstrumenter;
 import dev.tokenledger.usage.RateLimitedLog;
 import dev.tokenledger.usage.RequestInfo;
 import io.opentelemetry.context.Scope;
@@ -25,7 +26,16 @@ import okio.Buffer;
  */
 public final class TokenLedgerInterceptor implements Interceptor {
 
-  private static final TokenLedgerInterceptor INSTANCE = new TokenLedgerInterceptor();
+  /** Lazily, on the first client built: its instrumenter needs the agent's SDK. */
+  private static final class Shared {
+    static final TokenLedgerInterceptor INSTANCE = new TokenLedgerInterceptor(OkHttpSingletons.instrumenter());
+  }
+
+  private final OpenAiInstrumenter instrumenter;
+
+  TokenLedgerInterceptor(OpenAiInstrumenter instrumenter) {
+    this.instrumenter = instrumenter;
+  }
 
   /** Keep the request-body copy small: only what names the model and the options. */
   private static final long MAX_REQUEST_BODY_COPY = RequestInfo.MAX_REQUEST_BYTES;
@@ -37,7 +47,7 @@ public final class TokenLedgerInterceptor implements Interceptor {
         it.remove();
       }
     }
-    interceptors.add(0, INSTANCE);
+    interceptors.add(0, Shared.INSTANCE);
   }
 
   @Override
@@ -69,7 +79,7 @@ public final class TokenLedgerInterceptor implements Interceptor {
     }
   }
 
-  private static Started start(Request request) {
+  private Started start(Request request) {
     try {
       HttpUrl url = request.url();
       byte[] body = null;
@@ -87,7 +97,7 @@ public final class TokenLedgerInterceptor implements Interceptor {
         }
       }
       OpenAiCall call =
-          OpenAiCall.start(
+          instrumenter.startCall(
               request.method(),
               url.host(),
               url.port(),

@@ -32,9 +32,10 @@ class TokenLedgerWebSocketListenerTest {
       "{\"type\":\"response.done\",\"response\":{\"id\":\"resp_O1\",\"status\":\"cancelled\","
           + "\"usage\":{\"input_tokens\":10,\"output_tokens\":4}}}";
 
+
   @BeforeAll
   static void sdk() {
-    TestTelemetry.install();
+    TestTelemetry.installGlobal(); // the wrapped listeners are made through the transport's singletons
   }
 
   @BeforeEach

@@ -1,0 +1,111 @@
+package dev.tokenledger.agent;
+
+import dev.tokenledger.realtime.RealtimeEndpoint;
+import dev.tokenledger.usage.OpenAiEndpoint;
+import dev.tokenledger.usage.RateLimitedLog;
+import dev.tokenledger.usage.RequestInfo;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.context.Context;
+import java.net.URI;
+
+/**
+ * Where every transport starts tracking: an OpenAI HTTP call ({@link #startCall}) or a Realtime
+ * WebSocket connection ({@link #startConnection}). Built once per instrumented library from the
+ * agent's OpenTelemetry and the extension's settings (its {@code *Singletons} class holds it, as
+ * upstream instrumentations hold their {@code Instrumenter}), and passed down to what it starts:
+ * nothing below reaches for a global.
+ */
+public final class OpenAiInstrumenter {
+
+  private final TokenLedgerConfig config;
+  private final TokenLedgerTelemetry telemetry;
+  private final UsageEmitter emitter;
+
+  private OpenAiInstrumenter(OpenTelemetry openTelemetry, TokenLedgerConfig config) {
+    this.config = config;
+    this.telemetry = new TokenLedgerTelemetry(openTelemetry);
+    this.emitter = new UsageEmitter(telemetry, config.captureRawUsage());
+  }
+
+  /** An instrumenter writing to {@code openTelemetry} with {@code config}'s settings. */
+  public static OpenAiInstrumenter create(OpenTelemetry openTelemetry, TokenLedgerConfig config) {
+    return new OpenAiInstrumenter(openTelemetry, config);
+  }
+
+  /** An instrumenter with the settings of this JVM's system properties and environment. */
+  public static OpenAiInstrumenter create(OpenTelemetry openTelemetry) {
+    return create(openTelemetry, TokenLedgerConfig.fromEnvironment());
+  }
+
+  /**
+   * Starts tracking a request, or returns {@code null} when it is not a billable call to a host
+   * configured as OpenAI. {@code body} may be null when the transport cannot read the request body
+   * without side effects; the record then lacks what only the request says (e.g. the requested
+   * model, speech characters) unless the transport feeds {@link OpenAiCall#scanRequestBody}. Never
+   * throws.
+   */
+  public OpenAiCall startCall(
+      String method,
+      String host,
+      int port,
+      String path,
+      String rawQuery,
+      Headers requestHeaders,
+      byte[] body,
+      int bodyLength,
+      String contentType) {
+    try {
+      if (host == null || !config.hosts().matches(host)) {
+        return null;
+      }
+      OpenAiEndpoint endpoint = OpenAiEndpoint.classify(method, path, rawQuery);
+      if (endpoint == null) {
+        return null;
+      }
+      RequestInfo request =
+          body == null ? RequestInfo.unknown() : RequestInfo.parse(endpoint, body, bodyLength, contentType);
+      Context parent = Context.current();
+      UsageOrigin origin =
+          UsageOrigin.ofRequest(host, port, endpoint, requestHeaders, Attribution.of(parent, config.useCaseRules()));
+      return new OpenAiCall(endpoint, request, origin, parent, telemetry.tracer, emitter);
+    } catch (Throwable t) {
+      RateLimitedLog.warn("call-start", "TokenLedger could not start tracking an OpenAI call: " + t);
+      return null;
+    }
+  }
+
+  /**
+   * Starts tracking a WebSocket connection, or returns null when the URI is not a Realtime endpoint
+   * on a host configured as OpenAI. {@code requestHeaders} may be null when the client does not show
+   * them. Never throws.
+   */
+  public RealtimeConnection startConnection(
+      String host, int port, String path, String rawQuery, Headers requestHeaders) {
+    try {
+      if (host == null || !config.hosts().matches(host)) {
+        return null;
+      }
+      RealtimeEndpoint endpoint = RealtimeEndpoint.classify(path, rawQuery);
+      if (endpoint == null) {
+        return null;
+      }
+      Context parent = Context.current();
+      UsageOrigin origin =
+          UsageOrigin.ofRequest(
+              host, port, endpoint.isAzure(), endpoint.azureDeployment(), endpoint.azureApiVersion(),
+              requestHeaders, rawQuery, Attribution.of(parent, config.useCaseRules()));
+      return new RealtimeConnection(endpoint, origin, parent, telemetry.tracer, emitter);
+    } catch (Throwable t) {
+      RateLimitedLog.warn("realtime-start", "TokenLedger could not start tracking a Realtime connection: " + t);
+      return null;
+    }
+  }
+
+  /** As {@link #startConnection(String, int, String, String, Headers)} for a {@code ws:}/{@code wss:} URI. */
+  public RealtimeConnection startConnection(URI uri, Headers requestHeaders) {
+    if (uri == null) {
+      return null;
+    }
+    return startConnection(uri.getHost(), uri.getPort(), uri.getRawPath(), uri.getRawQuery(), requestHeaders);
+  }
+}

@@ -1,0 +1,19 @@
+package dev.tokenledger.instrumentation.okhttp.v3_0;
+
+import dev.tokenledger.agent.OpenAiInstrumenter;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+
+/**
+ * The one {@link OpenAiInstrumenter} of OkHttp (HTTP and WebSocket), built when the first instrumented
+ * call needs it (the agent has installed its SDK by then) and passed down from there.
+ */
+public final class OkHttpSingletons {
+
+  private static final OpenAiInstrumenter INSTRUMENTER = OpenAiInstrumenter.create(GlobalOpenTelemetry.get());
+
+  public static OpenAiInstrumenter instrumenter() {
+    return INSTRUMENTER;
+  }
+
+  private OkHttpSingletons() {}
+}
