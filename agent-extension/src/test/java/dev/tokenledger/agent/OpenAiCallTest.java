@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * One call through {@link OpenAiCall} as a transport drives it, against an in-memory SDK (the
- * agent is exercised by the integration tests): the signals of DESIGN §2.2, with the numbers of the
+ * agent is exercised by the integration tests): the signals of docs/signals.md, with the numbers of the
  * response and nothing of its content.
  */
 class OpenAiCallTest {

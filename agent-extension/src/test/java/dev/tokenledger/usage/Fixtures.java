@@ -36,7 +36,7 @@ final class Fixtures {
 
   /**
    * Expected export fields from the leaf buckets (uncached per modality, cached per modality, cache
-   * writes, output per modality, reasoning); the totals follow from the DESIGN §2.1 invariants.
+   * writes, output per modality, reasoning); the totals follow from the invariants (docs/token-vocabulary.md#invariants).
    */
   static Map<UsageField, Long> leaves(
       long inText, long inAudio, long inImage,

@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The mapping of openai-usage.md §7.4, shape by shape, with the expected fields worked out by hand. */
+/** The mapping of docs/token-vocabulary.md#provider-shapes, shape by shape, with the expected fields worked out by hand. */
 class UsageParserTest {
 
   private static JsonObject usageOf(String fixture) {

@@ -15,7 +15,7 @@ import java.util.Map;
 
 /**
  * Reads completions usage from OpenAI's organization Usage API
- * ({@code GET /v1/organization/usage/completions}, openai-usage.md §7.1) in daily buckets grouped by
+ * ({@code GET /v1/organization/usage/completions}, docs/token-vocabulary.md#the-usage-export) in daily buckets grouped by
  * project, API key and model — the grouping {@code usage_parity_daily} compares — following
  * {@code next_page} until the range is complete. Every page is fetched and checked before anything
  * is stored, so an interrupted download imports nothing.

@@ -17,7 +17,7 @@ import java.util.Set;
 import java.util.function.IntConsumer;
 
 /**
- * Reads OpenAI's completions usage CSV export (openai-usage.md §7.3): a header naming the columns,
+ * Reads OpenAI's completions usage CSV export (docs/token-vocabulary.md#the-usage-export): a header naming the columns,
  * then one row per time bucket and grouping key. Columns are found by name, in any order;
  * {@code input_cache_write_tokens} and the per-modality columns may be absent (older exports), the
  * bucket times and the totals may not. The whole file is checked before anything is imported: the

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads OpenAI's Usage API answers for completions (openai-usage.md §7.1–7.2): a page object
+ * Reads OpenAI's Usage API answers for completions (docs/token-vocabulary.md#the-usage-export): a page object
  * ({@code {"object":"page","data":[bucket…],"has_more":…,"next_page":…}}), or an array of such pages
  * as saved from several requests. Each bucket's {@code results} become {@link ImportRow}s; grouping
  * fields the request did not group by are null and stored empty. Every value is checked; the first

@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 
 /**
  * Derives the cluster variant of the single-node migrations, statement by statement, so there is
- * one set of files (DESIGN §3):
+ * one set of files (docs/clickhouse.md#cluster-variant):
  *
  * <ul>
  *   <li>every DDL statement (CREATE/ALTER/DROP of databases, tables, views, users, roles, profiles,

@@ -12,7 +12,7 @@ import java.util.Locale;
 
 /**
  * Rebuilds the hourly rollup ({@code usage_hourly}) of a range of hours from the ledger
- * ({@code usage_events}): the admin operation of DESIGN §3, idempotent and safe while the Collector
+ * ({@code usage_events}): the admin operation of docs/clickhouse.md#rollup-rebuild, idempotent and safe while the Collector
  * keeps inserting.
  *
  * <p>How (migration 013): nothing is deleted or swapped. One {@code INSERT … SELECT} adds correction

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A retried Collector batch — the same block inserted again with the same settings — is counted
  * once in otel_logs, usage_events and usage_hourly (insert de-duplication on every table of the
- * materialized-view chain, reference D.4).
+ * materialized-view chain, docs/clickhouse.md#de-duplication).
  */
 class DeduplicationTest {
 

@@ -11,12 +11,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * usage_daily_openai has exactly the columns of OpenAI's completions usage export, in order
- * (openai-usage.md §7.3), then input_cache_write_tokens — the same list as the simulator's
+ * (docs/token-vocabulary.md#the-usage-export), then input_cache_write_tokens — the same list as the simulator's
  * UsageExport.CSV_COLUMNS — and its rows are UTC day buckets.
  */
 class OpenAiExportShapeTest {
 
-  /** The export's columns (§7.3), then input_cache_write_tokens. */
+  /** The export's columns (docs/token-vocabulary.md#the-usage-export), then input_cache_write_tokens. */
   static final List<String> EXPORT_COLUMNS = List.of("start_time", "end_time", "start_time_iso", "end_time_iso",
       "project_id", "num_model_requests", "user_id", "api_key_id", "model", "batch", "service_tier", "input_tokens",
       "output_tokens", "input_cached_tokens", "input_uncached_tokens", "input_text_tokens", "output_text_tokens",

@@ -17,7 +17,7 @@ import java.util.StringJoiner;
  */
 final class UsageFixture {
 
-  /** The token fields of DESIGN §2.1, in export-vocabulary names. */
+  /** The token fields of docs/token-vocabulary.md, in export-vocabulary names. */
   static final List<String> TOKEN_FIELDS = List.of("input_tokens", "output_tokens", "input_cached_tokens",
       "input_cache_write_tokens", "input_uncached_tokens", "input_text_tokens", "input_audio_tokens",
       "input_image_tokens", "input_cached_text_tokens", "input_cached_audio_tokens", "input_cached_image_tokens",
@@ -114,7 +114,7 @@ final class UsageFixture {
 
   /**
    * {@code count} records from {@code start} over {@code span}, crossing hour and UTC day
-   * boundaries when the span does; consistent with the invariants of DESIGN §2.1.
+   * boundaries when the span does; consistent with the invariants of docs/token-vocabulary.md.
    */
   static List<Record> records(long seed, int count, Instant start, long spanSeconds) {
     Random r = new Random(seed);
@@ -177,7 +177,7 @@ final class UsageFixture {
         }
       }
       if (r.nextInt(7) == 0) {
-        rec.eventName = ""; // the exporter lost EventName (reference G.2): still a usage record
+        rec.eventName = ""; // the exporter lost EventName (docs/clickhouse.md#exporter): still a usage record
       }
       out.add(rec);
     }

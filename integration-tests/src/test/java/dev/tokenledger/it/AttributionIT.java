@@ -12,7 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * "Who spent the tokens" without code changes (DESIGN §2.3): a web endpoint of the app calls
+ * "Who spent the tokens" without code changes (docs/attribution.md): a web endpoint of the app calls
  * OpenAI; the ledger event names the endpoint (the local root span), the use case from the inbound
  * W3C baggage or else from a configured class-prefix rule, and the end user from baggage — and the
  * metrics carry the use case but never the user.

@@ -48,7 +48,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
- * The whole pipeline with real parts, compared with the simulator's ground truth (DESIGN §4): the
+ * The whole pipeline with real parts, compared with the simulator's ground truth (docs/architecture.md#how-it-is-verified): the
  * demo app under the one-jar agent calls the OpenAI simulator through every client; the agent sends
  * OTLP to the real Collector (collector-config/, built from its Go modules); the Collector writes into
  * ClickHouse (the embedded engine behind its HTTP front, or the server at {@code CLICKHOUSE_URL});
@@ -469,7 +469,7 @@ class PipelineIT {
   }
 
   /**
-   * The metrics pipeline as an independent cross-check of the ledger (DESIGN §2.2): the delta points
+   * The metrics pipeline as an independent cross-check of the ledger (docs/signals.md#metrics): the delta points
    * of {@code tokenledger.tokens} in otel_metrics_sum add up, per token type × modality × cache
    * series, to the ground truth's token fields, and {@code tokenledger.requests} per usage source to
    * the simulator's billable responses and the runs' failed calls.

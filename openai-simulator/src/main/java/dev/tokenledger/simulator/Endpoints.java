@@ -246,7 +246,7 @@ final class Endpoints {
         return c;
       };
       if (q.azure) {
-        // Azure opens with an annotation-only chunk: empty choices, empty id (openai-usage.md §1.4).
+        // Azure opens with an annotation-only chunk: empty choices, empty id (docs/token-vocabulary.md#chat-completions-and-legacy-completions).
         reply.add(sse(Json.obj("choices", List.of(), "created", 0, "id", "", "model", "",
             "object", "", "prompt_filter_results",
             Json.arr(Json.obj("prompt_index", 0, "content_filter_results", azureFilterResults())))));

@@ -6,12 +6,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Token counts in OpenAI's usage-export vocabulary (DESIGN §2.1): per-modality input counts are
+ * Token counts in OpenAI's usage-export vocabulary (docs/token-vocabulary.md): per-modality input counts are
  * <em>uncached</em>, cached input is split by modality, cache writes are their own bucket, and
  * reasoning is a subset of output text. The simulator decides these numbers first and derives every
  * provider-shaped usage object from them, so the ground truth never depends on parsing its own output.
  *
- * <p>Only the leaf buckets are stored; the totals are computed, so the DESIGN invariants hold by
+ * <p>Only the leaf buckets are stored; the totals are computed, so the invariants of docs/token-vocabulary.md hold by
  * construction.
  */
 public record ExportTokens(
@@ -101,7 +101,7 @@ public record ExportTokens(
   }
 
   /**
-   * Checks the DESIGN §2.1 invariants on a map of export fields (e.g. a ground-truth row or a ledger
+   * Checks the invariants of docs/token-vocabulary.md on a map of export fields (e.g. a ground-truth row or a ledger
    * row read back from ClickHouse). Returns an empty string when they hold, else a description.
    */
   public static String invariantViolations(Map<String, Long> t) {

@@ -19,7 +19,7 @@ import java.util.function.Supplier;
 
 /**
  * OpenAI's organization Usage API for completions ({@code GET /v1/organization/usage/completions},
- * openai-usage.md §7.1–7.2), answered from the simulator's ground truth through {@link UsageExport}:
+ * docs/token-vocabulary.md#the-usage-export), answered from the simulator's ground truth through {@link UsageExport}:
  * what OpenAI's billing side would report about the simulated traffic, so a usage import can be
  * tested page by page against known numbers.
  *

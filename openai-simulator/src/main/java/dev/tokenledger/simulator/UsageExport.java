@@ -15,7 +15,7 @@ import java.util.function.Predicate;
 
 /**
  * The simulator's own OpenAI-style usage export: ground truth rolled up like OpenAI's completions
- * usage export (openai-usage.md §7.2–7.3), UTC day buckets grouped by project, model, batch and
+ * usage export (docs/token-vocabulary.md#the-usage-export), UTC day buckets grouped by project, model, batch and
  * service tier. It is what "the provider's bill" says about the simulated traffic, for comparison with
  * the ledger's {@code usage_daily_openai} view.
  */

@@ -4,7 +4,7 @@ import java.util.Map;
 
 /**
  * Writes provider-shaped usage objects from export-vocabulary counts: the inverse of the mapping in
- * openai-usage.md §7.4. Each method refuses counts its API cannot express, so a ground-truth row is
+ * docs/token-vocabulary.md#provider-shapes. Each method refuses counts its API cannot express, so a ground-truth row is
  * always recoverable from the JSON that was sent.
  */
 final class UsageShapes {

@@ -60,7 +60,7 @@ class OpenAiSimulatorTest {
     sim.reset();
   }
 
-  /** Every record, whatever the test did, obeys DESIGN §2.1 and names all 15 fields. */
+  /** Every record, whatever the test did, obeys the invariants of docs/token-vocabulary.md and names all 15 fields. */
   @AfterEach
   void invariantsHoldOnEveryRecord() {
     for (GroundTruth g : sim.groundTruth()) {

@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The simulator's Realtime WebSocket endpoint, driven by a real client (java.net.http): every
  * scripted scenario sends the events it promises, the ground truth equals the usage that was sent
- * (read back from the events with openai-usage.md §7.4's mapping), and the digest of what the client
+ * (read back from the events with the mapping of docs/token-vocabulary.md#realtime), and the digest of what the client
  * received equals the one the simulator recorded.
  */
 class RealtimeSimulatorTest {
@@ -178,7 +178,7 @@ class RealtimeSimulatorTest {
     }
   }
 
-  /** openai-usage.md §7.4, Realtime column: the inverse of what the simulator writes. */
+  /** docs/token-vocabulary.md#mapping-table, Realtime column: the inverse of what the simulator writes. */
   @SuppressWarnings("unchecked")
   static Map<String, Long> exportFieldsOfRealtimeUsage(Object usageObject) {
     Map<String, Object> u = (Map<String, Object>) usageObject;

@@ -129,7 +129,7 @@ final class SimTestSupport {
   }
 
   /**
-   * Maps a Chat Completions usage object to export fields the way openai-usage.md §7.4 describes, as
+   * Maps a Chat Completions usage object to export fields the way docs/token-vocabulary.md#mapping-table describes, as
    * an independent check that the ground truth is knowable from the wire.
    */
   static Map<String, Long> exportFromChatUsage(Map<String, Object> u) {
