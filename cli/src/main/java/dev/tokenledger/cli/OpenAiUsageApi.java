@@ -46,11 +46,11 @@ final class OpenAiUsageApi {
           + "&bucket_width=1d&group_by=project_id&group_by=api_key_id&group_by=model"
           + (page == null ? "" : "&page=" + URLEncoder.encode(page, StandardCharsets.UTF_8));
       String body = get(url, n);
-      JsonReader.Node root;
+      JsonInput.Node root;
       List<ImportRow> pageRows;
       try {
-        root = JsonReader.parse(body);
-        List<JsonReader.Node> pages = UsageJson.pages(root);
+        root = JsonInput.parse(body);
+        List<JsonInput.Node> pages = UsageJson.pages(root);
         pageRows = UsageJson.rows(pages.get(0), seen);
       } catch (InputException e) {
         throw new CliException(CliException.OPENAI_API, "The Usage API's answer for page " + n + " is not what"
@@ -60,8 +60,8 @@ final class OpenAiUsageApi {
       int buckets = root.object().get("data").array().size();
       err.println("tokenledger: Usage API page " + n + ": " + buckets + " daily buckets, " + pageRows.size()
           + " results (" + rows.size() + " so far)");
-      JsonReader.Node more = root.object().get("has_more");
-      JsonReader.Node next = root.object().get("next_page");
+      JsonInput.Node more = root.object().get("has_more");
+      JsonInput.Node next = root.object().get("next_page");
       boolean hasMore = more != null && Boolean.TRUE.equals(more.value());
       if (!hasMore) {
         return rows;
@@ -124,9 +124,9 @@ final class OpenAiUsageApi {
   // OpenAI's error shape: {"error": {"message": …}}; the message never contains the key.
   private static String errorMessage(String body) {
     try {
-      JsonReader.Node n = JsonReader.parse(body);
-      JsonReader.Node e = n.object().get("error");
-      JsonReader.Node m = e == null ? null : e.object().get("message");
+      JsonInput.Node n = JsonInput.parse(body);
+      JsonInput.Node e = n.object().get("error");
+      JsonInput.Node m = e == null ? null : e.object().get("message");
       if (m != null && m.value() instanceof String s) {
         return ": " + (s.length() > 300 ? s.substring(0, 300) + "…" : s);
       }

@@ -47,9 +47,15 @@ final class Parity {
       }
       Table shown = a.has("--differences-only") ? new Table(all.columns(), all.types(), differing) : all;
       if (a.has("--json")) {
-        out.println("{\n  \"from\": " + TextOutput.quote(from.toString()) + ",\n  \"to\": " + TextOutput.quote(now.toString())
-            + ",\n  \"differences\": " + differing.size() + ",\n  \"rows\": " + TextOutput.jsonRows(shown).replace("\n", "\n  ")
-            + "\n}");
+        out.println(JsonOutput.write(g -> {
+          g.writeStartObject();
+          g.writeStringField("from", from.toString());
+          g.writeStringField("to", now.toString());
+          g.writeNumberField("differences", differing.size());
+          g.writeFieldName("rows");
+          JsonOutput.rows(g, shown);
+          g.writeEndObject();
+        }));
       } else {
         out.println("Parity with OpenAI's usage for " + range + ", database " + s.database() + ": ours (the ledger) vs"
             + " openai (imported); diff = ours - openai, diff_pct in percent of OpenAI's figure");

@@ -81,17 +81,18 @@ final class Reports {
       Map<String, String> totals = totals(t, "requests", "input_tokens", "output_tokens", "input_cached_tokens",
           "cost_usd", "unpriced_tokens");
       if (a.has("--json")) {
-        StringBuilder sb = new StringBuilder("{\n  \"database\": ").append(TextOutput.quote(s.database()))
-            .append(",\n  \"from\": ").append(TextOutput.quote(from.toString()))
-            .append(",\n  \"to\": ").append(TextOutput.quote(to.toString()))
-            .append(",\n  \"days\": ").append(days)
-            .append(",\n  \"totals\": {");
-        int i = 0;
-        for (Map.Entry<String, String> e : totals.entrySet()) {
-          sb.append(i++ == 0 ? "" : ", ").append(TextOutput.quote(e.getKey())).append(": ").append(e.getValue());
-        }
-        sb.append("},\n  \"rows\": ").append(TextOutput.jsonRows(t).replace("\n", "\n  ")).append("\n}");
-        out.println(sb);
+        out.println(JsonOutput.write(g -> {
+          g.writeStartObject();
+          g.writeStringField("database", s.database());
+          g.writeStringField("from", from.toString());
+          g.writeStringField("to", to.toString());
+          g.writeNumberField("days", days);
+          g.writeFieldName("totals");
+          JsonOutput.totals(g, totals);
+          g.writeFieldName("rows");
+          JsonOutput.rows(g, t);
+          g.writeEndObject();
+        }));
         return 0;
       }
       out.println("Usage of the last " + days + " days (" + from.truncatedTo(ChronoUnit.SECONDS) + " – "
@@ -126,14 +127,16 @@ final class Reports {
       Map<String, String> totals = totals(t, "input_tokens", "input_cached_tokens", "input_audio_tokens",
           "output_tokens", "output_audio_tokens", "cost_usd");
       if (a.has("--json")) {
-        StringBuilder sb = new StringBuilder("{\n  \"session_id\": ").append(TextOutput.quote(id))
-            .append(",\n  \"records\": ").append(t.rows().size()).append(",\n  \"totals\": {");
-        int i = 0;
-        for (Map.Entry<String, String> e : totals.entrySet()) {
-          sb.append(i++ == 0 ? "" : ", ").append(TextOutput.quote(e.getKey())).append(": ").append(e.getValue());
-        }
-        sb.append("},\n  \"rows\": ").append(TextOutput.jsonRows(t).replace("\n", "\n  ")).append("\n}");
-        out.println(sb);
+        out.println(JsonOutput.write(g -> {
+          g.writeStartObject();
+          g.writeStringField("session_id", id);
+          g.writeNumberField("records", t.rows().size());
+          g.writeFieldName("totals");
+          JsonOutput.totals(g, totals);
+          g.writeFieldName("rows");
+          JsonOutput.rows(g, t);
+          g.writeEndObject();
+        }));
         return 0;
       }
       out.println("Session " + id + ": " + t.rows().size() + " usage records");

@@ -3,7 +3,7 @@ package dev.tokenledger.cli;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Tables as aligned text and as JSON, for the terminal and for scripts. */
+/** Tables as aligned text, for the terminal (scripts get JSON: {@link JsonOutput}). */
 final class TextOutput {
 
   private TextOutput() {}
@@ -50,61 +50,5 @@ final class TextOutput {
 
   private static String oneLine(String s) {
     return s.replace('\n', ' ').replace('\r', ' ').replace('\t', ' ');
-  }
-
-  /** The rows as a JSON array of objects; numeric columns as JSON numbers, NULL as null. */
-  static String jsonRows(Table t) {
-    StringBuilder sb = new StringBuilder("[");
-    for (int r = 0; r < t.rows().size(); r++) {
-      sb.append(r == 0 ? "\n  {" : ",\n  {");
-      List<String> row = t.rows().get(r);
-      for (int i = 0; i < row.size(); i++) {
-        if (i > 0) {
-          sb.append(", ");
-        }
-        quote(sb, t.columns().get(i));
-        sb.append(": ");
-        String v = row.get(i);
-        if (v == null) {
-          sb.append("null");
-        } else if (t.numeric(i) && v.matches("-?\\d+(\\.\\d+)?([eE][-+]?\\d+)?")) {
-          sb.append(v);
-        } else if (t.numeric(i) && (v.equals("nan") || v.equals("inf") || v.equals("-inf"))) {
-          sb.append("null");
-        } else {
-          quote(sb, v);
-        }
-      }
-      sb.append('}');
-    }
-    return sb.append(t.rows().isEmpty() ? "]" : "\n]").toString();
-  }
-
-  static void quote(StringBuilder sb, String s) {
-    sb.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        default -> {
-          if (c < 0x20 || c == '\u2028' || c == '\u2029') {
-            sb.append(String.format("\\u%04x", (int) c));
-          } else {
-            sb.append(c);
-          }
-        }
-      }
-    }
-    sb.append('"');
-  }
-
-  static String quote(String s) {
-    StringBuilder sb = new StringBuilder();
-    quote(sb, s);
-    return sb.toString();
   }
 }

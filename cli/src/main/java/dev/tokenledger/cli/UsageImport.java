@@ -64,7 +64,7 @@ final class UsageImport {
       if (json) {
         rows = new ArrayList<>();
         Map<String, Integer> seen = UsageJson.newSeen();
-        for (JsonReader.Node page : UsageJson.pages(JsonReader.parse(text))) {
+        for (JsonInput.Node page : UsageJson.pages(JsonInput.parse(text))) {
           rows.addAll(UsageJson.rows(page, seen));
         }
       } else {

@@ -1,6 +1,6 @@
 package dev.tokenledger.cli;
 
-import dev.tokenledger.cli.JsonReader.Node;
+import dev.tokenledger.cli.JsonInput.Node;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.HashMap;

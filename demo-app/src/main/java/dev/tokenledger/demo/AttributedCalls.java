@@ -10,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -26,8 +27,8 @@ import okhttp3.Response;
  */
 public final class AttributedCalls {
 
-  private static final String CHAT =
-      "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"" + Scenarios.PROMPT + "\"}]}";
+  private static final byte[] CHAT = Scenarios.body(Scenarios.obj("model", "gpt-4o-mini",
+      "messages", List.of(Scenarios.obj("role", "user", "content", Scenarios.PROMPT))));
 
   public static void main(String[] args) throws Exception {
     String baseUrl = args[0];

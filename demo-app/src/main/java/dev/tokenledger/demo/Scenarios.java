@@ -1,7 +1,8 @@
 package dev.tokenledger.demo;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -16,6 +17,9 @@ import java.util.Map;
 final class Scenarios {
 
   private Scenarios() {}
+
+  /** Request bodies are written from insertion-ordered maps, compact, UTF-8. */
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Every scenario, in the order they run. */
   static final List<String> ALL = List.of(
@@ -203,8 +207,16 @@ final class Scenarios {
   private static Call json(String url, Map<String, String> h, Map<String, Object> body, Kind kind) {
     Map<String, String> headers = new LinkedHashMap<>(h);
     headers.put("Content-Type", "application/json");
-    return new Call("POST", URI.create(url), headers, toJson(body).getBytes(StandardCharsets.UTF_8),
-        null, kind);
+    return new Call("POST", URI.create(url), headers, body(body), null, kind);
+  }
+
+  /** A request body: compact JSON, UTF-8, maps in their order. */
+  static byte[] body(Map<String, Object> body) {
+    try {
+      return JSON.writeValueAsBytes(body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("not writable as JSON: " + body, e);
+    }
   }
 
   private static String trimSlash(String s) {
@@ -217,55 +229,5 @@ final class Scenarios {
       m.put((String) kv[i], kv[i + 1]);
     }
     return m;
-  }
-
-  /** Enough JSON writing for request bodies (maps, lists, strings, numbers, booleans). */
-  static String toJson(Object v) {
-    StringBuilder sb = new StringBuilder();
-    write(sb, v);
-    return sb.toString();
-  }
-
-  private static void write(StringBuilder sb, Object v) {
-    if (v == null) {
-      sb.append("null");
-    } else if (v instanceof String s) {
-      sb.append('"');
-      for (int i = 0; i < s.length(); i++) {
-        char c = s.charAt(i);
-        if (c == '"' || c == '\\') {
-          sb.append('\\').append(c);
-        } else if (c < 0x20) {
-          sb.append(String.format("\\u%04x", (int) c));
-        } else {
-          sb.append(c);
-        }
-      }
-      sb.append('"');
-    } else if (v instanceof Map<?, ?> m) {
-      sb.append('{');
-      boolean first = true;
-      for (Map.Entry<?, ?> e : m.entrySet()) {
-        if (!first) {
-          sb.append(',');
-        }
-        first = false;
-        write(sb, String.valueOf(e.getKey()));
-        sb.append(':');
-        write(sb, e.getValue());
-      }
-      sb.append('}');
-    } else if (v instanceof List<?> l) {
-      sb.append('[');
-      for (int i = 0; i < l.size(); i++) {
-        if (i > 0) {
-          sb.append(',');
-        }
-        write(sb, l.get(i));
-      }
-      sb.append(']');
-    } else {
-      sb.append(v);
-    }
   }
 }

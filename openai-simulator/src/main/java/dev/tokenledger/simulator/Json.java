@@ -1,21 +1,55 @@
 package dev.tokenledger.simulator;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Minimal JSON reader and writer. The simulator must stay JDK-only so any test classpath can carry it,
- * and it only needs to read small request bodies and write responses whose key order it controls
- * (OpenAI puts {@code usage} last, and parsers under test must cope with that order).
+ * JSON for the simulator, on Jackson: small request bodies are read into plain maps and lists, and
+ * responses are written from maps whose key order the simulator controls (OpenAI puts {@code usage}
+ * last, and parsers under test must cope with that order).
  */
 public final class Json {
 
   private Json() {}
 
-  /** Text inserted verbatim by {@link #write}: for payloads that must not be re-encoded. */
-  public record Raw(String text) {}
+  /** Whole-valued doubles are written without a fraction, as OpenAI does for e.g. {"seconds": 42}. */
+  private static final class OpenAiDoubles extends StdSerializer<Double> {
+    OpenAiDoubles() {
+      super(Double.class);
+    }
+
+    @Override
+    public void serialize(Double d, JsonGenerator gen, SerializerProvider provider) throws IOException {
+      if (d.isNaN() || d.isInfinite()) {
+        throw new IllegalArgumentException("not representable in JSON: " + d);
+      }
+      if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+        gen.writeNumber(d.longValue());
+      } else {
+        gen.writeNumber(d.doubleValue());
+      }
+    }
+  }
+
+  private static final ObjectMapper MAPPER = JsonMapper.builder()
+      // Integral numbers as Long (BigInteger when they do not fit), others as Double.
+      .enable(DeserializationFeature.USE_LONG_FOR_INTS)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .addModule(new SimpleModule("simulator-numbers")
+          .addSerializer(Double.class, new OpenAiDoubles())
+          .addSerializer(double.class, new OpenAiDoubles()))
+      .build();
 
   /** An insertion-ordered object from alternating keys and values. */
   public static Map<String, Object> obj(Object... keysAndValues) {
@@ -37,108 +71,25 @@ public final class Json {
     return l;
   }
 
+  /** Compact JSON of maps (in their order), lists, float arrays, strings, numbers, booleans and null. */
   public static String write(Object value) {
-    StringBuilder sb = new StringBuilder(256);
-    write(sb, value);
-    return sb.toString();
-  }
-
-  public static void write(StringBuilder sb, Object v) {
-    if (v == null) {
-      sb.append("null");
-    } else if (v instanceof String s) {
-      quote(sb, s);
-    } else if (v instanceof Raw r) {
-      sb.append(r.text());
-    } else if (v instanceof Boolean b) {
-      sb.append(b.booleanValue());
-    } else if (v instanceof Double d) {
-      if (d.isNaN() || d.isInfinite()) {
-        throw new IllegalArgumentException("not representable in JSON: " + d);
-      }
-      // Whole-valued doubles are written without a fraction, as OpenAI does for e.g. {"seconds": 42}.
-      if (d == Math.rint(d) && Math.abs(d) < 1e15) {
-        sb.append(d.longValue());
-      } else {
-        sb.append(d.doubleValue());
-      }
-    } else if (v instanceof Float f) {
-      sb.append(f.floatValue());
-    } else if (v instanceof Number n) {
-      sb.append(n.toString());
-    } else if (v instanceof Map<?, ?> m) {
-      sb.append('{');
-      boolean first = true;
-      for (Map.Entry<?, ?> e : m.entrySet()) {
-        if (!first) {
-          sb.append(',');
-        }
-        first = false;
-        quote(sb, String.valueOf(e.getKey()));
-        sb.append(':');
-        write(sb, e.getValue());
-      }
-      sb.append('}');
-    } else if (v instanceof List<?> l) {
-      sb.append('[');
-      for (int i = 0; i < l.size(); i++) {
-        if (i > 0) {
-          sb.append(',');
-        }
-        write(sb, l.get(i));
-      }
-      sb.append(']');
-    } else if (v instanceof float[] fa) {
-      sb.append('[');
-      for (int i = 0; i < fa.length; i++) {
-        if (i > 0) {
-          sb.append(',');
-        }
-        sb.append(fa[i]);
-      }
-      sb.append(']');
-    } else {
-      throw new IllegalArgumentException("cannot write " + v.getClass());
+    try {
+      return MAPPER.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("cannot write JSON: " + e.getOriginalMessage(), e);
     }
-  }
-
-  static void quote(StringBuilder sb, String s) {
-    sb.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        case '\b' -> sb.append("\\b");
-        case '\f' -> sb.append("\\f");
-        default -> {
-          if (c < 0x20) {
-            sb.append(String.format("\\u%04x", (int) c));
-          } else {
-            sb.append(c);
-          }
-        }
-      }
-    }
-    sb.append('"');
   }
 
   /**
    * Parses one JSON value. Objects become insertion-ordered maps, arrays lists, integral numbers
-   * {@link Long} (or {@link Double} when they do not fit), other numbers {@link Double}.
+   * {@link Long}, other numbers {@link Double}. Malformed text throws IllegalArgumentException.
    */
   public static Object parse(String text) {
-    Parser p = new Parser(text);
-    p.ws();
-    Object v = p.value();
-    p.ws();
-    if (p.i != text.length()) {
-      throw p.error("trailing characters");
+    try {
+      return MAPPER.readValue(text, Object.class);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("invalid JSON: " + e.getOriginalMessage(), e);
     }
-    return v;
   }
 
   /** Convenience navigation: {@code path(obj, "stream_options", "include_usage")}; null when absent. */
@@ -151,191 +102,5 @@ public final class Json {
       cur = m.get(k);
     }
     return cur;
-  }
-
-  private static final class Parser {
-    private final String s;
-    private int i;
-
-    Parser(String s) {
-      this.s = s;
-    }
-
-    IllegalArgumentException error(String what) {
-      return new IllegalArgumentException("invalid JSON at " + i + ": " + what);
-    }
-
-    void ws() {
-      while (i < s.length()) {
-        char c = s.charAt(i);
-        if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
-          i++;
-        } else {
-          break;
-        }
-      }
-    }
-
-    Object value() {
-      if (i >= s.length()) {
-        throw error("unexpected end");
-      }
-      char c = s.charAt(i);
-      switch (c) {
-        case '{':
-          return object();
-        case '[':
-          return array();
-        case '"':
-          return string();
-        case 't':
-          literal("true");
-          return Boolean.TRUE;
-        case 'f':
-          literal("false");
-          return Boolean.FALSE;
-        case 'n':
-          literal("null");
-          return null;
-        default:
-          return number();
-      }
-    }
-
-    void literal(String word) {
-      if (!s.startsWith(word, i)) {
-        throw error("expected " + word);
-      }
-      i += word.length();
-    }
-
-    Map<String, Object> object() {
-      Map<String, Object> m = new LinkedHashMap<>();
-      i++;
-      ws();
-      if (peek() == '}') {
-        i++;
-        return m;
-      }
-      while (true) {
-        ws();
-        if (peek() != '"') {
-          throw error("expected key");
-        }
-        String k = string();
-        ws();
-        if (peek() != ':') {
-          throw error("expected ':'");
-        }
-        i++;
-        ws();
-        m.put(k, value());
-        ws();
-        char c = peek();
-        i++;
-        if (c == '}') {
-          return m;
-        }
-        if (c != ',') {
-          throw error("expected ',' or '}'");
-        }
-      }
-    }
-
-    List<Object> array() {
-      List<Object> l = new ArrayList<>();
-      i++;
-      ws();
-      if (peek() == ']') {
-        i++;
-        return l;
-      }
-      while (true) {
-        ws();
-        l.add(value());
-        ws();
-        char c = peek();
-        i++;
-        if (c == ']') {
-          return l;
-        }
-        if (c != ',') {
-          throw error("expected ',' or ']'");
-        }
-      }
-    }
-
-    char peek() {
-      if (i >= s.length()) {
-        throw error("unexpected end");
-      }
-      return s.charAt(i);
-    }
-
-    String string() {
-      i++; // opening quote
-      StringBuilder sb = new StringBuilder();
-      while (true) {
-        char c = peek();
-        i++;
-        if (c == '"') {
-          return sb.toString();
-        }
-        if (c == '\\') {
-          char e = peek();
-          i++;
-          switch (e) {
-            case '"', '\\', '/' -> sb.append(e);
-            case 'n' -> sb.append('\n');
-            case 'r' -> sb.append('\r');
-            case 't' -> sb.append('\t');
-            case 'b' -> sb.append('\b');
-            case 'f' -> sb.append('\f');
-            case 'u' -> {
-              if (i + 4 > s.length()) {
-                throw error("bad unicode escape");
-              }
-              sb.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-              i += 4;
-            }
-            default -> throw error("bad escape");
-          }
-        } else {
-          sb.append(c);
-        }
-      }
-    }
-
-    Object number() {
-      int start = i;
-      boolean integral = true;
-      while (i < s.length()) {
-        char c = s.charAt(i);
-        if ((c >= '0' && c <= '9') || c == '-' || c == '+') {
-          i++;
-        } else if (c == '.' || c == 'e' || c == 'E') {
-          integral = false;
-          i++;
-        } else {
-          break;
-        }
-      }
-      if (start == i) {
-        throw error("unexpected character");
-      }
-      String t = s.substring(start, i);
-      try {
-        if (integral) {
-          try {
-            return Long.parseLong(t);
-          } catch (NumberFormatException tooBig) {
-            return Double.parseDouble(t);
-          }
-        }
-        return Double.parseDouble(t);
-      } catch (NumberFormatException e) {
-        throw error("bad number " + t);
-      }
-    }
   }
 }

@@ -62,7 +62,7 @@ public final class DashboardGenerator {
   public static Map<String, String> generate(QueryLibrary library) {
     Map<String, String> out = new TreeMap<>();
     for (Dashboard d : DashboardLayout.DASHBOARDS) {
-      out.put(d.file(), Json.write(dashboard(library, d)));
+      out.put(d.file(), DashboardJson.write(dashboard(library, d)));
     }
     return out;
   }

@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.tokenledger.clickhouse.SqlText;
 import dev.tokenledger.clickhouse.queries.GrafanaMacros.Range;
 import dev.tokenledger.clickhouse.queries.GrafanaMacros.Variable;
@@ -41,6 +45,10 @@ class DashboardsTest {
   static final Set<String> NUMERIC = Set.of("UInt8", "UInt16", "UInt32", "UInt64", "Int8", "Int16", "Int32", "Int64",
       "Float32", "Float64");
 
+  /** Strict: a repeated key or text after the document is an error. */
+  static final ObjectMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
+
   static QueryLibrary library;
   static Path dashboardsDir;
   static QueryTarget target;
@@ -71,7 +79,7 @@ class DashboardsTest {
 
   @SuppressWarnings("unchecked")
   static Map<String, Object> dashboard(String file) throws Exception {
-    return (Map<String, Object>) Json.parse(Files.readString(dashboardsDir.resolve(file), StandardCharsets.UTF_8));
+    return JSON.readValue(Files.readString(dashboardsDir.resolve(file), StandardCharsets.UTF_8), Map.class);
   }
 
   static List<String> files() throws Exception {

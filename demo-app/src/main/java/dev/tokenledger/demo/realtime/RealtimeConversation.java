@@ -1,9 +1,12 @@
 package dev.tokenledger.demo.realtime;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.net.URI;
 import java.util.Base64;
 import java.util.Map;
@@ -106,18 +109,27 @@ final class RealtimeConversation implements AutoCloseable {
   }
 
   /**
-   * The event's {@code type}, from the start of the text (the simulator, like OpenAI, writes it
-   * early); null when the text is not a JSON object with a type there.
+   * The event's top-level {@code type}; null when the text is not a JSON object with a string type
+   * there. Only the members before the type are read, and the simulator, like OpenAI, writes it
+   * first, so an audio delta's payload is not decoded.
    */
   static String typeOf(String text) {
-    int limit = Math.min(text.length(), 256);
-    int at = text.indexOf("\"type\":\"");
-    if (!text.startsWith("{") || at < 0 || at > limit) {
+    try (JsonParser p = JSON.createParser(text)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken value = p.nextToken();
+        if (name.equals("type")) {
+          return value == JsonToken.VALUE_STRING ? p.getText() : null;
+        }
+        p.skipChildren();
+      }
+      return null;
+    } catch (IOException malformed) {
       return null;
     }
-    int start = at + 8;
-    int end = text.indexOf('"', start);
-    return end < 0 ? null : text.substring(start, end);
   }
 
   /** Appends {@code millis} of 24 kHz PCM16 audio in 100 ms chunks (at real time when paced), commits. */
