@@ -6,16 +6,12 @@ import java.util.List;
  * One row of OpenAI's completions usage: one time bucket and grouping key, as the dashboard CSV
  * export and the Usage API ({@code organization.usage.completions.result}) carry it, ready for
  * {@code openai_usage_import}. Grouping values OpenAI left null are empty strings; {@code batch} is
- * {@code "true"}, {@code "false"} or empty. {@code line} is where the row came from, for messages.
+ * {@code "true"}, {@code "false"} or empty. {@code tokens} are the counts of the token columns the
+ * row was read for ({@link UsageImport#tokenColumns}: those of openai_usage_import), in their order.
+ * {@code line} is where the row came from, for messages.
  */
 record ImportRow(long startTime, long endTime, String projectId, String userId, String apiKeyId, String model,
     String batch, String serviceTier, long numModelRequests, long[] tokens, int line, int column) {
-
-  /** The token columns of openai_usage_import, in the order of {@link #tokens}. */
-  static final List<String> TOKEN_COLUMNS = List.of("input_tokens", "output_tokens", "input_cached_tokens",
-      "input_uncached_tokens", "input_text_tokens", "output_text_tokens", "input_cached_text_tokens",
-      "input_audio_tokens", "input_cached_audio_tokens", "output_audio_tokens", "input_image_tokens",
-      "input_cached_image_tokens", "output_image_tokens", "input_cache_write_tokens");
 
   /** Grouping columns OpenAI's export and API carry (null in the data when not grouped by). */
   static final List<String> GROUP_COLUMNS = List.of("project_id", "user_id", "api_key_id", "model", "batch",

@@ -36,8 +36,8 @@ final class OpenAiUsageApi {
     this.adminKey = adminKey;
   }
 
-  /** Every result of [from, to) (unix seconds), all pages. */
-  List<ImportRow> completions(long from, long to, PrintStream err) throws CliException {
+  /** Every result of [from, to) (unix seconds), all pages, with the counts of {@code tokenColumns}. */
+  List<ImportRow> completions(long from, long to, List<String> tokenColumns, PrintStream err) throws CliException {
     List<ImportRow> rows = new ArrayList<>();
     Map<String, Integer> seen = UsageJson.newSeen();
     String page = null;
@@ -51,7 +51,7 @@ final class OpenAiUsageApi {
       try {
         root = JsonInput.parse(body);
         List<JsonInput.Node> pages = UsageJson.pages(root);
-        pageRows = UsageJson.rows(pages.get(0), seen);
+        pageRows = UsageJson.rows(pages.get(0), tokenColumns, seen);
       } catch (InputException e) {
         throw new CliException(CliException.OPENAI_API, "The Usage API's answer for page " + n + " is not what"
             + " OpenAI documents: " + e.describe("page " + n) + ". Nothing was imported.");

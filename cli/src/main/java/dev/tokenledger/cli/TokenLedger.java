@@ -3,6 +3,7 @@ package dev.tokenledger.cli;
 import dev.tokenledger.clickhouse.MigrationException;
 import dev.tokenledger.clickhouse.Migrations;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Clock;
@@ -224,32 +225,27 @@ public final class TokenLedger {
 
   private static int importUsage(Args a, Map<String, String> env, PrintStream out, PrintStream err, Clock clock)
       throws CliException {
-    List<ImportRow> rows;
-    long from;
-    long to;
-    String source;
-    if (a.has("--api")) {
+    // The arguments first; then the table, whose token columns are what is read and stored.
+    boolean api = a.has("--api");
+    String key = null;
+    String base = null;
+    int days = 0;
+    Path file = null;
+    if (api) {
       noPositional(a, "import-openai-usage --api");
-      int days = a.intOption("--days", 30, 1, 3660);
-      String key = env.get("OPENAI_ADMIN_KEY");
+      days = a.intOption("--days", 30, 1, 3660);
+      key = env.get("OPENAI_ADMIN_KEY");
       if (key == null || key.isBlank()) {
         throw new CliException(CliException.OPENAI_API, "OPENAI_ADMIN_KEY is not set. The Usage API needs an"
             + " organization Admin key (sk-admin-…, created under the organization's Admin keys settings): export"
             + " OPENAI_ADMIN_KEY=sk-admin-… and run this again, or import the dashboard's CSV export instead"
             + " (import-openai-usage FILE.csv).");
       }
-      String base = a.get("--base-url", env.getOrDefault("OPENAI_BASE_URL", OpenAiUsageApi.DEFAULT_BASE_URL));
+      base = a.get("--base-url", env.getOrDefault("OPENAI_BASE_URL", OpenAiUsageApi.DEFAULT_BASE_URL));
       if (base.isBlank() || !base.matches("(?i)https?://.+")) {
         throw CliException.usage("--base-url wants an http(s) URL such as " + OpenAiUsageApi.DEFAULT_BASE_URL
             + ", not '" + base + "'");
       }
-      Instant today = clock.instant().truncatedTo(ChronoUnit.DAYS);
-      from = today.minus(days - 1L, ChronoUnit.DAYS).getEpochSecond();
-      to = today.plus(1, ChronoUnit.DAYS).getEpochSecond();
-      err.println("tokenledger: reading OpenAI completions usage " + Instant.ofEpochSecond(from) + " – "
-          + Instant.ofEpochSecond(to) + " from " + base);
-      rows = new OpenAiUsageApi(base.strip(), key.strip()).completions(from, to, err);
-      source = "usage_api";
     } else {
       if (a.has("--days") || a.has("--base-url")) {
         throw CliException.usage("--days and --base-url go with --api; a file import takes the range the file covers");
@@ -258,26 +254,41 @@ public final class TokenLedger {
         throw CliException.usage("import-openai-usage wants one file (OpenAI's usage CSV export or a saved Usage API"
             + " answer in JSON), or --api");
       }
-      Path file = Paths.get(a.positional().get(0));
-      rows = UsageImport.readFile(file, err);
-      if (rows.isEmpty()) {
-        out.println(file + " has no usage rows: nothing to import.");
-        return 0;
+      file = Paths.get(a.positional().get(0));
+      if (!Files.exists(file)) {
+        throw UsageImport.noSuchFile(file);
       }
-      long[] range = UsageImport.range(rows);
-      from = range[0];
-      to = range[1];
-      source = "csv";
-      if (file.toString().toLowerCase(java.util.Locale.ROOT).endsWith(".json")) {
-        source = "usage_api";
-      }
-    }
-    if (rows.stream().anyMatch(r -> !"1d".equals(r.bucketWidth()))) {
-      err.println("tokenledger: note: parity compares daily (1d) buckets; the hourly or per-minute rows of this import"
-          + " are stored but not compared");
     }
     try (ClickHouseSession session = open(a, env, err)) {
-      UsageImport.Result r = UsageImport.store(session, rows, source, from, to, err);
+      List<String> tokenColumns = UsageImport.tokenColumns(session);
+      List<ImportRow> rows;
+      long from;
+      long to;
+      String source;
+      if (api) {
+        Instant today = clock.instant().truncatedTo(ChronoUnit.DAYS);
+        from = today.minus(days - 1L, ChronoUnit.DAYS).getEpochSecond();
+        to = today.plus(1, ChronoUnit.DAYS).getEpochSecond();
+        err.println("tokenledger: reading OpenAI completions usage " + Instant.ofEpochSecond(from) + " – "
+            + Instant.ofEpochSecond(to) + " from " + base);
+        rows = new OpenAiUsageApi(base.strip(), key.strip()).completions(from, to, tokenColumns, err);
+        source = "usage_api";
+      } else {
+        rows = UsageImport.readFile(file, tokenColumns, err);
+        if (rows.isEmpty()) {
+          out.println(file + " has no usage rows: nothing to import.");
+          return 0;
+        }
+        long[] range = UsageImport.range(rows);
+        from = range[0];
+        to = range[1];
+        source = file.toString().toLowerCase(java.util.Locale.ROOT).endsWith(".json") ? "usage_api" : "csv";
+      }
+      if (rows.stream().anyMatch(r -> !"1d".equals(r.bucketWidth()))) {
+        err.println("tokenledger: note: parity compares daily (1d) buckets; the hourly or per-minute rows of this"
+            + " import are stored but not compared");
+      }
+      UsageImport.Result r = UsageImport.store(session, rows, tokenColumns, source, from, to, err);
       out.println(UsageImport.describe(r));
     }
     return 0;

@@ -30,8 +30,12 @@ final class UsageCsv {
 
   private UsageCsv() {}
 
-  /** The rows of {@code in}; {@code progress} hears the count every few thousand rows. */
-  static List<ImportRow> read(Reader in, List<String> warnings, IntConsumer progress) throws IOException, InputException {
+  /**
+   * The rows of {@code in}, with the counts of {@code tokenColumns} (absent columns count 0);
+   * {@code progress} hears the count every few thousand rows.
+   */
+  static List<ImportRow> read(Reader in, List<String> tokenColumns, List<String> warnings, IntConsumer progress)
+      throws IOException, InputException {
     CsvLexer lex = new CsvLexer(new BufferedReader(in));
     List<CsvLexer.Cell> header = lex.record();
     if (header == null) {
@@ -56,7 +60,7 @@ final class UsageCsv {
       }
     }
     for (String name : index.keySet()) {
-      if (!known(name)) {
+      if (!known(name, tokenColumns)) {
         warnings.add("column '" + name + "' is not a completions usage column; it is ignored");
       }
     }
@@ -74,7 +78,7 @@ final class UsageCsv {
             "this row has " + rec.size() + " cells but the header names " + header.size() + " columns"
                 + (rec.size() < header.size() && lex.atEnd() ? " (the file ends here: truncated?)" : ""));
       }
-      ImportRow row = row(rec, index);
+      ImportRow row = row(rec, index, tokenColumns);
       Integer earlier = seen.putIfAbsent(row.key(), line);
       if (earlier != null) {
         throw new InputException(line, 1, "this row repeats the time bucket and grouping of line " + earlier);
@@ -87,13 +91,14 @@ final class UsageCsv {
     return rows;
   }
 
-  private static boolean known(String column) {
+  private static boolean known(String column, List<String> tokenColumns) {
     return column.equals("start_time") || column.equals("end_time") || column.equals("start_time_iso")
         || column.equals("end_time_iso") || column.equals("num_model_requests")
-        || ImportRow.GROUP_COLUMNS.contains(column) || ImportRow.TOKEN_COLUMNS.contains(column);
+        || ImportRow.GROUP_COLUMNS.contains(column) || tokenColumns.contains(column);
   }
 
-  private static ImportRow row(List<CsvLexer.Cell> rec, Map<String, Integer> index) throws InputException {
+  private static ImportRow row(List<CsvLexer.Cell> rec, Map<String, Integer> index, List<String> tokenColumns)
+      throws InputException {
     CsvLexer.Cell startCell = rec.get(index.get("start_time"));
     long start = integer(startCell, "start_time");
     long end = integer(rec.get(index.get("end_time")), "end_time");
@@ -108,10 +113,10 @@ final class UsageCsv {
       CsvLexer.Cell c = rec.get(index.get("batch"));
       throw new InputException(c.line(), c.column(), "batch must be true, false or empty, not '" + c.text() + "'");
     }
-    long[] tokens = new long[ImportRow.TOKEN_COLUMNS.size()];
+    long[] tokens = new long[tokenColumns.size()];
     for (int i = 0; i < tokens.length; i++) {
-      Integer col = index.get(ImportRow.TOKEN_COLUMNS.get(i));
-      tokens[i] = col == null ? 0 : integer(rec.get(col), ImportRow.TOKEN_COLUMNS.get(i));
+      Integer col = index.get(tokenColumns.get(i));
+      tokens[i] = col == null ? 0 : integer(rec.get(col), tokenColumns.get(i));
     }
     return new ImportRow(start, end, text(rec, index, "project_id"), text(rec, index, "user_id"),
         text(rec, index, "api_key_id"), text(rec, index, "model"), batch, text(rec, index, "service_tier"),

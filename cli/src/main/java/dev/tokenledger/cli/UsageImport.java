@@ -1,6 +1,7 @@
 package dev.tokenledger.cli;
 
 import dev.tokenledger.clickhouse.SqlText;
+import dev.tokenledger.clickhouse.TableColumns;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.Reader;
@@ -10,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.io.InputStreamReader;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,6 +29,9 @@ import java.util.UUID;
  * every row is in are the rows of earlier imports for the same time range removed. Re-importing
  * the same range therefore leaves exactly one copy, and a failed insert removes its own rows again,
  * leaving the earlier import as it was.
+ *
+ * <p>Which token fields are read and stored is what the table has ({@link #tokenColumns}): a field
+ * that a migration adds to openai_usage_import is imported from then on, with no change here.
  */
 final class UsageImport {
 
@@ -37,15 +42,33 @@ final class UsageImport {
 
   private UsageImport() {}
 
-  /** Reads and checks a CSV export or a saved Usage API answer; nothing touches ClickHouse. */
-  static List<ImportRow> readFile(Path file, PrintStream err) throws CliException {
+  /**
+   * The token columns of openai_usage_import, in the table's order: the fields an import reads and
+   * stores. Fails with "run migrate first" when the database is not migrated.
+   */
+  static List<String> tokenColumns(ClickHouseSession s) throws CliException {
+    s.requireMigrated("openai_usage_import", "usage_parity_daily");
+    try {
+      return TableColumns.tokens(s.connection(), s.database(), "openai_usage_import");
+    } catch (SQLException e) {
+      throw s.classify(e, "the columns of openai_usage_import");
+    }
+  }
+
+  /** The error for an import file that does not exist. */
+  static CliException noSuchFile(Path file) {
+    return new CliException(CliException.USAGE, "No such file: " + file + ". Give the path of OpenAI's usage CSV export"
+        + " or of a saved Usage API answer (.json).");
+  }
+
+  /** Reads and checks a CSV export or a saved Usage API answer (the counts of {@code tokenColumns}). */
+  static List<ImportRow> readFile(Path file, List<String> tokenColumns, PrintStream err) throws CliException {
     String name = file.toString();
     byte[] bytes;
     try {
       bytes = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
-      throw new CliException(CliException.USAGE, "No such file: " + name + ". Give the path of OpenAI's usage CSV export"
-          + " or of a saved Usage API answer (.json).");
+      throw noSuchFile(file);
     } catch (IOException e) {
       throw new CliException(CliException.USAGE, "Cannot read " + name + ": " + e.getMessage());
     }
@@ -65,11 +88,12 @@ final class UsageImport {
         rows = new ArrayList<>();
         Map<String, Integer> seen = UsageJson.newSeen();
         for (JsonInput.Node page : UsageJson.pages(JsonInput.parse(text))) {
-          rows.addAll(UsageJson.rows(page, seen));
+          rows.addAll(UsageJson.rows(page, tokenColumns, seen));
         }
       } else {
         try (Reader r = new InputStreamReader(new java.io.ByteArrayInputStream(bytes), StandardCharsets.UTF_8)) {
-          rows = UsageCsv.read(r, warnings, n -> err.println("tokenledger: read " + n + " rows of " + name + " …"));
+          rows = UsageCsv.read(r, tokenColumns, warnings,
+              n -> err.println("tokenledger: read " + n + " rows of " + name + " …"));
         }
       }
     } catch (InputException e) {
@@ -85,12 +109,11 @@ final class UsageImport {
   }
 
   /**
-   * Stores {@code rows} as the content of [{@code from}, {@code to}) (unix seconds) for their bucket
-   * widths, replacing what earlier imports held for that range.
+   * Stores {@code rows} (read for {@code tokenColumns}) as the content of [{@code from}, {@code to})
+   * (unix seconds) for their bucket widths, replacing what earlier imports held for that range.
    */
-  static Result store(ClickHouseSession s, List<ImportRow> rows, String source, long from, long to,
-      PrintStream err) throws CliException {
-    s.requireMigrated("openai_usage_import", "usage_parity_daily");
+  static Result store(ClickHouseSession s, List<ImportRow> rows, List<String> tokenColumns, String source, long from,
+      long to, PrintStream err) throws CliException {
     String table = SqlText.quoteIdentifier(s.database()) + ".openai_usage_import";
     String importId = source + "-" + UUID.randomUUID();
     TreeSet<String> widths = new TreeSet<>();
@@ -101,7 +124,7 @@ final class UsageImport {
     try {
       for (int i = 0; i < rows.size(); i += CHUNK) {
         List<ImportRow> chunk = rows.subList(i, Math.min(rows.size(), i + CHUNK));
-        s.execute(insertSql(table, chunk, source, importId));
+        s.execute(insertSql(table, tokenColumns, chunk, source, importId));
         if (rows.size() > CHUNK) {
           err.println("tokenledger: inserted " + (i + chunk.size()) + " of " + rows.size() + " rows …");
         }
@@ -139,10 +162,11 @@ final class UsageImport {
         + Instant.ofEpochSecond(r.to()) + " (import " + r.importId() + "); earlier imports of that range were replaced";
   }
 
-  private static String insertSql(String table, List<ImportRow> rows, String source, String importId) {
+  private static String insertSql(String table, List<String> tokenColumns, List<ImportRow> rows, String source,
+      String importId) {
     StringBuilder sb = new StringBuilder("INSERT INTO ").append(table).append(" (start_time, end_time, bucket_width,"
         + " project_id, user_id, api_key_id, model, batch, service_tier, num_model_requests, ")
-        .append(String.join(", ", ImportRow.TOKEN_COLUMNS)).append(", source, import_id) VALUES\n");
+        .append(String.join(", ", tokenColumns)).append(", source, import_id) VALUES\n");
     for (int i = 0; i < rows.size(); i++) {
       ImportRow r = rows.get(i);
       if (i > 0) {

@@ -44,8 +44,12 @@ final class UsageJson {
     return pages;
   }
 
-  /** Rows of every bucket of every page; {@code seen} (bucket and grouping → line) catches repeats across pages. */
-  static List<ImportRow> rows(Node page, Map<String, Integer> seen) throws InputException {
+  /**
+   * Rows of every bucket of every page, with the counts of {@code tokenColumns} (absent fields count
+   * 0; input_tokens and output_tokens are required); {@code seen} (bucket and grouping → line)
+   * catches repeats across pages.
+   */
+  static List<ImportRow> rows(Node page, List<String> tokenColumns, Map<String, Integer> seen) throws InputException {
     List<ImportRow> rows = new ArrayList<>();
     for (Node bucket : page.object().get("data").array()) {
       if (!(bucket.value() instanceof Map<?, ?>)) {
@@ -67,7 +71,7 @@ final class UsageJson {
         throw (results == null ? bucket : results).error("a bucket needs a \"results\" array");
       }
       for (Node r : results.array()) {
-        ImportRow row = result(r, start, end);
+        ImportRow row = result(r, start, end, tokenColumns);
         Integer earlier = seen.putIfAbsent(row.key(), r.line());
         if (earlier != null) {
           throw r.error("this result repeats the time bucket and grouping of the result at line " + earlier);
@@ -78,7 +82,7 @@ final class UsageJson {
     return rows;
   }
 
-  private static ImportRow result(Node r, long start, long end) throws InputException {
+  private static ImportRow result(Node r, long start, long end, List<String> tokenColumns) throws InputException {
     if (!(r.value() instanceof Map<?, ?>)) {
       throw r.error("expected a result object");
     }
@@ -88,9 +92,9 @@ final class UsageJson {
       throw object.error("this is not completions usage (\"object\": \"" + object.value() + "\"): import the answers of"
           + " GET /v1/organization/usage/completions");
     }
-    long[] tokens = new long[ImportRow.TOKEN_COLUMNS.size()];
+    long[] tokens = new long[tokenColumns.size()];
     for (int i = 0; i < tokens.length; i++) {
-      String f = ImportRow.TOKEN_COLUMNS.get(i);
+      String f = tokenColumns.get(i);
       boolean required = f.equals("input_tokens") || f.equals("output_tokens");
       tokens[i] = m.containsKey(f) || required ? integer(m, f, r) : 0;
     }

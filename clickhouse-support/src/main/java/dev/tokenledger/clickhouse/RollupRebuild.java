@@ -9,6 +9,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * Rebuilds the hourly rollup ({@code usage_hourly}) of a range of hours from the ledger
@@ -31,21 +32,27 @@ import java.util.Locale;
  *
  * <p>It refuses to erase: an hour in the range whose rollup has settled rows but whose ledger has
  * none (the ledger keeps 400 days, the rollup for ever) is an error, not an hour set to zero.
+ *
+ * <p>What is summed is read from the rollup itself: every column of usage_hourly outside
+ * {@link #KEY}, so a token field that a migration adds to both tables is rebuilt with no change here.
  */
 public final class RollupRebuild {
 
   /** How long after an hour ends its rows count as settled: far above any insert's duration. */
   public static final int SETTLE_MINUTES = 10;
 
-  /** The rollup's key (every dimension, the ingest hour included) and its measures, as in 006/013. */
+  /** The rollup's key: every dimension, the ingest hour included, as in 006/013. */
   static final List<String> KEY = List.of("hour", "ServiceName", "provider", "api", "operation", "model",
       "project_id", "organization_id", "api_key_fingerprint", "service_tier", "batch", "status", "usage_source",
       "usage_split", "use_case", "entrypoint", "ingest_hour");
-  static final List<String> INTEGER_MEASURES = List.of("input_tokens", "output_tokens", "input_cached_tokens",
-      "input_cache_write_tokens", "input_uncached_tokens", "input_text_tokens", "input_audio_tokens",
-      "input_image_tokens", "input_cached_text_tokens", "input_cached_audio_tokens", "input_cached_image_tokens",
-      "output_text_tokens", "output_audio_tokens", "output_image_tokens", "output_reasoning_tokens",
-      "input_characters", "malformed_fields");
+
+  /**
+   * A summed column of the rollup besides num_model_requests: a token field, audio_seconds,
+   * input_characters, malformed_fields. {@code floating} for Float columns (compared with a tolerance).
+   */
+  record Measure(String name, boolean floating) {}
+
+  private static final Pattern NUMBER_TYPE = Pattern.compile("U?Int(8|16|32|64)|Float(32|64)");
 
   /**
    * What a rebuild did.
@@ -100,6 +107,7 @@ public final class RollupRebuild {
     String ledgerWhere = "toStartOfHour(Timestamp, 'UTC') " + range + " AND ingested_at < " + settled;
     String rollupWhere = "hour " + range + " AND ingest_hour < " + settled;
 
+    List<Measure> measures = measures(connection, database);
     try (Statement st = connection.createStatement()) {
       List<String> orphans = new ArrayList<>();
       try (ResultSet rs = st.executeQuery("SELECT toString(hour) FROM " + hourly + " WHERE " + rollupWhere
@@ -120,13 +128,38 @@ public final class RollupRebuild {
         rs.next();
         ledgerRows = rs.getLong(1);
       }
-      long corrections = st.executeUpdate(correctionSql(events, hourly, ledgerWhere, rollupWhere));
+      long corrections = st.executeUpdate(correctionSql(events, hourly, ledgerWhere, rollupWhere, measures));
       return new Result(from, to, settledBefore, ledgerRows, Math.max(0, corrections));
     }
   }
 
+  /**
+   * The rollup's measures, read from {@code database.usage_hourly}: every column outside {@link #KEY}
+   * and num_model_requests, in the table's order. A token field added by a migration is rebuilt
+   * without a change here; a column that is neither a key nor a number is refused.
+   */
+  static List<Measure> measures(Connection connection, String database) throws SQLException {
+    List<TableColumns.Column> columns = TableColumns.read(connection, database, "usage_hourly");
+    List<Measure> out = new ArrayList<>();
+    for (TableColumns.Column c : columns) {
+      if (KEY.contains(c.name()) || c.name().equals("num_model_requests")) {
+        continue;
+      }
+      if (!NUMBER_TYPE.matcher(c.type()).matches()) {
+        throw new IllegalStateException("usage_hourly has a column " + c.name() + " (" + c.type() + ") that is neither"
+            + " in the rollup's key nor a number: add it to RollupRebuild.KEY if it is a dimension");
+      }
+      out.add(new Measure(c.name(), c.type().startsWith("Float")));
+    }
+    if (out.isEmpty()) {
+      throw new IllegalStateException(database + ".usage_hourly has no measures (does it exist?): run the migrations");
+    }
+    return out;
+  }
+
   /** The one INSERT … SELECT that adds (ledger − rollup) per key where they differ. */
-  static String correctionSql(String events, String hourly, String ledgerWhere, String rollupWhere) {
+  static String correctionSql(String events, String hourly, String ledgerWhere, String rollupWhere,
+      List<Measure> measures) {
     // The inner selects name their numbers d_<measure>: an alias equal to the column it negates
     // would refer to itself.
     String key = String.join(", ", KEY);
@@ -141,19 +174,20 @@ public final class RollupRebuild {
     StringBuilder outer = new StringBuilder("SELECT ").append(key)
         .append(", sum(d_num_model_requests) AS num_model_requests");
     StringBuilder changed = new StringBuilder("num_model_requests != 0");
-    for (String m : INTEGER_MEASURES) {
-      ledger.append(", toInt64(").append(m).append(") AS d_").append(m);
-      rollup.append(", -").append(m).append(" AS d_").append(m);
-      outer.append(", sum(d_").append(m).append(") AS ").append(m);
-      changed.append(" OR ").append(m).append(" != 0");
+    StringBuilder columns = new StringBuilder(key).append(", num_model_requests");
+    for (Measure m : measures) {
+      String n = m.name();
+      ledger.append(", ").append(m.floating() ? n : "toInt64(" + n + ")").append(" AS d_").append(n);
+      rollup.append(", -").append(n).append(" AS d_").append(n);
+      outer.append(", sum(d_").append(n).append(") AS ").append(n);
+      changed.append(" OR ").append(m.floating() ? "abs(" + n + ") > 1e-9" : n + " != 0");
+      columns.append(", ").append(n);
     }
-    ledger.append(", audio_seconds AS d_audio_seconds FROM ").append(events).append(" WHERE ").append(ledgerWhere);
-    rollup.append(", -audio_seconds AS d_audio_seconds FROM ").append(hourly).append(" WHERE ").append(rollupWhere);
-    outer.append(", sum(d_audio_seconds) AS audio_seconds FROM (").append(ledger).append(" UNION ALL ").append(rollup)
-        .append(") GROUP BY ").append(key).append(" HAVING ").append(changed)
-        .append(" OR abs(audio_seconds) > 1e-9");
-    return "INSERT INTO " + hourly + " (" + key + ", num_model_requests, " + String.join(", ", INTEGER_MEASURES)
-        + ", audio_seconds) SETTINGS insert_deduplicate = 0 " + outer;
+    ledger.append(" FROM ").append(events).append(" WHERE ").append(ledgerWhere);
+    rollup.append(" FROM ").append(hourly).append(" WHERE ").append(rollupWhere);
+    outer.append(" FROM (").append(ledger).append(" UNION ALL ").append(rollup).append(") GROUP BY ").append(key)
+        .append(" HAVING ").append(changed);
+    return "INSERT INTO " + hourly + " (" + columns + ") SETTINGS insert_deduplicate = 0 " + outer;
   }
 
   private static void checkHour(String name, Instant t) {

@@ -17,11 +17,8 @@ import java.util.StringJoiner;
  */
 final class UsageFixture {
 
-  /** The token fields of docs/token-vocabulary.md, in export-vocabulary names. */
-  static final List<String> TOKEN_FIELDS = List.of("input_tokens", "output_tokens", "input_cached_tokens",
-      "input_cache_write_tokens", "input_uncached_tokens", "input_text_tokens", "input_audio_tokens",
-      "input_image_tokens", "input_cached_text_tokens", "input_cached_audio_tokens", "input_cached_image_tokens",
-      "output_text_tokens", "output_audio_tokens", "output_image_tokens", "output_reasoning_tokens");
+  /** The token fields of docs/token-vocabulary.md: the agent's vocabulary. */
+  static final List<String> TOKEN_FIELDS = TokenVocabularyTest.VOCABULARY;
 
   /** APIs OpenAI reports under the completions usage export (see 008_usage_daily_openai.sql). */
   static final List<String> COMPLETIONS_APIS = List.of("chat.completions", "responses", "completions", "batch.output",

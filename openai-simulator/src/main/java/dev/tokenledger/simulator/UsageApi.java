@@ -43,11 +43,8 @@ public final class UsageApi {
   private static final long DAY = 86_400;
   private static final Set<String> GROUP_KEYS =
       Set.of("project_id", "user_id", "api_key_id", "model", "batch", "service_tier");
-  /** The token columns of a result, in the order OpenAI's spec lists them. */
-  private static final List<String> RESULT_TOKENS = List.of("input_tokens", "output_tokens",
-      "input_cached_tokens", "input_uncached_tokens", "input_text_tokens", "output_text_tokens",
-      "input_cached_text_tokens", "input_audio_tokens", "input_cached_audio_tokens", "output_audio_tokens",
-      "input_image_tokens", "input_cached_image_tokens", "output_image_tokens", "input_cache_write_tokens");
+  /** The token fields of a result: the export's token columns, in the same order. */
+  private static final List<String> RESULT_TOKENS = UsageExport.TOKEN_COLUMNS;
 
   private UsageApi() {}
 

@@ -32,6 +32,10 @@ public final class UsageExport {
       "input_cached_audio_tokens", "output_audio_tokens", "input_image_tokens",
       "input_cached_image_tokens", "output_image_tokens", "input_cache_write_tokens");
 
+  /** The export's token columns: {@link #CSV_COLUMNS} from input_tokens on. */
+  public static final List<String> TOKEN_COLUMNS = CSV_COLUMNS.subList(CSV_COLUMNS.indexOf("input_tokens"),
+      CSV_COLUMNS.size());
+
   /**
    * APIs OpenAI reports under the completions usage endpoint. Realtime responses are there too (that
    * is why the export has audio columns); the input-audio transcriptions of a Realtime session are
