@@ -333,8 +333,10 @@ class TeeBodySubscriberTest {
       }
       client.join(10_000);
       assertArrayEquals(FILE, read);
-      for (int i = 0; i < 100 && CallProbe.rows().isEmpty(); i++) {
-        Thread.sleep(20); // the publisher's thread ends the call just after the application's last read
+      for (int i = 0; i < 250 && CallProbe.spans().isEmpty(); i++) {
+        // The publisher's thread ends the call just after the application's last read; the span
+        // ends once every row has been emitted.
+        Thread.sleep(20);
       }
       assertEquals(CallProbe.batchTokens(LINES), CallProbe.rowInputTokens());
     } finally {
