@@ -1,0 +1,164 @@
+package dev.tokenledger.instrumentation.okhttp.v3_0;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tokenledger.agent.CallProbe;
+import dev.tokenledger.agent.TestTelemetry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import okhttp3.MediaType;
+import okhttp3.Protocol;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.Okio;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link TeeResponseBody}, the body OkHttp hands the application for an OpenAI response: OkHttp's own
+ * reading methods return exactly the network's bytes, the call is fed them once, and closing the
+ * body closes the network source and ends the call.
+ */
+class TeeResponseBodyTest {
+
+  static final MediaType OCTETS = MediaType.get("application/octet-stream");
+  static final int LINES = 300;
+  static final byte[] FILE = CallProbe.batchFile(LINES, 40);
+  static final String TEXT = new String(FILE, StandardCharsets.UTF_8);
+
+  @BeforeAll
+  static void sdk() {
+    TestTelemetry.install();
+  }
+
+  @BeforeEach
+  void clear() {
+    TestTelemetry.clear();
+  }
+
+  static ResponseBody network(TestSource source, long length) {
+    return ResponseBody.create(Okio.buffer(source), OCTETS, length);
+  }
+
+  static TeeResponseBody batchBody(TestSource source) {
+    return new TeeResponseBody(network(source, FILE.length), CallProbe.batchDownload());
+  }
+
+  static TeeResponseBody batchBody() {
+    return batchBody(new TestSource(FILE, 100, 8192, 3));
+  }
+
+  @Test
+  void contentTypeAndLengthAreTheNetworkBodys() {
+    TeeResponseBody body = new TeeResponseBody(network(new TestSource(FILE), 1234), CallProbe.batchDownload());
+    assertEquals(OCTETS, body.contentType());
+    assertEquals(1234, body.contentLength());
+    ResponseBody unknown = ResponseBody.create(Okio.buffer(new TestSource(FILE)), null, -1);
+    TeeResponseBody tee = new TeeResponseBody(unknown, CallProbe.batchDownload());
+    assertNull(tee.contentType());
+    assertEquals(-1, tee.contentLength());
+  }
+
+  @Test
+  void theSourceIsOneSourceForTheBodysLife() {
+    TeeResponseBody body = batchBody();
+    assertSame(body.source(), body.source());
+  }
+
+  @Test
+  void stringReadsExactlyTheBodyAndFeedsTheCallOnce() throws IOException {
+    assertEquals(TEXT, batchBody().string());
+    assertEquals(CallProbe.batchTokens(LINES), CallProbe.rowInputTokens());
+  }
+
+  @Test
+  void bytesReadsExactlyTheBodyAndFeedsTheCallOnce() throws IOException {
+    assertArrayEquals(FILE, batchBody().bytes());
+    assertEquals(CallProbe.batchTokens(LINES), CallProbe.rowInputTokens());
+  }
+
+  @Test
+  void byteStreamReadsExactlyTheBodyAndFeedsTheCallOnce() throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (InputStream in = batchBody().byteStream()) {
+      byte[] scratch = new byte[97];
+      for (int n; (n = in.read(scratch)) != -1; ) {
+        out.write(scratch, 0, n);
+      }
+    }
+    assertArrayEquals(FILE, out.toByteArray());
+    assertEquals(CallProbe.batchTokens(LINES), CallProbe.rowInputTokens());
+  }
+
+  @Test
+  void charStreamReadsExactlyTheBodyAndFeedsTheCallOnce() throws IOException {
+    StringBuilder out = new StringBuilder();
+    try (Reader reader = batchBody().charStream()) {
+      char[] scratch = new char[333];
+      for (int n; (n = reader.read(scratch)) != -1; ) {
+        out.append(scratch, 0, n);
+      }
+    }
+    assertEquals(TEXT, out.toString());
+    assertEquals(CallProbe.batchTokens(LINES), CallProbe.rowInputTokens());
+  }
+
+  @Test
+  void aPeekedResponseIsFedToTheCallOnce() throws IOException {
+    Request request = new Request.Builder().url("https://" + CallProbe.HOST + CallProbe.BATCH_PATH).build();
+    Response response =
+        new Response.Builder().request(request).protocol(Protocol.HTTP_1_1).code(200).message("OK").body(batchBody()).build();
+    assertEquals(TEXT.substring(0, 5000), response.peekBody(5000).string());
+    assertTrue(CallProbe.rows().isEmpty(), "peeking does not end the call");
+    assertEquals(TEXT, response.body().string());
+    assertEquals(CallProbe.batchTokens(LINES), CallProbe.rowInputTokens());
+  }
+
+  @Test
+  void readingToTheEndEndsTheCallComplete() throws IOException {
+    TeeResponseBody body = new TeeResponseBody(network(new TestSource(new byte[20000], 4096), 20000), CallProbe.speech());
+    assertEquals(20000, body.bytes().length);
+    assertEquals("completed", CallProbe.endStatus());
+  }
+
+  @Test
+  void closingUnreadClosesTheNetworkSourceAndEndsTheCallTruncated() {
+    TestSource network = new TestSource(new byte[20000], 4096);
+    TeeResponseBody body = new TeeResponseBody(network(network, 20000), CallProbe.speech());
+    body.close();
+    assertEquals(1, network.closes);
+    assertEquals(0, network.position(), "nothing read ahead");
+    assertEquals("truncated", CallProbe.endStatus());
+  }
+
+  @Test
+  void closingHalfReadClosesTheNetworkSourceAndEndsTheCallTruncated() throws IOException {
+    TestSource network = new TestSource(new byte[20000], 4096);
+    TeeResponseBody body = new TeeResponseBody(network(network, 20000), CallProbe.speech());
+    body.source().readByteArray(5000);
+    assertNull(CallProbe.endStatus());
+    body.close();
+    assertEquals(1, network.closes);
+    assertEquals("truncated", CallProbe.endStatus());
+  }
+
+  @Test
+  void aNetworkFailureReachesTheApplicationUnchanged() {
+    IOException reset = new IOException("unexpected end of stream");
+    TestSource network = new TestSource(new byte[20000], 4096).failingAt(10000, reset);
+    TeeResponseBody body = new TeeResponseBody(network(network, 20000), CallProbe.speech());
+    assertSame(reset, assertThrows(IOException.class, body::bytes));
+    assertEquals("truncated", CallProbe.endStatus());
+    assertEquals(1, network.closes, "bytes() closes the body, as OkHttp's own does");
+  }
+}

@@ -1,0 +1,345 @@
+package dev.tokenledger.instrumentation.okhttp.v3_0;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tokenledger.agent.CallProbe;
+import dev.tokenledger.agent.TestTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import okhttp3.Interceptor;
+import okhttp3.MediaType;
+import okhttp3.MultipartBody;
+import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.Buffer;
+import okio.BufferedSink;
+import okio.Okio;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link TokenLedgerInterceptor} in a real OkHttpClient, first in the chain as the agent installs it;
+ * the last interceptor plays the network (it writes the request body as the network would and
+ * answers), so no socket is opened. Request bodies reach the network exactly once, response bodies
+ * reach the application unchanged through the tee, and the application's exceptions pass through
+ * while ours never reach it.
+ */
+class TokenLedgerInterceptorTest {
+
+  static final MediaType JSON = MediaType.get("application/json");
+  static final String CHAT_RESPONSE =
+      "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-2024-08-06\",\"choices\":[],"
+          + "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":5,\"total_tokens\":17}}";
+
+  @BeforeAll
+  static void sdk() {
+    TestTelemetry.install();
+  }
+
+  @BeforeEach
+  void clear() {
+    TestTelemetry.clear();
+  }
+
+  /** The network: records what was sent and in which context, and answers as told. */
+  static final class Network implements Interceptor {
+    final List<byte[]> received = new ArrayList<>();
+    SpanContext spanSeen;
+    Exception failure;
+    int code = 200;
+    MediaType responseType = JSON;
+    byte[] responseBytes = new byte[0];
+    ResponseBody lastBody;
+
+    @Override
+    public Response intercept(Chain chain) throws IOException {
+      Request request = chain.request();
+      spanSeen = Span.current().getSpanContext();
+      if (failure instanceof IOException) {
+        throw (IOException) failure;
+      } else if (failure != null) {
+        throw (RuntimeException) failure;
+      }
+      if (request.body() != null) {
+        Buffer wire = new Buffer();
+        request.body().writeTo(wire);
+        received.add(wire.readByteArray());
+      }
+      Response.Builder response = new Response.Builder()
+          .request(request)
+          .protocol(Protocol.HTTP_1_1)
+          .code(code)
+          .message("OK")
+          .header("x-request-id", "req_okhttp")
+          .header("Content-Type", responseType.toString());
+      lastBody = ResponseBody.create(Okio.buffer(new TestSource(responseBytes, 1000, 7, 8192)), responseType,
+          responseBytes.length);
+      return response.body(lastBody).build();
+    }
+  }
+
+  final Network network = new Network();
+  final OkHttpClient client = client(network);
+
+  static OkHttpClient client(Network network) {
+    OkHttpClient.Builder builder = new OkHttpClient.Builder().addInterceptor(network);
+    TokenLedgerInterceptor.install(builder.interceptors());
+    return builder.build();
+  }
+
+  static Request.Builder openAi(String path) {
+    return new Request.Builder().url("https://" + CallProbe.HOST + path).header("Authorization", CallProbe.API_KEY);
+  }
+
+  /** An application body that counts how often it is written. */
+  static class CountingBody extends RequestBody {
+    final byte[] bytes;
+    final long length;
+    int writes;
+
+    CountingBody(byte[] bytes, long length) {
+      this.bytes = bytes;
+      this.length = length;
+    }
+
+    @Override
+    public MediaType contentType() {
+      return JSON;
+    }
+
+    @Override
+    public long contentLength() {
+      return length;
+    }
+
+    @Override
+    public void writeTo(BufferedSink sink) throws IOException {
+      writes++;
+      sink.write(bytes);
+    }
+  }
+
+  /** A one-shot body over an InputStream: it cannot be written twice. */
+  static final class OneShotBody extends CountingBody {
+    final InputStream in;
+
+    OneShotBody(byte[] bytes) {
+      super(bytes, -1);
+      this.in = new ByteArrayInputStream(bytes);
+    }
+
+    @Override
+    public boolean isOneShot() {
+      return true;
+    }
+
+    @Override
+    public void writeTo(BufferedSink sink) throws IOException {
+      writes++;
+      sink.writeAll(Okio.source(in));
+    }
+  }
+
+  Response speech(RequestBody body, int audioBytes) throws IOException {
+    network.responseType = MediaType.get("audio/mpeg");
+    network.responseBytes = new byte[audioBytes];
+    return client.newCall(openAi(CallProbe.SPEECH_PATH).post(body).build()).execute();
+  }
+
+  @Test
+  void aSmallBodyIsCopiedUpFrontAndSentUnchanged() throws IOException {
+    byte[] chat = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}".getBytes(StandardCharsets.UTF_8);
+    network.responseBytes = CHAT_RESPONSE.getBytes(StandardCharsets.UTF_8);
+    try (Response response = client.newCall(openAi("/v1/chat/completions").post(RequestBody.create(chat, JSON)).build()).execute()) {
+      assertEquals(CHAT_RESPONSE, response.body().string());
+    }
+    assertEquals(1, network.received.size());
+    assertArrayEquals(chat, network.received.get(0));
+    Attributes row = CallProbe.rows().get(0).getAttributes();
+    assertEquals("reported", row.get(AttributeKey.stringKey("tokenledger.usage.source")));
+    assertEquals(12L, row.get(AttributeKey.longKey("tokenledger.usage.input_tokens")));
+    assertEquals("req_okhttp", row.get(AttributeKey.stringKey("openai.request.id")));
+    assertEquals("chat gpt-4o", CallProbe.span().getName());
+  }
+
+  @Test
+  void aOneShotBodyIsWrittenOnceAndScannedOnTheWay() throws IOException {
+    String input = CallProbe.speechInput(5000);
+    byte[] request = CallProbe.speechRequest(input);
+    OneShotBody body = new OneShotBody(request);
+    try (Response response = speech(body, 30000)) {
+      assertEquals(30000, response.body().bytes().length);
+    }
+    assertEquals(1, body.writes, "written once: by the network, not for a copy");
+    assertArrayEquals(request, network.received.get(0));
+    assertEquals("completed", CallProbe.endStatus());
+    assertEquals(5000L, CallProbe.inputCharacters());
+    assertEquals(CallProbe.SPEECH_MODEL, CallProbe.requestModel());
+  }
+
+  @Test
+  void aLargeBodyIsWrittenOnceAndScannedOnTheWay() throws IOException {
+    byte[] request = CallProbe.speechRequest(CallProbe.speechInput(800_000));
+    assertTrue(request.length > 1024 * 1024, "larger than the up-front copy");
+    CountingBody body = new CountingBody(request, request.length);
+    try (Response response = speech(body, 100)) {
+      response.body().bytes();
+    }
+    assertEquals(1, body.writes);
+    assertArrayEquals(request, network.received.get(0));
+    assertEquals(800_000L, CallProbe.inputCharacters());
+    assertEquals(CallProbe.SPEECH_MODEL, CallProbe.requestModel());
+  }
+
+  @Test
+  void aBodyOfUnknownLengthIsWrittenOnceAndScannedOnTheWay() throws IOException {
+    byte[] request = CallProbe.speechRequest();
+    CountingBody body = new CountingBody(request, -1);
+    try (Response response = speech(body, 100)) {
+      response.body().bytes();
+    }
+    assertEquals(1, body.writes);
+    assertArrayEquals(request, network.received.get(0));
+    assertEquals((long) CallProbe.SPEECH_INPUT.length(), CallProbe.inputCharacters());
+  }
+
+  @Test
+  void aMultipartUploadsFileIsWrittenOnlyToTheNetwork() throws IOException {
+    byte[] audio = new byte[50_000];
+    CountingBody file = new CountingBody(audio, audio.length) {
+      @Override
+      public MediaType contentType() {
+        return MediaType.get("audio/wav");
+      }
+    };
+    MultipartBody form = new MultipartBody.Builder()
+        .setType(MultipartBody.FORM)
+        .addFormDataPart("file", "speech.wav", file)
+        .addFormDataPart("model", "whisper-1")
+        .addFormDataPart("response_format", "json")
+        .build();
+    network.responseBytes = "{\"text\":\"hi\",\"usage\":{\"type\":\"duration\",\"seconds\":2}}".getBytes(StandardCharsets.UTF_8);
+    try (Response response = client.newCall(openAi("/v1/audio/transcriptions").post(form).build()).execute()) {
+      response.body().string();
+    }
+    assertEquals(1, file.writes, "the file goes to the network only");
+    Buffer sent = new Buffer();
+    form.writeTo(sent);
+    assertArrayEquals(sent.readByteArray(), network.received.get(0));
+    assertEquals("whisper-1", CallProbe.requestModel());
+  }
+
+  @Test
+  void theResponseBodyReachesTheApplicationUnchangedAndFeedsTheCall() throws IOException {
+    byte[] file = CallProbe.batchFile(300, 40);
+    network.responseType = MediaType.get("application/octet-stream");
+    network.responseBytes = file;
+    try (Response response = client.newCall(openAi(CallProbe.BATCH_PATH).build()).execute()) {
+      ResponseBody body = response.body();
+      assertNotSame(network.lastBody, body, "the application reads through the tee");
+      assertEquals(network.lastBody.contentType(), body.contentType());
+      assertEquals(file.length, body.contentLength());
+      assertArrayEquals(file, body.bytes());
+    }
+    assertEquals(CallProbe.batchTokens(300), CallProbe.rowInputTokens());
+  }
+
+  @Test
+  void closingTheResponseUnreadEndsTheCallTruncated() throws IOException {
+    speech(RequestBody.create(CallProbe.speechRequest(), JSON), 50_000).close();
+    assertEquals("truncated", CallProbe.endStatus());
+  }
+
+  @Test
+  void theChainRunsInsideTheCallsSpan() throws IOException {
+    speech(RequestBody.create(CallProbe.speechRequest(), JSON), 10).close();
+    assertTrue(network.spanSeen.isValid());
+    assertEquals(CallProbe.span().getSpanContext(), network.spanSeen);
+    assertTrue(!Span.current().getSpanContext().isValid(), "and only the chain");
+  }
+
+  @Test
+  void aNetworkFailureReachesTheApplicationUnchangedAndEndsTheCallFailed() {
+    IOException refused = new IOException("connection refused");
+    network.failure = refused;
+    assertSame(refused, assertThrows(IOException.class,
+        () -> client.newCall(openAi(CallProbe.SPEECH_PATH).post(RequestBody.create(CallProbe.speechRequest(), JSON)).build()).execute()));
+    assertEquals(Map.of("error/none", 1L), CallProbe.requests());
+    assertEquals(IOException.class.getName(), CallProbe.errorType());
+    assertTrue(CallProbe.rows().isEmpty());
+  }
+
+  @Test
+  void aRuntimeFailureOfTheChainReachesTheApplicationUnchanged() {
+    IllegalStateException bug = new IllegalStateException("application interceptor bug");
+    network.failure = bug;
+    assertSame(bug, assertThrows(IllegalStateException.class,
+        () -> client.newCall(openAi(CallProbe.SPEECH_PATH).post(RequestBody.create(CallProbe.speechRequest(), JSON)).build()).execute()));
+    assertEquals(IllegalStateException.class.getName(), CallProbe.errorType());
+  }
+
+  @Test
+  void otherHostsAndPathsPassUntouched() throws IOException {
+    network.responseBytes = "{}".getBytes(StandardCharsets.UTF_8);
+    Request other = new Request.Builder().url("https://example.com/v1/chat/completions")
+        .post(RequestBody.create("{}", JSON)).build();
+    try (Response response = client.newCall(other).execute()) {
+      assertSame(network.lastBody, response.body());
+    }
+    try (Response response = client.newCall(openAi("/v1/models").build()).execute()) {
+      assertSame(network.lastBody, response.body());
+    }
+    assertTrue(CallProbe.spans().isEmpty());
+    assertTrue(CallProbe.rows().isEmpty());
+  }
+
+  @Test
+  void aBodyThatCannotBeCopiedIsSentAsTheApplicationMadeIt() throws IOException {
+    byte[] chat = "{\"model\":\"gpt-4o\",\"messages\":[]}".getBytes(StandardCharsets.UTF_8);
+    CountingBody flaky = new CountingBody(chat, chat.length) {
+      @Override
+      public void writeTo(BufferedSink sink) throws IOException {
+        if (++writes == 1) {
+          throw new IOException("our copy fails");
+        }
+        sink.write(bytes);
+      }
+    };
+    network.responseBytes = CHAT_RESPONSE.getBytes(StandardCharsets.UTF_8);
+    try (Response response = client.newCall(openAi("/v1/chat/completions").post(flaky).build()).execute()) {
+      assertEquals(CHAT_RESPONSE, response.body().string());
+    }
+    assertArrayEquals(chat, network.received.get(0), "our failed copy does not reach the application");
+  }
+
+  @Test
+  void installPutsExactlyOneInterceptorFirst() {
+    Interceptor app = chain -> chain.proceed(chain.request());
+    List<Interceptor> interceptors = new ArrayList<>(List.of(app, new TokenLedgerInterceptor(), network));
+    TokenLedgerInterceptor.install(interceptors);
+    TokenLedgerInterceptor.install(interceptors);
+    assertEquals(3, interceptors.size());
+    assertTrue(interceptors.get(0) instanceof TokenLedgerInterceptor);
+    assertSame(app, interceptors.get(1));
+    assertSame(network, interceptors.get(2));
+  }
+}
