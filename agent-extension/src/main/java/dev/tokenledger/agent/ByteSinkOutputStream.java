@@ -1,6 +1,7 @@
 package dev.tokenledger.agent;
 
 import dev.tokenledger.usage.ByteSink;
+import dev.tokenledger.usage.RateLimitedLog;
 import java.io.IOException;
 import java.io.OutputStream;
 
@@ -25,7 +26,7 @@ public final class ByteSinkOutputStream extends OutputStream {
     if (out != null) {
       out.write(b);
     }
-    sink.onBytes(new byte[] {(byte) b}, 0, 1);
+    show(new byte[] {(byte) b}, 0, 1);
   }
 
   @Override
@@ -33,13 +34,30 @@ public final class ByteSinkOutputStream extends OutputStream {
     if (out != null) {
       out.write(bytes, offset, length);
     }
-    sink.onBytes(bytes, offset, length);
+    show(bytes, offset, length);
+  }
+
+  /** The bytes have reached the stream already: nothing of ours may fail the write now. */
+  private void show(byte[] bytes, int offset, int length) {
+    try {
+      sink.onBytes(bytes, offset, length);
+    } catch (Throwable t) {
+      RateLimitedLog.warn("byte-sink", "TokenLedger could not read bytes written by a client: " + t);
+    }
   }
 
   @Override
   public void flush() throws IOException {
     if (out != null) {
       out.flush();
+    }
+  }
+
+  /** Closes the wrapped stream, as the writer closing it expects. */
+  @Override
+  public void close() throws IOException {
+    if (out != null) {
+      out.close();
     }
   }
 }

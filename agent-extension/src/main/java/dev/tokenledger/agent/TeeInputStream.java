@@ -73,6 +73,16 @@ public final class TeeInputStream extends FilterInputStream {
   }
 
   @Override
+  public synchronized void mark(int readLimit) {
+    // Not supported (see markSupported): the wrapped stream is not asked either.
+  }
+
+  @Override
+  public synchronized void reset() throws IOException {
+    throw new IOException("mark/reset not supported");
+  }
+
+  @Override
   public void close() throws IOException {
     try {
       super.close();

@@ -72,7 +72,7 @@ public final class CallProbe {
   /** A started batch-file download whose response head (200, octet-stream) has arrived. */
   public static OpenAiCall batchDownload() {
     OpenAiCall call =
-        OpenAiCall.start("GET", HOST, 443, BATCH_PATH, null, headers("Authorization", API_KEY), null, 0, null);
+        TestTelemetry.INSTRUMENTER.startCall("GET", HOST, 443, BATCH_PATH, null, headers("Authorization", API_KEY), null, 0, null);
     assertNotNull(call, "a batch download to " + HOST + " is tracked");
     call.onResponse(200, batchResponseHeaders());
     return call;
@@ -161,7 +161,7 @@ public final class CallProbe {
   public static OpenAiCall startSpeech(boolean withBody) {
     byte[] body = withBody ? speechRequest() : null;
     OpenAiCall call =
-        OpenAiCall.start("POST", HOST, 443, SPEECH_PATH, null, headers("Authorization", API_KEY), body,
+        TestTelemetry.INSTRUMENTER.startCall("POST", HOST, 443, SPEECH_PATH, null, headers("Authorization", API_KEY), body,
             body == null ? 0 : body.length, "application/json");
     assertNotNull(call, "a speech request to " + HOST + " is tracked");
     return call;

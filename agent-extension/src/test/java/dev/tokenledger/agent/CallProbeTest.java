@@ -22,7 +22,7 @@ class CallProbeTest {
 
   @BeforeAll
   static void sdk() {
-    TestTelemetry.install();
+    TestTelemetry.installGlobal();
   }
 
   @BeforeEach

@@ -115,7 +115,14 @@ public final class JavaHttpClientCalls {
     @Override
     public void accept(Object response, Throwable error) {
       if (error != null) {
-        call.endWithError(error);
+        // The future wraps what failed; the call records the transport's own exception, as send() does.
+        Throwable cause = error;
+        while ((cause instanceof java.util.concurrent.CompletionException
+                || cause instanceof java.util.concurrent.ExecutionException)
+            && cause.getCause() != null) {
+          cause = cause.getCause();
+        }
+        call.endWithError(cause);
       }
     }
   }

@@ -10,8 +10,10 @@ final class OkHttpHeaders implements Headers {
     this.headers = headers;
   }
 
+  /** The first value, as the other transports give it (OkHttp's own {@code get} gives the last). */
   @Override
   public String get(String name) {
-    return headers.get(name);
+    java.util.List<String> values = headers.values(name);
+    return values.isEmpty() ? null : values.get(0);
   }
 }

@@ -49,7 +49,7 @@ class ApacheHttpClientCallsTest {
 
   @BeforeAll
   static void sdk() {
-    TestTelemetry.install();
+    TestTelemetry.installGlobal();
   }
 
   @BeforeEach
@@ -87,7 +87,7 @@ class ApacheHttpClientCallsTest {
   void aSmallRepeatableEntityIsCopiedUpFrontAndLeftInPlace() throws IOException {
     ByteArrayEntity body = new ByteArrayEntity(CallProbe.speechRequest(), JSON);
     HttpPost post = speech(body);
-    Object state = ApacheHttpClientCalls.enter(OPENAI, post);
+    ApacheHttpClientCalls.Started state = ApacheHttpClientCalls.enter(OPENAI, post);
     assertNotNull(state);
     SpanContext during = Span.current().getSpanContext();
     assertTrue(during.isValid(), "the execution runs in the call's context");
@@ -115,7 +115,7 @@ class ApacheHttpClientCallsTest {
     TestInputStream content = new TestInputStream(request, 1000);
     InputStreamEntity body = new InputStreamEntity(content, -1, JSON);
     HttpPost post = speech(body);
-    Object state = ApacheHttpClientCalls.enter(OPENAI, post);
+    ApacheHttpClientCalls.Started state = ApacheHttpClientCalls.enter(OPENAI, post);
     assertTrue(post.getEntity() instanceof ScanningRequestEntity);
     assertEquals(0, content.position(), "nothing read up front");
     assertArrayEquals(request, send(post));
@@ -140,7 +140,7 @@ class ApacheHttpClientCallsTest {
     });
     assertTrue(body.isRepeatable());
     HttpPost post = speech(body);
-    Object state = ApacheHttpClientCalls.enter(OPENAI, post);
+    ApacheHttpClientCalls.Started state = ApacheHttpClientCalls.enter(OPENAI, post);
     assertArrayEquals(request, send(post));
     assertEquals(1, writes[0], "written by the connection only");
     CloseableHttpResponse response = response(200, audio(10));
@@ -154,8 +154,8 @@ class ApacheHttpClientCallsTest {
   @Test
   void onlyTheOutermostEntryMakesACall() throws IOException {
     HttpPost post = speech(new ByteArrayEntity(CallProbe.speechRequest(), JSON));
-    Object outer = ApacheHttpClientCalls.enter(OPENAI, post);
-    Object inner = ApacheHttpClientCalls.enter(null, post);
+    ApacheHttpClientCalls.Started outer = ApacheHttpClientCalls.enter(OPENAI, post);
+    ApacheHttpClientCalls.Started inner = ApacheHttpClientCalls.enter(null, post);
     assertNotNull(outer);
     assertNull(inner);
     CloseableHttpResponse response = response(200, audio(100));
@@ -166,7 +166,7 @@ class ApacheHttpClientCallsTest {
     assertEquals(1, CallProbe.spans().size());
 
     TestTelemetry.clear();
-    Object next = ApacheHttpClientCalls.enter(OPENAI, speech(new ByteArrayEntity(CallProbe.speechRequest(), JSON)));
+    ApacheHttpClientCalls.Started next = ApacheHttpClientCalls.enter(OPENAI, speech(new ByteArrayEntity(CallProbe.speechRequest(), JSON)));
     assertNotNull(next, "the thread is free again after the exit");
     ApacheHttpClientCalls.exit(next, new IOException("x"));
   }
@@ -174,7 +174,7 @@ class ApacheHttpClientCallsTest {
   @Test
   void theHostComesFromTheRequestWhenNoTargetIsGiven() {
     HttpPost post = speech(new ByteArrayEntity(CallProbe.speechRequest(), JSON));
-    Object state = ApacheHttpClientCalls.enter(null, post);
+    ApacheHttpClientCalls.Started state = ApacheHttpClientCalls.enter(null, post);
     assertNotNull(state);
     ApacheHttpClientCalls.exit(state, new java.net.UnknownHostException(CallProbe.HOST));
     assertEquals(java.net.UnknownHostException.class.getName(), CallProbe.errorType());
@@ -186,7 +186,7 @@ class ApacheHttpClientCallsTest {
   void aFailureBeforeAResponseIsAFailedRequestAndTheEntityIsPutBack() {
     InputStreamEntity body = new InputStreamEntity(new TestInputStream(CallProbe.speechRequest()), -1, JSON);
     HttpPost post = speech(body);
-    Object state = ApacheHttpClientCalls.enter(OPENAI, post);
+    ApacheHttpClientCalls.Started state = ApacheHttpClientCalls.enter(OPENAI, post);
     ApacheHttpClientCalls.exit(state, new java.net.ConnectException("Connection refused"));
     assertSame(body, post.getEntity());
     assertFalse(Span.current().getSpanContext().isValid());
@@ -196,7 +196,7 @@ class ApacheHttpClientCallsTest {
 
   @Test
   void aHandlerFailingBeforeTheBodyIsReadEndsTheCallTruncated() {
-    Object state = ApacheHttpClientCalls.enter(OPENAI, speech(new ByteArrayEntity(CallProbe.speechRequest(), JSON)));
+    ApacheHttpClientCalls.Started state = ApacheHttpClientCalls.enter(OPENAI, speech(new ByteArrayEntity(CallProbe.speechRequest(), JSON)));
     ApacheHttpClientCalls.onResponse(response(200, audio(9000)));
     IllegalStateException handlerBug = new IllegalStateException("handler bug");
     ApacheHttpClientCalls.exit(state, handlerBug);
@@ -206,7 +206,7 @@ class ApacheHttpClientCallsTest {
 
   @Test
   void closingTheResponseUnreadEndsTheCallTruncated() throws IOException {
-    Object state = ApacheHttpClientCalls.enter(OPENAI, speech(new ByteArrayEntity(CallProbe.speechRequest(), JSON)));
+    ApacheHttpClientCalls.Started state = ApacheHttpClientCalls.enter(OPENAI, speech(new ByteArrayEntity(CallProbe.speechRequest(), JSON)));
     CloseableHttpResponse response = response(200, audio(9000));
     ApacheHttpClientCalls.onResponse(response);
     ApacheHttpClientCalls.exit(state, null);
@@ -217,7 +217,7 @@ class ApacheHttpClientCallsTest {
 
   @Test
   void aResponseWithoutEntityEndsTheCallAtOnce() {
-    Object state = ApacheHttpClientCalls.enter(OPENAI, speech(new ByteArrayEntity(CallProbe.speechRequest(), JSON)));
+    ApacheHttpClientCalls.Started state = ApacheHttpClientCalls.enter(OPENAI, speech(new ByteArrayEntity(CallProbe.speechRequest(), JSON)));
     CloseableHttpResponse response = response(200, null);
     ApacheHttpClientCalls.onResponse(response);
     assertNull(response.getEntity());
@@ -253,7 +253,7 @@ class ApacheHttpClientCallsTest {
       out.write(request);
     });
     HttpPost post = speech(flaky);
-    Object state = assertDoesNotThrow(() -> ApacheHttpClientCalls.enter(OPENAI, post));
+    ApacheHttpClientCalls.Started state = assertDoesNotThrow(() -> ApacheHttpClientCalls.enter(OPENAI, post));
     assertArrayEquals(request, send(post), "our failed copy does not reach the application");
     CloseableHttpResponse response = response(200, audio(10));
     ApacheHttpClientCalls.onResponse(response);

@@ -36,7 +36,7 @@ class ScanningRequestEntityTest {
 
   @BeforeAll
   static void sdk() {
-    TestTelemetry.install();
+    TestTelemetry.installGlobal();
   }
 
   @BeforeEach

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenledger.usage.OpenAiApi;
 import dev.tokenledger.usage.OpenAiEndpoint;
 import dev.tokenledger.usage.RequestInfo;
 import java.io.IOException;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.Test;
  */
 class FormFieldsTest {
 
-  static final OpenAiEndpoint TRANSCRIPTIONS = OpenAiEndpoint.of("audio.transcriptions");
+  static final OpenAiEndpoint TRANSCRIPTIONS = OpenAiEndpoint.of(OpenAiApi.AUDIO_TRANSCRIPTIONS);
 
   /** A part body that must never be written (an upload, or a body that can be read only once). */
   static final class Untouchable extends RequestBody {

@@ -3,7 +3,6 @@ package dev.tokenledger.instrumentation.okhttp.v3_0;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** {@link OkHttpHeaders}: OkHttp's headers read by any case of their name; absent ones are null. */
@@ -35,11 +34,6 @@ class OkHttpHeadersTest {
   }
 
   @Test
-  @Disabled("Inconsistency (minor): okhttp3.Headers.get() returns the LAST value of a repeated header, while"
-      + " JavaHttpHeaders (firstValue), ApacheHeaders (getFirstHeader) and HandshakeHeaders ('the first value"
-      + " of a name wins') give the first. The same request with a repeated OpenAI-Project, OpenAI-Organization"
-      + " or Authorization header is attributed (project, organization, API-key fingerprint) differently over"
-      + " OkHttp than over the other transports; a repeated x-request-id differs likewise.")
   void aRepeatedHeaderGivesItsFirstValueAsTheOtherTransportsDo() {
     okhttp3.Headers repeated = new okhttp3.Headers.Builder()
         .add("OpenAI-Project", "proj_first")

@@ -46,7 +46,7 @@ class TeeRequestBodyTest {
 
   @BeforeAll
   static void sdk() {
-    TestTelemetry.install();
+    TestTelemetry.installGlobal();
   }
 
   @BeforeEach

@@ -38,7 +38,7 @@ class TeeResponseBodyTest {
 
   @BeforeAll
   static void sdk() {
-    TestTelemetry.install();
+    TestTelemetry.installGlobal();
   }
 
   @BeforeEach

@@ -52,7 +52,7 @@ class TokenLedgerInterceptorTest {
 
   @BeforeAll
   static void sdk() {
-    TestTelemetry.install();
+    TestTelemetry.installGlobal();
   }
 
   @BeforeEach
@@ -334,7 +334,7 @@ class TokenLedgerInterceptorTest {
   @Test
   void installPutsExactlyOneInterceptorFirst() {
     Interceptor app = chain -> chain.proceed(chain.request());
-    List<Interceptor> interceptors = new ArrayList<>(List.of(app, new TokenLedgerInterceptor(), network));
+    List<Interceptor> interceptors = new ArrayList<>(List.of(app, new TokenLedgerInterceptor(TestTelemetry.INSTRUMENTER), network));
     TokenLedgerInterceptor.install(interceptors);
     TokenLedgerInterceptor.install(interceptors);
     assertEquals(3, interceptors.size());
