@@ -6,7 +6,7 @@ import dev.tokenledger.usage.RateLimitedLog;
 import dev.tokenledger.usage.OpenAiApi;
 import dev.tokenledger.usage.ResponseUsage;
 import dev.tokenledger.usage.TokenUsage;
-import dev.tokenledger.usage.UsageParser;
+import dev.tokenledger.usage.UsageShape;
 
 /**
  * What one Realtime WebSocket connection has said so far, and the usage records it produces
@@ -209,7 +209,7 @@ public final class RealtimeConnectionState implements RealtimeMessageReader.List
       diagnostic = "response.done usage larger than the capture limit";
     } else {
       JsonObject object = parseObject(e.responseUsageRaw);
-      if (object == null || !UsageParser.hasCounts(object)) {
+      if (object == null || !UsageShape.hasCounts(object)) {
         diagnostic = "response.done usage is not a usage object";
       } else {
         usage = OpenAiApi.REALTIME.usageShape().parse(object);
@@ -257,7 +257,7 @@ public final class RealtimeConnectionState implements RealtimeMessageReader.List
       diagnostic = "transcription usage larger than the capture limit";
     } else {
       JsonObject object = parseObject(e.usageRaw);
-      if (object == null || !UsageParser.hasCounts(object)) {
+      if (object == null || !UsageShape.hasCounts(object)) {
         diagnostic = "transcription usage is not a usage object";
       } else {
         usage = OpenAiApi.REALTIME_TRANSCRIPTION.usageShape().parse(object);

@@ -14,12 +14,18 @@ final class BodyRecords {
   private static final Logger LOGGER = Logger.getLogger("dev.tokenledger.usage");
   private static final RateLimitedLog LOG = new RateLimitedLog(LOGGER, RateLimitedLog.DEFAULT_INTERVAL_SECONDS);
 
+  /**
+   * Records kept for {@link #drain()} when no sink is set: a Batch API output file holds at most
+   * 50,000 requests. Beyond it records are dropped (and logged); set a sink to stream them.
+   */
+  static final int MAX_RECORDS = 50_000;
+
   final OpenAiApi api;
   final RequestInfo request;
   final int httpStatus;
   private final List<ResponseUsage> kept = new ArrayList<ResponseUsage>(1);
   private long dropped;
-  private ResponseBodyCollector.RecordSink sink;
+  private ResponseUsageSink sink;
 
   BodyRecords(OpenAiApi api, RequestInfo request, int httpStatus) {
     this.api = api;
@@ -27,7 +33,7 @@ final class BodyRecords {
     this.httpStatus = httpStatus;
   }
 
-  void streamTo(ResponseBodyCollector.RecordSink sink) {
+  void streamTo(ResponseUsageSink sink) {
     this.sink = sink;
   }
 
@@ -55,11 +61,11 @@ final class BodyRecords {
       r.diagnostic = "usage object is not valid JSON";
       return false;
     }
-    if (!UsageParser.hasCounts(usage)) {
+    if (!UsageShape.hasCounts(usage)) {
       r.diagnostic = "usage object without token counts";
       return false;
     }
-    TokenUsage tokens = UsageParser.forApi(usageApi, usage);
+    TokenUsage tokens = UsageShape.parse(usageApi == null ? null : usageApi.usageShape(), usage);
     if (api == OpenAiApi.AUDIO_SPEECH && request.inputCharacters() > 0) {
       tokens = tokens.toBuilder().inputCharacters(request.inputCharacters()).build();
     }
@@ -92,7 +98,7 @@ final class BodyRecords {
         log("sink", "TokenLedger usage sink failed: " + t.getClass().getName());
       }
     }
-    if (kept.size() < ResponseBodyCollector.MAX_RECORDS) {
+    if (kept.size() < MAX_RECORDS) {
       kept.add(record);
     } else {
       dropped++;
@@ -103,7 +109,7 @@ final class BodyRecords {
   List<ResponseUsage> drain() {
     if (dropped > 0) {
       log("records-dropped", "TokenLedger dropped " + dropped + " usage records of one " + api
-          + " body (more than " + ResponseBodyCollector.MAX_RECORDS + ")");
+          + " body (more than " + MAX_RECORDS + ")");
     }
     List<ResponseUsage> result = new ArrayList<ResponseUsage>(kept);
     kept.clear();

@@ -179,7 +179,7 @@ final class EventStreamReader extends BodyReader implements SseParser.Listener {
       return "include_usage not requested";
     }
     if (end.overCap) {
-      return "stream larger than " + (ResponseBodyCollector.MAX_BODY_BYTES >> 20) + " MiB; not read to its end";
+      return "stream larger than " + (BodyEnd.MAX_BODY_BYTES >> 20) + " MiB; not read to its end";
     }
     if (!end.reachedEnd) {
       return chatLike && request.parsed() && !request.includeUsage()

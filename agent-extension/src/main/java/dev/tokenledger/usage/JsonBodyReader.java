@@ -105,7 +105,7 @@ final class JsonBodyReader extends BodyReader {
     }
     if (!scanner.complete()) {
       if (end.overCap) {
-        return "body larger than " + (ResponseBodyCollector.MAX_BODY_BYTES >> 20) + " MiB; not read to its end";
+        return "body larger than " + (BodyEnd.MAX_BODY_BYTES >> 20) + " MiB; not read to its end";
       }
       return end.reachedEnd ? "body ended before usage" : "body not fully read (closed early or transport failed)";
     }

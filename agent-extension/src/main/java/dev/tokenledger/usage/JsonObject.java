@@ -112,7 +112,7 @@ public final class JsonObject {
       return source.substring(start, end);
     }
     StringBuilder sb = new StringBuilder();
-    Json.write(this, sb);
+    write(this, sb);
     return sb.toString();
   }
 
@@ -123,5 +123,80 @@ public final class JsonObject {
   @Override
   public String toString() {
     return toJson();
+  }
+
+  /** Renders a value compactly (used for objects built in code). */
+  private static void write(Object v, StringBuilder sb) {
+    if (v == null) {
+      sb.append("null");
+    } else if (v instanceof JsonObject) {
+      sb.append('{');
+      boolean first = true;
+      for (Map.Entry<String, Object> e : ((JsonObject) v).members.entrySet()) {
+        if (!first) {
+          sb.append(',');
+        }
+        first = false;
+        writeString(e.getKey(), sb);
+        sb.append(':');
+        write(e.getValue(), sb);
+      }
+      sb.append('}');
+    } else if (v instanceof List) {
+      sb.append('[');
+      boolean first = true;
+      for (Object item : (List<?>) v) {
+        if (!first) {
+          sb.append(',');
+        }
+        first = false;
+        write(item, sb);
+      }
+      sb.append(']');
+    } else if (v instanceof String) {
+      writeString((String) v, sb);
+    } else if (v instanceof Double || v instanceof Float) {
+      double d = ((Number) v).doubleValue();
+      if (d != d || Double.isInfinite(d)) {
+        sb.append("null");
+      } else if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+        sb.append((long) d).append(".0");
+      } else {
+        sb.append(d);
+      }
+    } else {
+      sb.append(v);
+    }
+  }
+
+  private static void writeString(String s, StringBuilder sb) {
+    sb.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"':
+          sb.append("\\\"");
+          break;
+        case '\\':
+          sb.append("\\\\");
+          break;
+        case '\n':
+          sb.append("\\n");
+          break;
+        case '\r':
+          sb.append("\\r");
+          break;
+        case '\t':
+          sb.append("\\t");
+          break;
+        default:
+          if (c < 0x20) {
+            sb.append(String.format("\\u%04x", (int) c));
+          } else {
+            sb.append(c);
+          }
+      }
+    }
+    sb.append('"');
   }
 }

@@ -98,7 +98,7 @@ public enum OpenAiApi {
    * How a response body of this API is read, from its HTTP status, content type and request. Only a
    * JSON error body is read at all, for its error code.
    */
-  ResponseBodyFormat bodyFormat(int httpStatus, String contentType, RequestInfo request) {
+  ResponseBodyFormat bodyFormat(int httpStatus, String contentType, boolean requestAsksForEventStream) {
     String ct = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
     if (httpStatus >= 400) {
       return ct.contains("json") ? ResponseBodyFormat.JSON_ERROR : ResponseBodyFormat.ERROR;
@@ -106,7 +106,7 @@ public enum OpenAiApi {
     if (this == BATCH_OUTPUT) {
       return ResponseBodyFormat.JSON_LINES;
     }
-    boolean eventStream = ct.contains("text/event-stream") || (ct.isEmpty() && request.asksForEventStream());
+    boolean eventStream = ct.contains("text/event-stream") || (ct.isEmpty() && requestAsksForEventStream);
     if (this == AUDIO_SPEECH) {
       return eventStream ? ResponseBodyFormat.EVENT_STREAM : ResponseBodyFormat.AUDIO;
     }

@@ -43,24 +43,8 @@ import java.util.List;
  */
 public final class ResponseBodyCollector {
 
-  /**
-   * Decoded bytes examined per body (1 GiB). Beyond it bytes are ignored: a body that large has long
-   * since delivered its usage or is not an OpenAI response; it also bounds the work a compression
-   * bomb can cause.
-   */
-  static final long MAX_BODY_BYTES = 1L << 30;
-  /**
-   * Records kept for {@link #finish(boolean)} when no sink is set: a Batch API output file holds at
-   * most 50,000 requests. Beyond it records are dropped (and logged); set a sink to stream them.
-   */
-  static final int MAX_RECORDS = 50_000;
   /** Scratch buffer for direct {@link ByteBuffer}s (the caller's buffer is read, never moved). */
   static final int SCRATCH_BYTES = 8 * 1024;
-
-  /** Sink for records found while bytes are still arriving (batch lines, image events). */
-  public interface RecordSink {
-    void accept(ResponseUsage record);
-  }
 
   /** Null when the endpoint is not billable: then nothing is read and nothing recorded. */
   private final BodyRecords records;
@@ -102,7 +86,7 @@ public final class ResponseBodyCollector {
    * instead of keeping them for {@link #finish(boolean)}, which then returns only the rest. The sink
    * is called on the thread delivering bytes; its exceptions are caught.
    */
-  public synchronized ResponseBodyCollector streamRecordsTo(RecordSink sink) {
+  public synchronized ResponseBodyCollector streamRecordsTo(ResponseUsageSink sink) {
     if (records != null) {
       records.streamTo(sink);
     }
@@ -113,7 +97,7 @@ public final class ResponseBodyCollector {
     if (records == null) {
       return;
     }
-    ResponseBodyFormat format = records.api.bodyFormat(records.httpStatus, contentType, records.request);
+    ResponseBodyFormat format = records.api.bodyFormat(records.httpStatus, contentType, records.request.asksForEventStream());
     reader = readerFor(format);
     if (!reader.readsBytes()) {
       return; // the bytes are not needed
@@ -196,8 +180,8 @@ public final class ResponseBodyCollector {
     if (overCap) {
       return;
     }
-    if (decodedBytes + len > MAX_BODY_BYTES) {
-      len = (int) (MAX_BODY_BYTES - decodedBytes);
+    if (decodedBytes + len > BodyEnd.MAX_BODY_BYTES) {
+      len = (int) (BodyEnd.MAX_BODY_BYTES - decodedBytes);
       overCap = true;
     }
     decodedBytes += len;

@@ -64,38 +64,6 @@ public final class UsageParser {
 
   private UsageParser() {}
 
-  /**
-   * Maps a usage object by the API that produced it; when the object's fields belong to another
-   * shape (OpenAI-compatible servers do this), the shape wins. {@code api} may be null (unknown).
-   */
-  public static TokenUsage forApi(OpenAiApi api, JsonObject usage) {
-    if (usage == null) {
-      return TokenUsage.zero();
-    }
-    UsageShape reported = UsageShape.of(usage);
-    UsageShape expected = api == null ? reported : api.usageShape();
-    if (expected == null || (reported != null && !expected.accepts(reported))) {
-      expected = reported;
-    }
-    return (expected == null ? UsageShape.COMPLETION : expected).parse(usage);
-  }
-
-  /** True when the object holds at least one count we understand (else it is not usage at all). */
-  public static boolean hasCounts(JsonObject usage) {
-    if (usage == null) {
-      return false;
-    }
-    String[] keys = {
-      "prompt_tokens", "completion_tokens", "input_tokens", "output_tokens", "total_tokens", "seconds"
-    };
-    for (String k : keys) {
-      if (usage.get(k) instanceof Number) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   static TokenUsage failed(JsonObject usage, Throwable t) {
     LOG.log(Level.FINE, "usage mapping failed", t);
     String raw;

@@ -210,6 +210,37 @@ public enum UsageShape {
     }
   }
 
+  /**
+   * A usage object reported where {@code expected} was (null: unknown) in export fields; when the
+   * object's fields belong to another shape (OpenAI-compatible servers do this), the shape wins.
+   */
+  public static TokenUsage parse(UsageShape expected, JsonObject usage) {
+    if (usage == null) {
+      return TokenUsage.zero();
+    }
+    UsageShape reported = of(usage);
+    if (expected == null || (reported != null && !expected.accepts(reported))) {
+      expected = reported;
+    }
+    return (expected == null ? COMPLETION : expected).parse(usage);
+  }
+
+  /** True when the object holds at least one count we understand (else it is not usage at all). */
+  public static boolean hasCounts(JsonObject usage) {
+    if (usage == null) {
+      return false;
+    }
+    String[] keys = {
+      "prompt_tokens", "completion_tokens", "input_tokens", "output_tokens", "total_tokens", "seconds"
+    };
+    for (String k : keys) {
+      if (usage.get(k) instanceof Number) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Where this shape keeps its counts. */
   abstract void read(JsonObject usage, UsageParser.Counts c);
 

@@ -183,11 +183,11 @@ class UsageParserTest {
   void forApiFollowsTheShapeWhenTheServerUsesAnother() {
     JsonObject responsesShaped = Json.parseObject(
         "{\"input_tokens\":10,\"input_tokens_details\":{\"cached_tokens\":4},\"output_tokens\":3}");
-    assertTokens(text(6, 4, 0, 3, 0), UsageParser.forApi(OpenAiApi.CHAT_COMPLETIONS, responsesShaped));
+    assertTokens(text(6, 4, 0, 3, 0), UsageShape.parse(OpenAiApi.CHAT_COMPLETIONS.usageShape(), responsesShaped));
     JsonObject chatShaped = Json.parseObject("{\"prompt_tokens\":10,\"completion_tokens\":3}");
-    assertTokens(text(10, 0, 0, 3, 0), UsageParser.forApi(OpenAiApi.RESPONSES, chatShaped));
+    assertTokens(text(10, 0, 0, 3, 0), UsageShape.parse(OpenAiApi.RESPONSES.usageShape(), chatShaped));
     assertTokens(text(37, 0, 0, 0, 0),
-        UsageParser.forApi(OpenAiApi.EMBEDDINGS, Json.parseObject("{\"prompt_tokens\":37,\"total_tokens\":37}")));
+        UsageShape.parse(OpenAiApi.EMBEDDINGS.usageShape(), Json.parseObject("{\"prompt_tokens\":37,\"total_tokens\":37}")));
   }
 
   @Test
@@ -234,8 +234,8 @@ class UsageParserTest {
     assertEquals(TokenUsage.zero(), UsageShape.REALTIME.parse(null));
     TokenUsage empty = UsageShape.RESPONSES.parse(Json.parseObject("{}"));
     assertTrue(empty.isZeroTokens());
-    assertFalse(UsageParser.hasCounts(Json.parseObject("{\"foo\":1}")));
-    assertTrue(UsageParser.hasCounts(Json.parseObject("{\"seconds\":1.5}")));
+    assertFalse(UsageShape.hasCounts(Json.parseObject("{\"foo\":1}")));
+    assertTrue(UsageShape.hasCounts(Json.parseObject("{\"seconds\":1.5}")));
   }
 
   // ---- property-style: random usage objects always satisfy the invariants ----
