@@ -1,6 +1,6 @@
 -- 001_database: the `tokenledger` database and the schema_migrations version table.
 --
--- Everything TokenLedger stores lives in one database (DESIGN §3); the Collector's ClickHouse
+-- Everything TokenLedger stores lives in one database (docs/clickhouse.md); the Collector's ClickHouse
 -- exporter is pointed at it too, with its own schema creation switched off, so these migrations
 -- own every table definition.
 --

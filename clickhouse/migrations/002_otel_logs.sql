@@ -1,9 +1,9 @@
 -- 002_otel_logs: the raw log table the Collector's ClickHouse exporter writes.
 --
 -- Column names and types are exactly those of the contrib exporter's logs schema (v0.151 and
--- later, reference A.5): the driver converts values to the declared types client-side and fails the
+-- later, docs/clickhouse.md, raw OTel tables): the driver converts values to the declared types client-side and fails the
 -- whole batch on a missing column or a narrower type, so nothing here may drift from it. EventName
--- must exist before the Collector starts (the exporter detects it once at start-up, A.4).
+-- must exist before the Collector starts (the exporter detects it once at start-up; docs/clickhouse.md, exporter).
 -- TimestampTime is an ALIAS (not stored, never inserted) so dashboards written for the older
 -- schema keep working.
 --
@@ -12,7 +12,7 @@
 -- raw row can expire); whole-part expiry (ttl_only_drop_parts); an EventName skip index; and
 -- non_replicated_deduplication_window, which makes a plain MergeTree remember the hashes of its
 -- last 1000 inserted blocks so a retried, byte-identical Collector batch is acknowledged but not
--- stored twice (reference D.4). Replicated tables (cluster variant) keep that log by default.
+-- stored twice (docs/clickhouse.md, de-duplication). Replicated tables (cluster variant) keep that log by default.
 
 -- cluster: sharding_key = cityHash64(ServiceName, TraceId, Timestamp)
 CREATE TABLE IF NOT EXISTS tokenledger.otel_logs

@@ -1,6 +1,6 @@
 -- 003_otel_traces: the raw span table the exporter writes, and its trace-id time lookup.
 --
--- Columns and types as the contrib exporter's current traces schema (reference A.5), including the
+-- Columns and types as the contrib exporter's current traces schema (docs/clickhouse.md, raw OTel tables), including the
 -- ALIAS attribute-item arrays (not stored, never inserted). SpanKind/StatusCode text differs between
 -- exporter releases (SPAN_KIND_SERVER vs Server): queries must match both.
 --

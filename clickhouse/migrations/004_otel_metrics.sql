@@ -1,14 +1,14 @@
 -- 004_otel_metrics: the five raw metric tables the exporter writes (sum, gauge, histogram,
 -- exponential histogram, summary).
 --
--- Columns and types as the contrib exporter's current ("v0.160-era") metrics schema (reference
--- A.5): LowCardinality MetricName, times in whole seconds (DateTime), sort key by hour and a hash of
+-- Columns and types as the contrib exporter's current ("v0.160-era") metrics schema
+-- (docs/clickhouse.md, raw OTel tables): LowCardinality MetricName, times in whole seconds (DateTime), sort key by hour and a hash of
 -- the attribute map instead of the whole map. The driver converts the exporter's time values to
 -- whichever DateTime type is declared, so older exporters insert here too. Table names are the
 -- exporter's code defaults (the README's `otel_metrics_exp_histogram` is wrong; the Collector
 -- configuration names every table explicitly anyway).
 --
--- Sums: AggregationTemporality 1 = delta, 2 = cumulative; only delta rows may be summed (A.6).
+-- Sums: AggregationTemporality 1 = delta, 2 = cumulative; only delta rows may be summed.
 -- TokenLedger's counters (tokenledger.tokens, tokenledger.requests) are exported as delta.
 --
 -- Ours: TTL 30 days, whole-part expiry, insert de-duplication window (see 002).

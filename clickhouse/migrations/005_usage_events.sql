@@ -1,7 +1,7 @@
 -- 005_usage_events: the typed ledger — one row per `tokenledger.usage` log record — and the
 -- materialized view that fills it from otel_logs at insert time.
 --
--- Token columns carry the export vocabulary of DESIGN §2.1 under exactly those names (OpenAI's
+-- Token columns carry the export vocabulary of docs/token-vocabulary.md under exactly those names (OpenAI's
 -- completions-usage-export meaning: the per-modality input columns are *uncached*), so a row here
 -- and a row of OpenAI's export compare field by field. Dimensions are columns named after what
 -- they hold (project_id = openai.project, like the export). The raw provider usage JSON is kept
@@ -9,8 +9,8 @@
 --
 -- The view recognises usage records by EventName, and also by the always-present
 -- `tokenledger.usage.source` attribute when EventName is empty: the exporter silently leaves
--- EventName out of its inserts if ClickHouse was unreachable when the Collector started (reference
--- A.4, G.2), and a billing ledger must not lose those rows.
+-- EventName out of its inserts if ClickHouse was unreachable when the Collector started
+-- (docs/clickhouse.md, exporter), and a billing ledger must not lose those rows.
 --
 -- Attribute values arrive as strings (the exporter flattens every attribute with AsString):
 -- counts are parsed with toUInt64OrZero, and malformed_fields counts the token attributes that

@@ -1,7 +1,7 @@
 -- 006_usage_hourly: the hourly rollup — dimensions, num_model_requests and every token field —
 -- kept by a materialized view on usage_events at insert time.
 --
--- Engine: SummingMergeTree rather than AggregatingMergeTree (reference D.2). Every measure here is
+-- Engine: SummingMergeTree rather than AggregatingMergeTree (docs/clickhouse.md, usage_hourly). Every measure here is
 -- a plain sum, so SummingMergeTree stores ordinary numbers that any client reads with sum() — no
 -- -State/-Merge combinators in Grafana panels or ad-hoc SQL, and a backfill is a plain
 -- INSERT … SELECT. AggregatingMergeTree would only pay off for non-additive measures (distinct

@@ -1,7 +1,7 @@
 -- 007_api_key_map: fingerprint -> OpenAI api_key_id.
 --
 -- The agent never records an API key, only tokenledger.api_key.fingerprint (key class + last
--- characters, openai-usage.md §7.6). OpenAI's usage export groups by api_key_id (key_…). This table
+-- characters, docs/attribution.md). OpenAI's usage export groups by api_key_id (key_…). This table
 -- maps one to the other, within a project because fingerprints can collide across projects; it is
 -- filled from OpenAI's project API-key listing (redacted_value) or by hand. Views join it at query
 -- time, so a mapping added later applies to all past usage.

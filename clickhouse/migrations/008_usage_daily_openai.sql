@@ -1,6 +1,6 @@
 -- 008_usage_daily_openai: our usage shaped exactly like OpenAI's completions usage export.
 --
--- Same column names in the same order as the dashboard CSV export (openai-usage.md §7.3), then
+-- Same column names in the same order as the dashboard CSV export (docs/token-vocabulary.md, the usage export), then
 -- input_cache_write_tokens, which the Usage API returns and a newer CSV may carry (without it,
 -- input_tokens != input_cached_tokens + input_uncached_tokens whenever cache writes occur). One row
 -- per UTC day bucket and export grouping key (project_id, user_id, api_key_id, model, batch,
@@ -12,8 +12,8 @@
 --
 -- Only APIs that OpenAI reports under the completions usage endpoint are included: Chat
 -- Completions, Responses, legacy Completions, Batch output lines and Realtime (its token usage is
--- believed to be in completions, which is why that export has audio columns; openai-usage.md
--- §7.2). Embeddings, moderations, images and audio endpoints have their own usage endpoints.
+-- believed to be in completions, which is why that export has audio columns; docs/token-vocabulary.md,
+-- the usage export). Embeddings, moderations, images and audio endpoints have their own usage endpoints.
 -- Requests whose usage went missing are counted in num_model_requests with zero tokens.
 --
 -- Read from the hourly rollup (summed, since SummingMergeTree merges are eventual): hours are UTC,

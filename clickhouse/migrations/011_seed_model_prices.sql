@@ -1,5 +1,5 @@
 -- 011_seed_model_prices: published OpenAI prices (USD) as of late 2026, from
--- shared/reference/openai-usage.md §8 — standard tier, batch (50 %), flex (50 %) and priority.
+-- docs/clickhouse.md (prices and cost) — standard tier, batch (50 %), flex (50 %) and priority.
 --
 -- valid_from 1970-01-01: these rows price all usage up to the first later-dated row for the same
 -- model, tier and batch flag; record a price change as a new row with its own valid_from, and a
@@ -23,7 +23,7 @@ INSERT INTO tokenledger.model_prices
  output_text_per_mtok, output_audio_per_mtok, output_image_per_mtok,
  audio_per_minute, characters_per_mchar, confidence, note, updated_at)
 VALUES
--- Realtime and audio models (§8.1)
+-- Realtime and audio models
 ('gpt-realtime',                        'default', false, '1970-01-01', 4.00, 0.40, 0, 32.00, 0.40, 5.00, 0.50, 16.00, 64.00, NULL, NULL, NULL, 'high', 'text high; audio/image at launch rates (medium)', '2026-11-24 00:00:00'),
 ('gpt-realtime-1.5',                    'default', false, '1970-01-01', 4.00, 0.40, 0, 32.00, 0.40, 5.00, 0.50, 16.00, 64.00, NULL, NULL, NULL, 'high', '', '2026-11-24 00:00:00'),
 ('gpt-realtime-2',                      'default', false, '1970-01-01', 4.00, 0.40, 0, 32.00, 0.40, 5.00, 0.50, 24.00, 64.00, NULL, NULL, NULL, 'high', '', '2026-11-24 00:00:00'),
@@ -40,7 +40,7 @@ VALUES
 ('gpt-realtime-whisper',                'default', false, '1970-01-01', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.017, NULL, 'high', 'duration-billed', '2026-11-24 00:00:00'),
 ('tts-1',                               'default', false, '1970-01-01', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 15.00, 'medium', 'character-billed', '2026-11-24 00:00:00'),
 ('tts-1-hd',                            'default', false, '1970-01-01', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 30.00, 'medium', 'character-billed', '2026-11-24 00:00:00'),
--- Text, embedding and image models (§8.2)
+-- Text, embedding and image models
 ('gpt-4o',                              'default', false, '1970-01-01', 2.50, 1.25, 0, NULL, NULL, 2.50, 1.25, 10.00, NULL, NULL, NULL, NULL, 'high', '', '2026-11-24 00:00:00'),
 ('gpt-4o-mini',                         'default', false, '1970-01-01', 0.15, 0.075, 0, NULL, NULL, 0.15, 0.075, 0.60, NULL, NULL, NULL, NULL, 'high', '', '2026-11-24 00:00:00'),
 ('gpt-4.1',                             'default', false, '1970-01-01', 2.00, 0.50, 0, NULL, NULL, 2.00, 0.50, 8.00, NULL, NULL, NULL, NULL, 'high', '', '2026-11-24 00:00:00'),
@@ -63,7 +63,7 @@ VALUES
 ('text-embedding-ada-002',              'default', false, '1970-01-01', 0.10, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'high', '', '2026-11-24 00:00:00'),
 ('gpt-image-1',                         'default', false, '1970-01-01', 5.00, 1.25, 0, NULL, NULL, 10.00, 2.50, NULL, NULL, 40.00, NULL, NULL, 'medium', 'launch rates', '2026-11-24 00:00:00'),
 ('gpt-image-1-mini',                    'default', false, '1970-01-01', 2.00, 0.20, 0, NULL, NULL, 2.50, 0.25, NULL, NULL, 8.00, NULL, NULL, 'high', '', '2026-11-24 00:00:00'),
--- Priority processing (§8.3): its own price list; image input not captured
+-- Priority processing: its own price list; image input not captured
 ('gpt-5',                               'priority', false, '1970-01-01', 2.50, 0.25, 0, NULL, NULL, NULL, NULL, 20.00, NULL, NULL, NULL, NULL, 'high', 'priority list', '2026-11-24 00:00:00'),
 ('gpt-5-mini',                          'priority', false, '1970-01-01', 0.45, 0.045, 0, NULL, NULL, NULL, NULL, 3.60, NULL, NULL, NULL, NULL, 'high', 'priority list', '2026-11-24 00:00:00'),
 ('gpt-4.1',                             'priority', false, '1970-01-01', 3.50, 0.875, 0, NULL, NULL, NULL, NULL, 14.00, NULL, NULL, NULL, NULL, 'high', 'priority list', '2026-11-24 00:00:00'),

@@ -1,5 +1,5 @@
 -- 013_rollup_rebuild: what an idempotent rebuild of usage_hourly needs while data keeps flowing
--- (DESIGN §3; the operation itself is RollupRebuild in clickhouse-support, `tokenledger rebuild-rollup`).
+-- (docs/clickhouse.md; the operation itself is RollupRebuild in clickhouse-support, `tokenledger rebuild-rollup`).
 --
 -- The rebuild never deletes or swaps rollup rows: it inserts correction rows, (what the ledger says)
 -- minus (what the rollup holds), for the rows that are settled, and SummingMergeTree adds them in.

@@ -1,5 +1,5 @@
 -- 014_priced_views: the price lookup and the cost arithmetic written once, as two views that every
--- cost question reads (DESIGN §3: cost is computed when queried, never stored, so a price
+-- cost question reads (docs/clickhouse.md: cost is computed when queried, never stored, so a price
 -- correction in model_prices applies retroactively to all past usage).
 --
 --   * usage_hourly_priced: one row per hour and cost dimension of the rollup (hour, service, API,

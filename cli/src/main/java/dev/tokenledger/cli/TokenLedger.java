@@ -29,7 +29,8 @@ public final class TokenLedger {
       "Usage: tokenledger [connection options] COMMAND [options]",
       "",
       "Commands:",
-      "  migrate [--status] [--print] [--cluster NAME] [--ttl KEY=DAYS] [--skip-access-control] [--dir DIR]",
+      "  migrate [--status] [--print] [--cluster NAME] [--ttl KEY=DAYS] [--rename OLD=NEW] [--skip-access-control]",
+      "          [--dir DIR]",
       "      apply the ClickHouse migrations (clickhouse/migrations); --status lists applied and pending files",
       "  report summary [--days N] [--json]          (N defaults to 7)",
       "      requests, tokens and cost per model and API over the last N days (default 7)",
@@ -109,7 +110,8 @@ public final class TokenLedger {
     rest.remove(command);
     switch (command) {
       case "migrate" -> {
-        Args a = parse(rest, Set.of("--cluster", "--ttl", "--dir"), Set.of("--status", "--print", "--skip-access-control"));
+        Args a = parse(rest, Set.of("--cluster", "--ttl", "--rename", "--dir"),
+            Set.of("--status", "--print", "--skip-access-control"));
         return migrate(a, env, out, err);
       }
       case "report" -> {
@@ -182,6 +184,14 @@ public final class TokenLedger {
         throw CliException.usage("--ttl wants KEY=DAYS (raw_days=30, ledger_days=400), not '" + kv + "'");
       }
     }
+    if (a.has("--rename")) {
+      String kv = a.get("--rename");
+      int eq = kv.indexOf('=');
+      if (eq <= 0 || eq == kv.length() - 1) {
+        throw CliException.usage("--rename wants OLD=NEW (a user, role or profile name of the files), not '" + kv + "'");
+      }
+      options.rename(kv.substring(0, eq), kv.substring(eq + 1));
+    }
     boolean skipAccess = a.has("--skip-access-control") || s.embedded();
     if (s.embedded() && !a.has("--skip-access-control")) {
       err.println("tokenledger: the embedded engine has no users or grants: skipping 012_users.sql");
@@ -192,23 +202,12 @@ public final class TokenLedger {
           : Migrations.loadDefault();
       Migrations m = new Migrations(files, options);
       if (a.has("--print")) {
-        for (Migrations.Migration f : files) {
-          out.println("-- " + f.name() + (f.requiresAccessManagement() && skipAccess ? " (skipped)" : ""));
-          for (String st : m.statements(f)) {
-            out.println(st + ";");
-            out.println();
-          }
-        }
+        m.print(out);
         return 0;
       }
       try (ClickHouseSession session = ClickHouseSession.open(s, err)) {
         if (a.has("--status")) {
-          Map<Integer, Migrations.Applied> applied = m.applied(session.connection());
-          for (Migrations.Migration f : files) {
-            Migrations.Applied ap = applied.get(f.version());
-            String state = ap == null ? "pending" : ap.checksum().equals(f.checksum()) ? "applied" : "CHANGED";
-            out.printf("%-8s %s%n", state, f.name());
-          }
+          m.status(session.connection()).forEach(out::println);
           return 0;
         }
         Migrations.Report r = m.apply(session.connection());

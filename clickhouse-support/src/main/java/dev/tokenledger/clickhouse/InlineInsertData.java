@@ -38,9 +38,9 @@ record InlineInsertData(byte[] sqlBeforeInfile, byte[] sqlAfterInfile, int dataS
   }
 
   /**
-   * Splits {@code sql} when it is an {@code INSERT} with a top-level {@code FORMAT name} clause;
-   * null for anything else (other statements, {@code INSERT … VALUES}, {@code INSERT … SELECT}, an
-   * INSERT that already reads a file). The data may be empty: an INSERT without data then inserts
+   * Splits {@code sql} when it is an {@code INSERT} with a top-level {@code FORMAT name} or
+   * {@code VALUES} clause (whose rows become {@code FORMAT Values} data); null for anything else
+   * (other statements, {@code INSERT … SELECT}, an INSERT that already reads a file). The data may be empty: an INSERT without data then inserts
    * nothing, as on a server — sent as it is, the engine would wait for the data on the process's
    * standard input, for ever.
    */
@@ -76,8 +76,18 @@ record InlineInsertData(byte[] sqlBeforeInfile, byte[] sqlAfterInfile, int dataS
         depth++;
       } else if (t.isSymbol(')')) {
         depth--;
-      } else if (depth == 0 && (t.isWord("VALUES") || t.isWord("SELECT") || t.isWord("WITH") || t.isWord("INFILE")
-          || t.isSymbol(';'))) {
+      } else if (depth == 0 && t.isWord("VALUES")) {
+        // INSERT … VALUES (…): the same data as FORMAT Values. Left inline, the engine reads on from
+        // the process's standard input after the query's rows, and fails on whatever it finds there.
+        int infileAt = settingsAt >= 0 ? settingsAt : start;
+        byte[] before = java.util.Arrays.copyOfRange(sql, 0, infileAt);
+        byte[] settings = java.util.Arrays.copyOfRange(sql, infileAt, start);
+        byte[] format = "FORMAT Values".getBytes(StandardCharsets.US_ASCII);
+        byte[] after = new byte[settings.length + format.length];
+        System.arraycopy(settings, 0, after, 0, settings.length);
+        System.arraycopy(format, 0, after, settings.length, format.length);
+        return new InlineInsertData(before, after, offset, sql.length - offset);
+      } else if (depth == 0 && (t.isWord("SELECT") || t.isWord("WITH") || t.isWord("INFILE") || t.isSymbol(';'))) {
         return null;
       } else if (depth == 0 && t.isWord("SETTINGS") && settingsAt < 0) {
         settingsAt = start;

@@ -44,14 +44,15 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The migration runner for {@code clickhouse/migrations/NNN_<what>.sql}, on clickhouse-jdbc; usable
- * from the command line ({@link #main}) and from code and tests ({@link #apply}).
+ * The migration runner for {@code clickhouse/migrations/NNN_<what>.sql}, on clickhouse-jdbc: run from
+ * the command line as {@code tokenledger migrate}, and from code and tests ({@link #apply}).
  *
  * <p>Files are applied in version order; each statement (split on {@code ;} outside strings and
  * comments) is sent on its own. A file counts as applied once all its statements succeeded: it is
- * then recorded in {@code schema_migrations} (version, name, SHA-256 of the file, variant, time). A
- * later run skips recorded files and fails clearly if a recorded file's checksum no longer matches —
- * applied migrations are history; change the schema with a new file. Every statement is idempotent
+ * then recorded in {@code schema_migrations} (version, name, checksum, variant, time). A later run
+ * skips recorded files and fails clearly if a recorded file's checksum no longer matches — applied
+ * migrations are history; change the schema with a new file. The checksum ({@link #checksumOf})
+ * covers the statements and the runner's directives, not prose: a comment may be corrected. Every statement is idempotent
  * ({@code IF NOT EXISTS}), so re-running a file that failed half-way is safe.
  *
  * <p>From the same files the runner derives, per run: another database name ({@code --database}),
@@ -78,6 +79,7 @@ public final class Migrations {
   private static final Pattern TTL_MARK = Pattern.compile("(toIntervalDay\\(\\s*)(\\d+)(\\s*\\)\\s*/\\*\\s*ttl:([A-Za-z0-9_]+)\\s*\\*/)");
   private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*)\\}");
   private static final Pattern REQUIRES_ACCESS = Pattern.compile("(?m)^--\\s*requires:\\s*access_management\\s*$");
+  private static final Pattern REQUIRES_DIRECTIVE = Pattern.compile("--\\s*requires:");
 
   /** One migration file. */
   public record Migration(int version, String name, String text, String checksum) {
@@ -254,8 +256,55 @@ public final class Migrations {
           "migration file " + fileName + " is not named NNN_<what>.sql");
     }
     String normalized = text.replace("\r\n", "\n");
-    return new Migration(Integer.parseInt(m.group(1)), fileName, normalized, sha256(normalized));
+    return new Migration(Integer.parseInt(m.group(1)), fileName, normalized, checksumOf(normalized));
   }
+
+  /**
+   * The SHA-256 of a file without its whole-line {@code --} comments, but for its
+   * {@code -- requires:} directives (the {@code /* ttl:… *}{@code /} marks stay too): what the file
+   * does, not how it is explained.
+   */
+  static String checksumOf(String text) {
+    List<String> kept = new ArrayList<>();
+    for (String line : text.split("\n", -1)) {
+      String trimmed = line.trim();
+      if (!trimmed.startsWith("--") || REQUIRES_DIRECTIVE.matcher(trimmed).lookingAt()) {
+        kept.add(line);
+      }
+    }
+    return sha256(String.join("\n", kept));
+  }
+
+  /** Whether a recorded checksum is this file's, now or as released before comments stopped counting. */
+  static boolean recordedMatches(Applied applied, Migration m) {
+    if (applied.checksum().equals(m.checksum())) {
+      return true;
+    }
+    String[] released = RELEASED_WITH_COMMENTS.get(m.version());
+    return released != null && released[0].equals(applied.checksum()) && released[1].equals(m.checksum());
+  }
+
+  /**
+   * 001–014 as they were released, when a file's checksum still covered its comments: version →
+   * {the whole file's checksum then, the checksum of its statements}. A database migrated then
+   * recorded the first; it is accepted while the file's statements are still those (the second).
+   */
+  static final Map<Integer, String[]> RELEASED_WITH_COMMENTS = Map.ofEntries(
+      Map.entry(1, new String[] {"15a76c29ec58ce8e837baf79790a3e7c741a225faa87e83d2afd4afecfd6def9", "d2e83b05abc1673aae4afe0daa3e3823fa653c1c505e15ff371bbccc4594d743"}),
+      Map.entry(2, new String[] {"865858eaa76ccfbf621fcd63a36fd97c2be63c1dc5ba4a8eb42c202aada1cdd7", "e2b0b80f2a685039910ac16e6b28678b424f2021342e9aed383cf09918fef92e"}),
+      Map.entry(3, new String[] {"7224de893613d4ba04ad75253e8009bc0ff8d84ab69f152713ae3c020df26dbc", "dc77685009f1b574052dc48a42c07273f3e406421d8aee1685f0750d9e7e337b"}),
+      Map.entry(4, new String[] {"912045c9634c5433bd71c92b4b6ac3797b40df874702cdc93430a793214d256a", "2a35ae6fae49737a33684571ba63248f46855a8ab9ac5cbafc5f0f161b54bfdd"}),
+      Map.entry(5, new String[] {"c024a5e9806da4817c23e9be1e19ec677fb706f545bcd6395a8c2eb2d5d15a4b", "8ac2cd89f8ff32c21d0b07bfc461a0167e69660005acbea272758f2229c6160e"}),
+      Map.entry(6, new String[] {"5014bdc7d98259a070456d114c3bd2245c3bff088fa2bd9af180e179009dae28", "5b8ffdf66e81898a7416f25e0157ed6f396290892ec099d037a9bcecb5780be3"}),
+      Map.entry(7, new String[] {"6902eda79c6fa1c21f95b01fb8974be2cd54e6d4ba1ad502bccb008cd4bcb9ad", "af8af17c9b753eeb0966f3b7217d78cdd417363f9ca549cd9609867475f19868"}),
+      Map.entry(8, new String[] {"6f98f244c78810c79eb50c5ad3bdfdb25a2e08534bfd4958f110120964391274", "e0d4f41e1ed26faa0c80de7fae87739ad62243c86d721978394a38d932a68968"}),
+      Map.entry(9, new String[] {"d34bfb95b49e4784bdd7f5324680cfcb36ddaf3bef95e3f2dd3d9d6dde8a5f35", "1dd1b5824689f095bc7b9887d1d0bbf1870c5539166b1c5b748cc3415b329e7d"}),
+      Map.entry(10, new String[] {"c47ecf351191d12e9aa922eecf94c0b7bc8ee5f96769d807be7ccb94081fca18", "9125642a502e87958dd8cd53c61adbef3204f2211de8c3e787b0d6d4585bce47"}),
+      Map.entry(11, new String[] {"b30b9cb4f5f3760396ce26bd26381c243c355128beeafd2fc9970f81048c7610", "83399607aa8b0706b517c3204ac4d82b9467434864d00d669b1b5986cfa1c403"}),
+      Map.entry(12, new String[] {"cbd3a974479c3267707b2eaf48feec5246f8d811fb2e023df8f29193016c0e78", "66e3f01c9609819c3b3065e16db785bc77cadf178c3c6c6f8359f3d57c65839c"}),
+      Map.entry(13, new String[] {"dac69dcbe86ae7a94f75f146aae4e1e0824aee0a74c07128777d3a0c9fbdb5aa", "8d9ef1a7246b25b78e1cfdb5253745f372cc6c4c3cf1f15d26d7bd8764b40003"}),
+      Map.entry(14, new String[] {"1d65b40add8414c47862209fc9e3ebbc9e1955f7ae99eb6b7ce6fb84c0437ec5", "06549a9b0876351c9f8c6c1907d664a419474aa6122a0d76773e4f4e69b88840"}));
+
 
   // ---------------------------------------------------------------- rendering
 
@@ -347,7 +396,7 @@ public final class Migrations {
     List<String> changed = new ArrayList<>();
     for (Migration m : migrations) {
       Applied a = applied.get(m.version());
-      if (a != null && (!a.checksum().equals(m.checksum()) || !a.name().equals(m.name()))) {
+      if (a != null && (!recordedMatches(a, m) || !a.name().equals(m.name()))) {
         changed.add(m.name() + " (applied as " + a.name() + " with checksum " + abbreviate(a.checksum())
             + ", file now " + abbreviate(m.checksum()) + ")");
       }
@@ -506,135 +555,29 @@ public final class Migrations {
     return quoted.substring(1, quoted.length() - 1);
   }
 
-  // ---------------------------------------------------------------- command line
+  // ---------------------------------------------------------------- what `tokenledger migrate` shows
 
-  private static final String USAGE = String.join("\n",
-      "Applies TokenLedger's ClickHouse migrations.",
-      "",
-      "Usage: java -jar tokenledger-clickhouse-support.jar [options]   (or java -cp … dev.tokenledger.clickhouse.Migrations)",
-      "  --url URL              HTTP endpoint or JDBC URL (default: $CLICKHOUSE_URL, else http://localhost:8123)",
-      "  --user NAME            user (default: $CLICKHOUSE_USER, else default); password: $CLICKHOUSE_PASSWORD",
-      "  --dir DIR              migration files (default: ./clickhouse/migrations, else the copy in the jar)",
-      "  --database NAME        use NAME instead of the database tokenledger",
-      "  --cluster NAME         derive the cluster variant (ON CLUSTER, Replicated engines, Distributed tables)",
-      "  --ttl KEY=DAYS         override a TTL marked /* ttl:KEY */ (raw_days=30, ledger_days=400)",
-      "  --rename OLD=NEW       rename an identifier (users, roles, profiles)",
-      "  --skip-access-control  skip files marked 'requires: access_management' (users, roles, grants)",
-      "  --print                print the statements of every file for these options, and exit",
-      "  --status               list applied and pending migrations, and exit",
-      "",
-      "Passwords of the users created by 012_users.sql come from TOKENLEDGER_WRITER_PASSWORD,",
-      "TOKENLEDGER_READER_PASSWORD and TOKENLEDGER_ADMIN_PASSWORD.",
-      "Exit codes: 0 done, 1 a statement failed, 2 bad options or files, 3 unreachable or wrong credentials,",
-      "4 an applied file was changed.");
-
-  /** Command line entry point; see {@code --help}. */
-  public static void main(String[] args) {
-    int code;
-    try {
-      code = run(args, System.out, System.err);
-    } catch (MigrationException e) {
-      System.err.println("migrations: " + e.getMessage());
-      code = switch (e.kind()) {
-        case STATEMENT -> 1;
-        case CONFIGURATION -> 2;
-        case UNREACHABLE, AUTHENTICATION -> 3;
-        case CHECKSUM -> 4;
-      };
-    }
-    System.exit(code);
-  }
-
-  /** {@link #main} without exiting: returns the exit code for success or usage, throws otherwise. */
-  public static int run(String[] args, PrintStream out, PrintStream err) throws MigrationException {
-    String url = envOr("CLICKHOUSE_URL", "http://localhost:8123");
-    String user = envOr("CLICKHOUSE_USER", "default");
-    String password = envOr("CLICKHOUSE_PASSWORD", "");
-    Path dir = null;
-    boolean print = false;
-    boolean status = false;
-    Options options = new Options().log(err);
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      switch (a) {
-        case "--help", "-h" -> {
-          out.println(USAGE);
-          return 0;
-        }
-        case "--url" -> url = value(args, ++i, a);
-        case "--user" -> user = value(args, ++i, a);
-        case "--dir" -> dir = Paths.get(value(args, ++i, a));
-        case "--database" -> options.database(value(args, ++i, a));
-        case "--cluster" -> options.cluster(value(args, ++i, a));
-        case "--ttl" -> {
-          String[] kv = keyValue(value(args, ++i, a), a);
-          try {
-            options.ttlDays(kv[0], Integer.parseInt(kv[1]));
-          } catch (NumberFormatException e) {
-            throw usage("--ttl wants KEY=DAYS with a whole number of days, not " + args[i]);
-          }
-        }
-        case "--rename" -> {
-          String[] kv = keyValue(value(args, ++i, a), a);
-          options.rename(kv[0], kv[1]);
-        }
-        case "--skip-access-control" -> options.skipAccessControl(true);
-        case "--print" -> print = true;
-        case "--status" -> status = true;
-        default -> throw usage("unknown option " + a);
+  /** Every file's statements for these options, as {@code --print} shows them; needs no server. */
+  public void print(PrintStream out) {
+    for (Migration m : migrations) {
+      out.println("-- " + m.name() + (m.requiresAccessManagement() && options.skipAccessControl ? " (skipped)" : ""));
+      for (String s : statements(m)) {
+        out.println(s + ";");
+        out.println();
       }
     }
-    List<Migration> files = dir == null ? loadDefault() : loadDirectory(dir);
-    Migrations migrations = new Migrations(files, options);
-    if (print) {
-      for (Migration m : files) {
-        out.println("-- " + m.name() + (m.requiresAccessManagement() && options.skipAccessControl ? " (skipped)" : ""));
-        for (String s : migrations.statements(m)) {
-          out.println(s + ";");
-          out.println();
-        }
-      }
-      return 0;
-    }
-    try (Connection c = connect(url, user, password)) {
-      if (status) {
-        migrations.checkServer(c);
-        Map<Integer, Applied> applied = migrations.applied(c);
-        for (Migration m : files) {
-          Applied a = applied.get(m.version());
-          String state = a == null ? "pending" : a.checksum().equals(m.checksum()) ? "applied" : "CHANGED";
-          out.printf(Locale.ROOT, "%-8s %s%n", state, m.name());
-        }
-        return 0;
-      }
-      migrations.apply(c);
-      return 0;
-    } catch (SQLException e) {
-      throw classify(e, "closing the connection", null);
-    }
   }
 
-  private static String envOr(String name, String fallback) {
-    String v = System.getenv(name);
-    return v == null || v.isEmpty() ? fallback : v;
-  }
-
-  private static String value(String[] args, int i, String option) throws MigrationException {
-    if (i >= args.length) {
-      throw usage(option + " needs a value");
+  /** One line per file, {@code applied}, {@code pending} or {@code CHANGED}, as {@code --status} shows them. */
+  public List<String> status(Connection c) throws MigrationException {
+    checkServer(c);
+    Map<Integer, Applied> applied = applied(c);
+    List<String> lines = new ArrayList<>();
+    for (Migration m : migrations) {
+      Applied a = applied.get(m.version());
+      String state = a == null ? "pending" : recordedMatches(a, m) ? "applied" : "CHANGED";
+      lines.add(String.format(Locale.ROOT, "%-8s %s", state, m.name()));
     }
-    return args[i];
-  }
-
-  private static String[] keyValue(String s, String option) throws MigrationException {
-    int eq = s.indexOf('=');
-    if (eq <= 0 || eq == s.length() - 1) {
-      throw usage(option + " wants KEY=VALUE, not " + s);
-    }
-    return new String[] {s.substring(0, eq), s.substring(eq + 1)};
-  }
-
-  private static MigrationException usage(String message) {
-    return new MigrationException(MigrationException.Kind.CONFIGURATION, message + " (see --help)");
+    return lines;
   }
 }

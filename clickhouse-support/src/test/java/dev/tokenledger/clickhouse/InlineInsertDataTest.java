@@ -40,9 +40,19 @@ class InlineInsertDataTest {
   }
 
   @Test
+  void valuesRowsAreFormatValuesDataSoTheEngineNeverReadsStandardInputAfterThem() {
+    byte[] sql = bytes("INSERT INTO t (a, b) SETTINGS async_insert = 0 VALUES (1, 'FORMAT x'), (2, 'y')");
+    InlineInsertData d = InlineInsertData.split(sql);
+    assertEquals(" (1, 'FORMAT x'), (2, 'y')", new String(sql, d.dataStart(), d.length(), StandardCharsets.ISO_8859_1));
+    assertEquals("INSERT INTO t (a, b)  FROM INFILE 'f' SETTINGS async_insert = 0 FORMAT Values",
+        new String(d.statementReading("f"), StandardCharsets.UTF_8));
+    assertEquals("INSERT INTO t  FROM INFILE 'f' FORMAT Values",
+        new String(InlineInsertData.split(bytes("INSERT INTO t VALUES (1)")).statementReading("f"), StandardCharsets.UTF_8));
+  }
+
+  @Test
   void otherStatementsAreLeftAlone() {
     assertNull(InlineInsertData.split(bytes("SELECT 1 FORMAT Native")));
-    assertNull(InlineInsertData.split(bytes("INSERT INTO t VALUES (1, 'FORMAT x')")));
     assertNull(InlineInsertData.split(bytes("INSERT INTO t SELECT * FROM s FORMAT Native\n")));
     assertNull(InlineInsertData.split(bytes("INSERT INTO t FROM INFILE 'x' FORMAT CSV")));
     assertNull(InlineInsertData.split(bytes("INSERT INTO t (format) FORMAT")));

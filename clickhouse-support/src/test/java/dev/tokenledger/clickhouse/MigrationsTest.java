@@ -1,6 +1,7 @@
 package dev.tokenledger.clickhouse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -153,8 +154,11 @@ class MigrationsTest {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    MigrationException e = assertThrows(MigrationException.class, () -> Migrations.run(
-        new String[] {"--url", "http://127.0.0.1:" + port, "--status"}, nullStream(), nullStream()));
+    MigrationException e = assertThrows(MigrationException.class, () -> {
+      try (Connection c = Migrations.connect("http://127.0.0.1:" + port, "default", "")) {
+        new Migrations(Migrations.loadDefault(), new Migrations.Options()).status(c);
+      }
+    });
     assertEquals(MigrationException.Kind.UNREACHABLE, e.kind(), e.getMessage());
     assertTrue(e.getMessage().startsWith("Cannot reach ClickHouse"), e.getMessage());
     assertTrue(e.getMessage().contains("CLICKHOUSE_URL"), e.getMessage());
@@ -209,12 +213,37 @@ class MigrationsTest {
   @Test
   void printShowsTheDerivedStatementsWithoutAServer() throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    int code = Migrations.run(new String[] {"--print", "--cluster", "c1", "--dir",
-        System.getProperty("tokenledger.migrations.dir")}, new PrintStream(out, true, StandardCharsets.UTF_8), nullStream());
-    assertEquals(0, code);
+    new Migrations(Migrations.loadDefault(), new Migrations.Options().cluster("c1"))
+        .print(new PrintStream(out, true, StandardCharsets.UTF_8));
     String text = out.toString(StandardCharsets.UTF_8);
     assertTrue(text.contains("-- 005_usage_events.sql"), text);
     assertTrue(text.contains("CREATE MATERIALIZED VIEW IF NOT EXISTS tokenledger.usage_events_mv ON CLUSTER c1"), text);
+  }
+
+  @Test
+  void theChecksumCoversStatementsAndDirectivesNotProse() throws Exception {
+    String file = "-- Why this table exists (see docs/clickhouse.md).\n-- requires: access_management\n"
+        + "CREATE TABLE IF NOT EXISTS t (a UInt8) ENGINE = MergeTree ORDER BY a;\n";
+    String checksum = Migrations.checksumOf(file);
+    assertEquals(checksum, Migrations.checksumOf(file.replace("see docs/clickhouse.md", "corrected")));
+    assertNotEquals(checksum, Migrations.checksumOf(file.replace("UInt8", "UInt16")));
+    assertNotEquals(checksum, Migrations.checksumOf(file.replace("-- requires: access_management\n", "")));
+  }
+
+  @Test
+  void databasesMigratedWhenCommentsCountedAreStillCurrent() throws Exception {
+    for (Migrations.Migration m : Migrations.loadDefault()) {
+      String[] released = Migrations.RELEASED_WITH_COMMENTS.get(m.version());
+      if (released == null) {
+        assertTrue(m.version() > 14, m.name() + " was released with a whole-file checksum");
+        continue;
+      }
+      assertEquals(released[1], m.checksum(), m.name() + ": an applied file's statements changed");
+      assertTrue(Migrations.recordedMatches(new Migrations.Applied(m.version(), m.name(), released[0]), m));
+      Migrations.Migration edited = Migrations.migration(m.name(), m.text() + "\nSELECT 1;\n");
+      assertFalse(Migrations.recordedMatches(new Migrations.Applied(m.version(), m.name(), released[0]), edited),
+          m.name() + ": a released checksum must not cover changed statements");
+    }
   }
 
   private static String statements(Migrations m) {

@@ -20,7 +20,7 @@ import java.util.TreeMap;
 /**
  * Generates the Grafana dashboards ({@code dashboards/*.json}) from the query library and
  * {@link DashboardLayout}: every panel's SQL is a library query translated by
- * {@link GrafanaMacros#panelSql}, units come from the queries' {@code @column} units, and the
+ * {@link GrafanaPanelSql#panelSql}, units come from the queries' {@code @column} units, and the
  * dashboard variables are the ones the panels' queries map their filters to, each filled by the
  * library's {@code values_<name>} query. The generated files are checked in, and a test fails when
  * they differ from what this generator produces, so dashboards and queries cannot drift apart.
@@ -138,7 +138,7 @@ public final class DashboardGenerator {
 
   private static Map<String, Object> variable(QueryLibrary library, String name) {
     Query q = library.get("values_" + name);
-    String sql = GrafanaMacros.panelSql(q, Map.of());
+    String sql = GrafanaPanelSql.panelSql(q, Map.of());
     Map<String, Object> query = new LinkedHashMap<>();
     query.put("refId", "values_" + name);
     query.put("editorType", "sql");
@@ -198,7 +198,7 @@ public final class DashboardGenerator {
     for (String f : p.fields()) {
       shown.add(column(q, f, d, p));
     }
-    String sql = GrafanaMacros.panelSql(q, p.fixed());
+    String sql = GrafanaPanelSql.panelSql(q, p.fixed());
     if (shown.isEmpty()) {
       shown.addAll(q.columns());
     } else {

@@ -10,8 +10,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.tokenledger.clickhouse.SqlText;
-import dev.tokenledger.clickhouse.queries.GrafanaMacros.Range;
-import dev.tokenledger.clickhouse.queries.GrafanaMacros.Variable;
+import dev.tokenledger.clickhouse.queries.GrafanaExpansion.Range;
+import dev.tokenledger.clickhouse.queries.GrafanaExpansion.Variable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -253,7 +253,7 @@ class DashboardsTest {
               String tz = vars.get("service").all() ? "" : "\nSETTINGS session_timezone = 'Asia/Kolkata'";
               try {
                 QueryTarget.Result r = QueryTarget.query(c, SqlText.renameIdentifiers(
-                    GrafanaMacros.expand(sql, range, vars), Map.of("tokenledger", db)) + tz);
+                    GrafanaExpansion.expand(sql, range, vars), Map.of("tokenledger", db)) + tz);
                 runs++;
                 String shape = r.rows().isEmpty() && vars.get("service").all() ? "no rows over the seed"
                     : shapeProblem((String) p.get("type"), r);
@@ -290,7 +290,7 @@ class DashboardsTest {
   }
 
   static QueryTarget.Result run(Connection c, String rawSql, Range range, Map<String, Variable> vars) throws Exception {
-    String sql = GrafanaMacros.expand(rawSql, range, vars);
+    String sql = GrafanaExpansion.expand(rawSql, range, vars);
     return QueryTarget.query(c, SqlText.renameIdentifiers(sql, Map.of("tokenledger", db)));
   }
 

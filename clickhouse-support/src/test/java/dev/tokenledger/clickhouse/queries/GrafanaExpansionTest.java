@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tokenledger.clickhouse.queries.GrafanaMacros.Range;
-import dev.tokenledger.clickhouse.queries.GrafanaMacros.Variable;
+import dev.tokenledger.clickhouse.queries.GrafanaExpansion.Range;
+import dev.tokenledger.clickhouse.queries.GrafanaExpansion.Variable;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * grafana-clickhouse-datasource 4.20, the SDK's macro parser, the frontend's applyConditionalAll and
  * Grafana's variable formats), and the translation of library queries into panel SQL.
  */
-class GrafanaMacrosTest {
+class GrafanaExpansionTest {
 
   static final Range RANGE = new Range(Instant.parse("2026-11-20T10:15:30.250Z"), Instant.parse("2026-11-21T08:00:00Z"),
       Duration.ofMillis(90_500));
@@ -42,14 +42,14 @@ class GrafanaMacrosTest {
         + " AND t >= toDateTime(" + from + ") AND t <= toDateTime(" + to + ") AND b = 90"
         + " AND g = toStartOfInterval(toDateTime(t), INTERVAL 300 second)"
         + " AND ms = toStartOfInterval(toDateTime64(ts, 3), INTERVAL 90500 millisecond) AND i = 1m AND k = 90500";
-    assertEquals(expected, GrafanaMacros.expandMacros(sql, RANGE));
+    assertEquals(expected, GrafanaExpansion.expandMacros(sql, RANGE));
     // Sub-second intervals round up to 1 second; nested brackets stay in one argument.
     assertEquals("toStartOfInterval(toDateTime(toDateTime(a, 'UTC')), INTERVAL 1 second) 1",
-        GrafanaMacros.expandMacros("$__timeInterval(toDateTime(a, 'UTC')) $__interval_s",
+        GrafanaExpansion.expandMacros("$__timeInterval(toDateTime(a, 'UTC')) $__interval_s",
             new Range(RANGE.from(), RANGE.to(), Duration.ofMillis(200))));
-    QueryException e = assertThrows(QueryException.class, () -> GrafanaMacros.expandMacros("$__timeFilter(a, b)", RANGE));
+    QueryException e = assertThrows(QueryException.class, () -> GrafanaExpansion.expandMacros("$__timeFilter(a, b)", RANGE));
     assertTrue(e.getMessage().contains("expected 1 argument(s), received 2"), e.getMessage());
-    assertThrows(QueryException.class, () -> GrafanaMacros.expandMacros("$__timeFilter(a", RANGE));
+    assertThrows(QueryException.class, () -> GrafanaExpansion.expandMacros("$__timeFilter(a", RANGE));
   }
 
   @Test
@@ -57,29 +57,29 @@ class GrafanaMacrosTest {
     String sql = "WHERE $__conditionalAll(s IN (${service:singlequote}), $service) AND $__conditionalAll(m IN ($model), ${model})";
     Map<String, Variable> all = Map.of("service", Variable.all("service", List.of("a", "b")),
         "model", new Variable("model", List.of(), false, true, List.of("x")));
-    assertEquals("WHERE 1=1 AND 1=1", GrafanaMacros.expand(sql, RANGE, all));
+    assertEquals("WHERE 1=1 AND 1=1", GrafanaExpansion.expand(sql, RANGE, all));
     Map<String, Variable> some = Map.of("service", Variable.of("service", "a", "it's"),
         "model", Variable.of("model", "gpt-4o"));
     // singlequote escapes ' with a backslash; the datasource's own format joins with ',' unescaped.
-    assertEquals("WHERE s IN ('a','it\\'s') AND m IN ('gpt-4o')", GrafanaMacros.expand(sql, RANGE, some));
+    assertEquals("WHERE s IN ('a','it\\'s') AND m IN ('gpt-4o')", GrafanaExpansion.expand(sql, RANGE, some));
     // An unknown variable keeps the condition, and its reference stays as Grafana leaves it.
-    assertEquals("WHERE x = $nope", GrafanaMacros.expand("WHERE $__conditionalAll(x = $nope, $nope)", RANGE, Map.of()));
+    assertEquals("WHERE x = $nope", GrafanaExpansion.expand("WHERE $__conditionalAll(x = $nope, $nope)", RANGE, Map.of()));
   }
 
   @Test
   void variableFormats() {
     Map<String, Variable> v = Map.of("s", Variable.of("s", "a", "b\"c"));
     assertEquals("'a','b\"c' | \"a\",\"b\\\"c\" | a,b\"c | 'a','b\"c' | $other",
-        GrafanaMacros.interpolateVariables("$s | ${s:doublequote} | ${s:csv} | [[s]] | $other", v));
+        GrafanaExpansion.interpolateVariables("$s | ${s:doublequote} | ${s:csv} | [[s]] | $other", v));
     Variable single = new Variable("one", List.of("x'y"), false, false, List.of("x'y"));
-    assertEquals("x'y 'x\\'y' 'x''y'", GrafanaMacros.interpolateVariables("$one ${one:singlequote} ${one:sqlstring}",
+    assertEquals("x'y 'x\\'y' 'x''y'", GrafanaExpansion.interpolateVariables("$one ${one:singlequote} ${one:sqlstring}",
         Map.of("one", single)));
   }
 
   @Test
   void libraryQueriesBecomePanelSqlWithMacrosAndVariables() {
     QueryLibrary lib = QueryLibrary.fromRepository();
-    String panel = GrafanaMacros.panelSql(lib.get("tokens_by_model"), Map.of());
+    String panel = GrafanaPanelSql.panelSql(lib.get("tokens_by_model"), Map.of());
     assertTrue(panel.contains("hour >= toStartOfHour(CAST($__fromTime, 'DateTime(\\'UTC\\')'))"
         + " AND hour <= CAST($__toTime, 'DateTime(\\'UTC\\')')"), panel);
     assertTrue(panel.contains("greatest(CAST($__interval_s, 'UInt32'), 3600)"), panel);
@@ -87,11 +87,11 @@ class GrafanaMacrosTest {
     assertTrue(panel.contains("$__conditionalAll(model IN (${model:singlequote}), $model)"), panel);
     assertFalse(panel.contains("{services:") || panel.contains("--"), panel);
     // Parameters without a Grafana mapping: the panel's fixed value, quoted and typed, else the default.
-    String dim = GrafanaMacros.panelSql(lib.get("cost_by_dimension"), Map.of("dimension", "use_case"));
+    String dim = GrafanaPanelSql.panelSql(lib.get("cost_by_dimension"), Map.of("dimension", "use_case"));
     assertTrue(dim.contains("CAST('use_case', 'String') = 'entrypoint'"), dim);
     assertTrue(dim.contains("LIMIT CAST(50, 'UInt32')"), dim);
     QueryException e = assertThrows(QueryException.class,
-        () -> GrafanaMacros.panelSql(lib.get("session"), Map.of()));
+        () -> GrafanaPanelSql.panelSql(lib.get("session"), Map.of()));
     assertTrue(e.getMessage().contains("session_id"), e.getMessage());
   }
 }

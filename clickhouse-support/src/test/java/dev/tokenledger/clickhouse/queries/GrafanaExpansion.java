@@ -15,28 +15,21 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Library queries as Grafana panels hold them, and the expansion Grafana and the
- * {@code grafana-clickhouse-datasource} plugin apply before a panel's SQL reaches ClickHouse.
+ * Test support: the expansion Grafana and the {@code grafana-clickhouse-datasource} plugin apply to a
+ * panel's SQL ({@link GrafanaPanelSql}) before it reaches ClickHouse — no Grafana server runs here,
+ * so the dashboards' panels are checked by running their SQL expanded this way.
  *
- * <p><b>Translation</b> ({@link #panelSql}): comments are dropped; each parameter becomes what its
- * {@code @param} line names for Grafana — a backend macro ({@code $__fromTime}, {@code $__toTime},
- * {@code $__interval_s}) cast to the parameter's type as {@link Query#render} casts values, or, for an {@code Array(String)} filter written in the library's idiom
- * {@code (empty({p:Array(String)}) OR … has({p:Array(String)}, expr) …)}, the plugin's
- * {@code $__conditionalAll(… expr IN (${var:singlequote}) …, $var)} over a dashboard variable; a
- * parameter without a Grafana mapping takes the value the panel fixes, else its default.
- *
- * <p><b>Expansion</b> ({@link #expand}), in the plugin's order: (1) {@code $__conditionalAll} — the
- * frontend's {@code applyConditionalAll}: innermost-last scan, arguments split on top-level commas,
- * {@code 1=1} when the variable's current value is All or empty; (2) Grafana's template variables
- * ({@code $var}, {@code ${var}}, {@code ${var:format}}, {@code [[var]]}) with the datasource's
- * default multi-value format ({@code 'a','b'}) and Grafana's explicit formats (singlequote escapes
- * {@code '} as {@code \'}); (3) the backend macros of {@code pkg/macros} (plugin 4.20) and the SDK
- * defaults it keeps, longest name first, {@code \$__name\b}, bracket-aware arguments — with the
- * time range as Unix seconds/milliseconds and the interval as the plugin renders them. Panel SQL has
- * no comments and no macro inside a string literal, so the SDK's and the newer comment-aware
- * expansion agree on it.
+ * <p>In the plugin's order: (1) {@code $__conditionalAll} — the frontend's {@code applyConditionalAll}:
+ * innermost-last scan, arguments split on top-level commas, {@code 1=1} when the variable's current
+ * value is All or empty; (2) Grafana's template variables ({@code $var}, {@code ${var}},
+ * {@code ${var:format}}, {@code [[var]]}) with the datasource's default multi-value format
+ * ({@code 'a','b'}) and Grafana's explicit formats (singlequote escapes {@code '} as {@code \'});
+ * (3) the backend macros of {@code pkg/macros} (plugin 4.20) and the SDK defaults it keeps, longest
+ * name first, {@code \$__name\b}, bracket-aware arguments — with the time range as Unix
+ * seconds/milliseconds and the interval as the plugin renders them. Panel SQL has no comments and no
+ * macro inside a string literal, so the SDK's and the newer comment-aware expansion agree on it.
  */
-public final class GrafanaMacros {
+public final class GrafanaExpansion {
 
   /** A dashboard variable's current state. {@code options} are the values All stands for. */
   public record Variable(String name, List<String> selected, boolean all, boolean multi, List<String> options) {
@@ -69,129 +62,8 @@ public final class GrafanaMacros {
   private static final String CONDITIONAL_ALL = "$__conditionalAll(";
   private static final Pattern VARIABLE = Pattern.compile(
       "\\$(\\w+)|\\[\\[(\\w+?)(?::(\\w+))?]]|\\$\\{(\\w+)(?:\\.([^:^}]+))?(?::([^}]+))?}");
-  private static final String IDIOM_HEAD = "(empty({%s:Array(String)}) OR ";
 
-  private GrafanaMacros() {}
-
-  // ---------------------------------------------------------------- translation
-
-  /**
-   * The SQL a panel holds for {@code query}, with {@code fixed} values for parameters that have no
-   * Grafana mapping (validated and quoted like {@link Query#render}).
-   */
-  public static String panelSql(Query query, Map<String, String> fixed) {
-    for (String k : fixed.keySet()) {
-      query.parameter(k);
-    }
-    String sql = stripComments(query.sql());
-    for (Query.Parameter p : query.parameters()) {
-      if (p.isArray() && !p.grafana().isEmpty() && !fixed.containsKey(p.name())) {
-        sql = conditionalAll(query, sql, p);
-      }
-    }
-    Map<String, String> mapped = new LinkedHashMap<>();
-    for (Query.Parameter p : query.parameters()) {
-      if (fixed.containsKey(p.name())) {
-        continue;
-      }
-      if (p.grafana().isEmpty()) {
-        if (p.required()) {
-          throw new QueryException("query " + query.name() + ": parameter '" + p.name() + "' has no Grafana mapping"
-              + " and no default: the panel must fix its value");
-        }
-      } else if (!p.isArray()) {
-        // Typed like a rendered value: $__fromTime is a DateTime in the server's time zone, the
-        // parameter a DateTime('UTC') — toStartOfHour() and toDate() must see the declared type.
-        mapped.put(p.name(), "CAST(" + p.grafana() + ", " + SqlText.quoteString(p.type()) + ")");
-      }
-    }
-    return Query.replacePlaceholders(sql, (param, type) -> {
-      String g = mapped.get(param);
-      return g != null ? g : query.literalFor(query.parameter(param), fixed.get(param));
-    });
-  }
-
-  // (empty({p:Array(String)}) OR BODY) -> $__conditionalAll(BODY', $var), has({p..}, x) -> x IN (${var:singlequote})
-  private static String conditionalAll(Query query, String sql, Query.Parameter p) {
-    String head = String.format(Locale.ROOT, IDIOM_HEAD, p.name());
-    String placeholder = "{" + p.name() + ":Array(String)}";
-    String var = p.grafana();
-    StringBuilder out = new StringBuilder();
-    int from = 0;
-    int at;
-    while ((at = sql.indexOf(head, from)) >= 0) {
-      int close = matchingParen(sql, at);
-      if (close < 0) {
-        throw new QueryException("query " + query.name() + ": unbalanced parentheses after " + head);
-      }
-      String body = sql.substring(at + head.length(), close);
-      body = replaceHas(query, body, placeholder, var);
-      out.append(sql, from, at).append(CONDITIONAL_ALL).append(body).append(", $").append(var).append(')');
-      from = close + 1;
-    }
-    out.append(sql.substring(from));
-    String result = out.toString();
-    if (result.contains(placeholder)) {
-      throw new QueryException("query " + query.name() + ": {" + p.name() + ":Array(String)} is used outside the idiom"
-          + " (empty({" + p.name() + ":Array(String)}) OR … has({" + p.name() + ":Array(String)}, expr) …)");
-    }
-    return result;
-  }
-
-  private static String replaceHas(Query query, String body, String placeholder, String var) {
-    String head = "has(" + placeholder + ",";
-    StringBuilder out = new StringBuilder();
-    int from = 0;
-    int at;
-    while ((at = body.indexOf(head, from)) >= 0) {
-      int close = matchingParen(body, at + 3);
-      if (close < 0) {
-        throw new QueryException("query " + query.name() + ": unbalanced parentheses in " + head);
-      }
-      String expr = body.substring(at + head.length(), close).strip();
-      out.append(body, from, at).append(expr).append(" IN (${").append(var).append(":singlequote})");
-      from = close + 1;
-    }
-    return out.append(body.substring(from)).toString();
-  }
-
-  // Index of the ')' closing the '(' at index open, skipping string literals; -1 if none.
-  private static int matchingParen(String s, int open) {
-    int depth = 0;
-    for (int i = open; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '\'') {
-        for (i++; i < s.length() && s.charAt(i) != '\''; i++) {
-          if (s.charAt(i) == '\\') {
-            i++;
-          }
-        }
-      } else if (c == '(') {
-        depth++;
-      } else if (c == ')' && --depth == 0) {
-        return i;
-      }
-    }
-    return -1;
-  }
-
-  /** The SQL without comments; lines left empty by a removed comment are dropped. */
-  static String stripComments(String sql) {
-    StringBuilder sb = new StringBuilder();
-    for (SqlText.Token t : SqlText.tokenize(sql)) {
-      if (t.kind() != SqlText.Kind.COMMENT) {
-        sb.append(t.text());
-      }
-    }
-    List<String> lines = new ArrayList<>();
-    for (String line : sb.toString().split("\n", -1)) {
-      String l = line.stripTrailing();
-      if (!l.isBlank()) {
-        lines.add(l);
-      }
-    }
-    return String.join("\n", lines);
-  }
+  private GrafanaExpansion() {}
 
   // ---------------------------------------------------------------- expansion
 
