@@ -11,9 +11,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Cost computed at query time from effective-dated prices (model family, tier, batch), and the
@@ -22,15 +22,11 @@ import org.junit.jupiter.api.Test;
  */
 class CostAndParityTest {
 
-  static ClickHouseTarget target;
-  static String db;
-  static String q;
+  @RegisterExtension
+  static final MigratedDatabase ch = new MigratedDatabase("tl_cost");
 
   @BeforeAll
-  static void setUp() throws Exception {
-    target = ClickHouseTarget.get();
-    db = ClickHouseTarget.uniqueDatabase("tl_cost");
-    q = SqlText.quoteIdentifier(db);
+  static void seed() throws Exception {
     List<Record> recs = new ArrayList<>();
     recs.add(rec("2026-11-24T10:00:00Z", "chat.completions", "gpt-4o-2024-08-06", "default", false,
         Map.of("input_text_tokens", 1000L, "input_cached_text_tokens", 500L, "output_text_tokens", 200L)));
@@ -45,11 +41,10 @@ class CostAndParityTest {
     recs.add(whisper);
     recs.add(rec("2026-11-25T10:00:00Z", "chat.completions", "gpt-4o-2024-08-06", "auto", false,
         Map.of("input_text_tokens", 1000L)));
-    try (Connection c = target.connect()) {
-      new Migrations(Migrations.loadDefault(), target.options(db)).apply(c);
-      ClickHouseTarget.exec(c, UsageFixture.insertSql(db, recs, "async_insert = 0"));
+    try (Connection c = ch.connect()) {
+      ClickHouseTarget.exec(c, UsageFixture.insertSql(ch.db(), recs, "async_insert = 0"));
       // A price change from 2026-11-25 on: usage before keeps the old rate.
-      ClickHouseTarget.exec(c, "INSERT INTO " + q + ".model_prices (model, service_tier, batch, valid_from,"
+      ClickHouseTarget.exec(c, "INSERT INTO " + ch.q() + ".model_prices (model, service_tier, batch, valid_from,"
           + " input_text_per_mtok, input_cached_text_per_mtok, input_cache_write_per_mtok, output_text_per_mtok)"
           + " VALUES ('gpt-4o', 'default', false, '2026-11-25', 3.00, 1.50, 0, 12.00)");
     }
@@ -83,19 +78,13 @@ class CostAndParityTest {
     return r;
   }
 
-  @AfterAll
-  static void tearDown() {
-    if (target != null) {
-      target.dropDatabase(db);
-    }
-  }
-
   @Test
   void costFollowsModelFamilyTierBatchAndEffectiveDate() throws Exception {
-    try (Connection c = target.connect()) {
+    try (Connection c = ch.connect()) {
       Map<String, List<String>> byHour = new java.util.TreeMap<>();
       for (List<String> row : ClickHouseTarget.rows(c, "SELECT toString(hour), price_model, price_tier,"
-          + " toString(price_valid_from), toString(cost_usd), toString(unpriced_tokens) FROM " + q + ".usage_cost_hourly")) {
+          + " toString(price_valid_from), toString(cost_usd), toString(unpriced_tokens) FROM " + ch.q()
+          + ".usage_cost_hourly")) {
         byHour.put(row.get(0), row.subList(1, row.size()));
       }
       // gpt-4o standard: 1000 x 2.50 + 500 x 1.25 + 200 x 10.00 per 1M = 0.005125 USD.
@@ -122,9 +111,9 @@ class CostAndParityTest {
 
   @Test
   void parityComparesOurDailyExportWithOpenAis() throws Exception {
-    try (Connection c = target.connect()) {
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + q + ".api_key_map (project_id, api_key_fingerprint,"
-          + " api_key_id, api_key_name) VALUES (?, ?, ?, ?)")) {
+    try (Connection c = ch.connect()) {
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + ch.q() + ".api_key_map (project_id,"
+          + " api_key_fingerprint, api_key_id, api_key_name) VALUES (?, ?, ?, ?)")) {
         ps.setString(1, "proj_a");
         ps.setString(2, "sk-proj-…Ax1");
         ps.setString(3, "key_abc");
@@ -137,7 +126,8 @@ class CostAndParityTest {
         ps.addBatch();
         ps.executeBatch();
       }
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + q + ".openai_usage_import (start_time, end_time,"
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + ch.q() + ".openai_usage_import ("
+          + "start_time, end_time,"
           + " project_id, api_key_id, model, num_model_requests, input_tokens, output_tokens, input_cached_tokens,"
           + " input_uncached_tokens, input_text_tokens, output_text_tokens, input_cached_text_tokens, source, import_id)"
           + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'csv', 'test')")) {
@@ -157,9 +147,9 @@ class CostAndParityTest {
         ps.addBatch();
         ps.executeBatch();
       }
-      assertEquals("2", ClickHouseTarget.scalar(c, "SELECT count() FROM " + q + ".openai_usage_import"));
+      assertEquals("2", ClickHouseTarget.scalar(c, "SELECT count() FROM " + ch.q() + ".openai_usage_import"));
       List<List<String>> rows = ClickHouseTarget.rows(c, "SELECT toString(day), model, field, toString(ours),"
-          + " toString(openai), toString(diff), toString(diff_pct), state FROM " + q + ".usage_parity_daily"
+          + " toString(openai), toString(diff), toString(diff_pct), state FROM " + ch.q() + ".usage_parity_daily"
           + " WHERE api_key_id = 'key_abc' AND model = 'gpt-4o-2024-08-06' AND field IN ('num_model_requests', 'input_tokens', 'output_tokens')"
           + " ORDER BY day, field");
       assertEquals(List.of(
@@ -170,10 +160,11 @@ class CostAndParityTest {
           List.of("2026-11-25", "gpt-4o-2024-08-06", "num_model_requests", "1", "1", "0", "0", "match"),
           List.of("2026-11-25", "gpt-4o-2024-08-06", "output_tokens", "0", "0", "0", "0", "match")), rows);
       // The gpt-5 responses traffic has no OpenAI row yet: reported as missing on OpenAI's side.
-      assertEquals("missing_openai", ClickHouseTarget.scalar(c, "SELECT state FROM " + q + ".usage_parity_daily"
+      assertEquals("missing_openai", ClickHouseTarget.scalar(c, "SELECT state FROM " + ch.q() + ".usage_parity_daily"
           + " WHERE model = 'gpt-5' AND field = 'num_model_requests'"));
       // usage_daily_openai carries the mapped api_key_id.
-      assertEquals("key_abc", ClickHouseTarget.scalar(c, "SELECT DISTINCT api_key_id FROM " + q + ".usage_daily_openai"));
+      assertEquals("key_abc", ClickHouseTarget.scalar(c, "SELECT DISTINCT api_key_id FROM " + ch.q()
+          + ".usage_daily_openai"));
     }
   }
 }

@@ -9,9 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Synthetic tokenledger.usage rows inserted into otel_logs (as the exporter writes them) land in
@@ -20,47 +20,35 @@ import org.junit.jupiter.api.Test;
  */
 class LedgerPipelineTest {
 
-  static ClickHouseTarget target;
-  static String db;
+  @RegisterExtension
+  static final MigratedDatabase ch = new MigratedDatabase("tl_ledger");
   static List<Record> records;
-  static String q;
 
   @BeforeAll
-  static void setUp() throws Exception {
-    target = ClickHouseTarget.get();
-    db = ClickHouseTarget.uniqueDatabase("tl_ledger");
-    q = SqlText.quoteIdentifier(db);
+  static void seed() throws Exception {
     records = UsageFixture.records(42, 600, Instant.parse("2026-11-24T21:40:00Z"), 4 * 3600);
-    try (Connection c = target.connect()) {
-      new Migrations(Migrations.loadDefault(), target.options(db)).apply(c);
+    try (Connection c = ch.connect()) {
       // Several INSERTs: the views run per inserted block.
       for (int from = 0; from < records.size(); from += 150) {
-        ClickHouseTarget.exec(c, UsageFixture.insertSql(db, records.subList(from, Math.min(records.size(), from + 150)),
-            "async_insert = 0"));
+        ClickHouseTarget.exec(c, UsageFixture.insertSql(ch.db(),
+            records.subList(from, Math.min(records.size(), from + 150)), "async_insert = 0"));
       }
       // Log records that are not usage records must not reach the ledger.
-      ClickHouseTarget.exec(c, "INSERT INTO " + q + ".otel_logs (" + UsageFixture.LOG_COLUMNS + ") VALUES "
+      ClickHouseTarget.exec(c, "INSERT INTO " + ch.q() + ".otel_logs (" + UsageFixture.LOG_COLUMNS + ") VALUES "
           + UsageFixture.otherLogRow(Instant.parse("2026-11-24T22:00:00Z"), "", Map.of("http.route", "/x")) + ", "
           + UsageFixture.otherLogRow(Instant.parse("2026-11-24T22:00:01Z"), "other.event",
               Map.of("tokenledger.usage.source", "reported", "tokenledger.usage.input_tokens", "999")));
     }
   }
 
-  @AfterAll
-  static void tearDown() {
-    if (target != null) {
-      target.dropDatabase(db);
-    }
-  }
-
   @Test
   void everyUsageRecordIsOneLedgerRowWithExactTotals() throws Exception {
-    try (Connection c = target.connect()) {
+    try (Connection c = ch.connect()) {
       StringBuilder sql = new StringBuilder("SELECT count(), sum(malformed_fields)");
       for (String f : UsageFixture.TOKEN_FIELDS) {
         sql.append(", sum(").append(f).append(')');
       }
-      sql.append(", sum(audio_seconds), sum(input_characters) FROM ").append(q).append(".usage_events");
+      sql.append(", sum(audio_seconds), sum(input_characters) FROM ").append(ch.q()).append(".usage_events");
       List<String> row = ClickHouseTarget.rows(c, sql.toString()).get(0);
       assertEquals(String.valueOf(records.size()), row.get(0), "one ledger row per usage record");
       assertEquals("0", row.get(1), "no malformed fields");
@@ -78,7 +66,7 @@ class LedgerPipelineTest {
 
   @Test
   void ledgerRowsCarryTheDimensions() throws Exception {
-    try (Connection c = target.connect()) {
+    try (Connection c = ch.connect()) {
       // Per (model, project, api, source, batch, tier) counts equal the fixture's.
       Map<String, Long> expected = new TreeMap<>();
       for (Record r : records) {
@@ -87,7 +75,7 @@ class LedgerPipelineTest {
       }
       Map<String, Long> actual = new TreeMap<>();
       for (List<String> row : ClickHouseTarget.rows(c, "SELECT model, project_id, api, usage_source, toString(batch),"
-          + " service_tier, api_key_fingerprint, count() FROM " + q + ".usage_events GROUP BY ALL")) {
+          + " service_tier, api_key_fingerprint, count() FROM " + ch.q() + ".usage_events GROUP BY ALL")) {
         actual.put(String.join("|", row.subList(0, 7)), Long.parseLong(row.get(7)));
       }
       assertEquals(expected, actual);
@@ -96,7 +84,7 @@ class LedgerPipelineTest {
 
   @Test
   void hourlyRollupEqualsTheRecordsPerHourAndKey() throws Exception {
-    try (Connection c = target.connect()) {
+    try (Connection c = ch.connect()) {
       Map<String, long[]> expected = new TreeMap<>();
       int n = UsageFixture.TOKEN_FIELDS.size();
       for (Record r : records) {
@@ -113,7 +101,7 @@ class LedgerPipelineTest {
       for (String f : UsageFixture.TOKEN_FIELDS) {
         sql.append(", sum(").append(f).append(')');
       }
-      sql.append(" FROM ").append(q).append(".usage_hourly GROUP BY ALL");
+      sql.append(" FROM ").append(ch.q()).append(".usage_hourly GROUP BY ALL");
       Map<String, long[]> actual = new TreeMap<>();
       for (List<String> row : ClickHouseTarget.rows(c, sql.toString())) {
         long[] s = new long[n + 1];
@@ -127,13 +115,13 @@ class LedgerPipelineTest {
         assertEquals(List.of(box(expected.get(k))), List.of(box(actual.get(k))), k);
       }
       // The records span two UTC days and several hours.
-      assertEquals("2", ClickHouseTarget.scalar(c, "SELECT uniqExact(toDate(hour)) FROM " + q + ".usage_hourly"));
+      assertEquals("2", ClickHouseTarget.scalar(c, "SELECT uniqExact(toDate(hour)) FROM " + ch.q() + ".usage_hourly"));
     }
   }
 
   @Test
   void dailyOpenAiViewEqualsTheExportOfTheSameRecords() throws Exception {
-    try (Connection c = target.connect()) {
+    try (Connection c = ch.connect()) {
       Map<String, long[]> expected = new TreeMap<>();
       List<String> fields = OpenAiExportShapeTest.TOKEN_COLUMNS;
       for (Record r : records) {
@@ -153,7 +141,7 @@ class LedgerPipelineTest {
       for (String f : fields) {
         sql.append(", ").append(f);
       }
-      sql.append(" FROM ").append(q).append(".usage_daily_openai");
+      sql.append(" FROM ").append(ch.q()).append(".usage_daily_openai");
       Map<String, long[]> actual = new TreeMap<>();
       List<String> order = new ArrayList<>();
       for (List<String> row : ClickHouseTarget.rows(c, sql.toString())) {

@@ -12,9 +12,9 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The price lookup and the cost arithmetic exist once, in usage_priced (015): the two priced views
@@ -25,37 +25,25 @@ import org.junit.jupiter.api.Test;
  */
 class PricedViewsTest {
 
-  static ClickHouseTarget target;
-  static String db;
-  static String q;
+  @RegisterExtension
+  static final MigratedDatabase ch = new MigratedDatabase("tl_priced");
 
   @BeforeAll
-  static void setUp() throws Exception {
-    target = ClickHouseTarget.get();
-    db = ClickHouseTarget.uniqueDatabase("tl_priced");
-    q = SqlText.quoteIdentifier(db);
-    try (Connection c = target.connect()) {
-      new Migrations(Migrations.loadDefault(), target.options(db)).apply(c);
+  static void seed() throws Exception {
+    try (Connection c = ch.connect()) {
       // Two days of usage, so a one-hour filter has something to leave out.
-      ClickHouseTarget.exec(c, UsageFixture.insertSql(db, UsageFixture.records(11, 400,
+      ClickHouseTarget.exec(c, UsageFixture.insertSql(ch.db(), UsageFixture.records(11, 400,
           Instant.parse("2026-11-23T00:00:00Z"), 2 * 86_400), "async_insert = 0"));
-    }
-  }
-
-  @AfterAll
-  static void tearDown() {
-    if (target != null) {
-      target.dropDatabase(db);
     }
   }
 
   @Test
   void thePriceLookupIsWrittenOnce() throws Exception {
     Map<String, Set<String>> reads = new TreeMap<>();
-    Pattern reference = Pattern.compile("\\b" + Pattern.quote(db) + "\\.`?(\\w+)");
-    try (Connection c = target.connect()) {
+    Pattern reference = Pattern.compile("\\b" + Pattern.quote(ch.db()) + "\\.`?(\\w+)");
+    try (Connection c = ch.connect()) {
       for (List<String> row : ClickHouseTarget.rows(c, "SELECT name, create_table_query FROM system.tables"
-          + " WHERE database = " + SqlText.quoteString(db) + " AND engine = 'View'")) {
+          + " WHERE database = " + SqlText.quoteString(ch.db()) + " AND engine = 'View'")) {
         Set<String> tables = new TreeSet<>();
         Matcher m = reference.matcher(row.get(1));
         while (m.find()) {
@@ -75,18 +63,18 @@ class PricedViewsTest {
   @Test
   void aTimeFilterReachesThePrimaryKeyOfItsGrainOnly() throws Exception {
     String range = " BETWEEN '2026-11-23 10:00:00' AND '2026-11-23 10:59:59'";
-    try (Connection c = target.connect()) {
-      String hourly = "SELECT sum(cost_usd) FROM " + q + ".usage_hourly_priced WHERE hour" + range;
+    try (Connection c = ch.connect()) {
+      String hourly = "SELECT sum(cost_usd) FROM " + ch.q() + ".usage_hourly_priced WHERE hour" + range;
       assertPrimaryKeyCondition(c, hourly, "usage_hourly", "hour");
       assertNotRead(c, hourly, "usage_events");
 
-      String events = "SELECT sum(cost_usd) FROM " + q + ".usage_events_priced WHERE Timestamp" + range;
+      String events = "SELECT sum(cost_usd) FROM " + ch.q() + ".usage_events_priced WHERE Timestamp" + range;
       assertPrimaryKeyCondition(c, events, "usage_events", "Timestamp");
       assertNotRead(c, events, "usage_hourly");
 
       // The filtered views give what filtering the whole views gives.
       assertEquals(ClickHouseTarget.scalar(c, hourly), ClickHouseTarget.scalar(c, "SELECT sum(cost_usd) FROM (SELECT *"
-          + " FROM " + q + ".usage_hourly_priced LIMIT 1000000) WHERE hour" + range));
+          + " FROM " + ch.q() + ".usage_hourly_priced LIMIT 1000000) WHERE hour" + range));
     }
   }
 
@@ -96,7 +84,7 @@ class PricedViewsTest {
     StringBuilder plan = new StringBuilder();
     ClickHouseTarget.rows(c, "EXPLAIN indexes = 1 " + sql).forEach(r -> plan.append(r.get(0)).append('\n'));
     String text = plan.toString();
-    int read = text.indexOf("ReadFromMergeTree (" + db + "." + table + ")");
+    int read = text.indexOf("ReadFromMergeTree (" + ch.db() + "." + table + ")");
     assertTrue(read >= 0, text);
     int next = text.indexOf("──", read);
     String step = text.substring(read, next < 0 ? text.length() : next);

@@ -9,9 +9,8 @@ import java.sql.Connection;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Retention: raw tables 30 days, ledger 400 days, rollups kept. Because the ledger and the rollup are
@@ -20,30 +19,12 @@ import org.junit.jupiter.api.Test;
  */
 class RetentionTest {
 
-  static ClickHouseTarget target;
-  static String db;
-  static String q;
-
-  @BeforeAll
-  static void setUp() throws Exception {
-    target = ClickHouseTarget.get();
-    db = ClickHouseTarget.uniqueDatabase("tl_ttl");
-    q = SqlText.quoteIdentifier(db);
-    try (Connection c = target.connect()) {
-      new Migrations(Migrations.loadDefault(), target.options(db)).apply(c);
-    }
-  }
-
-  @AfterAll
-  static void tearDown() {
-    if (target != null) {
-      target.dropDatabase(db);
-    }
-  }
+  @RegisterExtension
+  static final MigratedDatabase ch = new MigratedDatabase("tl_ttl");
 
   @Test
   void ttlsAreAsDesigned() throws Exception {
-    try (Connection c = target.connect()) {
+    try (Connection c = ch.connect()) {
       for (String raw : List.of("otel_logs", "otel_traces", "otel_metrics_sum", "otel_metrics_gauge",
           "otel_metrics_histogram", "otel_metrics_exponential_histogram", "otel_metrics_summary")) {
         String engine = engineFull(c, raw);
@@ -70,27 +51,28 @@ class RetentionTest {
       r.tokens.put("input_tokens", 1000L + total);
       total += r.token("input_tokens");
     }
-    try (Connection c = target.connect()) {
+    try (Connection c = ch.connect()) {
       for (Record r : recs) {
-        ClickHouseTarget.exec(c, UsageFixture.insertSql(db, List.of(r), "async_insert = 0"));
+        ClickHouseTarget.exec(c, UsageFixture.insertSql(ch.db(), List.of(r), "async_insert = 0"));
       }
-      String hourly = "SELECT sum(num_model_requests), sum(input_tokens) FROM " + q + ".usage_hourly";
+      String hourly = "SELECT sum(num_model_requests), sum(input_tokens) FROM " + ch.q() + ".usage_hourly";
       assertEquals(List.of("3", String.valueOf(total)), ClickHouseTarget.rows(c, hourly).get(0));
 
       // Expire now: what the background TTL merges would do eventually.
       for (String t : List.of("otel_logs", "usage_events")) {
-        ClickHouseTarget.exec(c, "ALTER TABLE " + q + "." + t + " MATERIALIZE TTL SETTINGS mutations_sync = 2");
-        ClickHouseTarget.exec(c, "OPTIMIZE TABLE " + q + "." + t + " FINAL");
+        ClickHouseTarget.exec(c, "ALTER TABLE " + ch.q() + "." + t + " MATERIALIZE TTL SETTINGS mutations_sync = 2");
+        ClickHouseTarget.exec(c, "OPTIMIZE TABLE " + ch.q() + "." + t + " FINAL");
       }
-      ClickHouseTarget.exec(c, "OPTIMIZE TABLE " + q + ".usage_hourly FINAL");
-      assertEquals("1", ClickHouseTarget.scalar(c, "SELECT count() FROM " + q + ".otel_logs"), "raw: 30 days");
-      assertEquals("2", ClickHouseTarget.scalar(c, "SELECT count() FROM " + q + ".usage_events"), "ledger: 400 days");
+      ClickHouseTarget.exec(c, "OPTIMIZE TABLE " + ch.q() + ".usage_hourly FINAL");
+      assertEquals("1", ClickHouseTarget.scalar(c, "SELECT count() FROM " + ch.q() + ".otel_logs"), "raw: 30 days");
+      assertEquals("2", ClickHouseTarget.scalar(c, "SELECT count() FROM " + ch.q() + ".usage_events"),
+          "ledger: 400 days");
       assertEquals(List.of("3", String.valueOf(total)), ClickHouseTarget.rows(c, hourly).get(0), "rollup: complete");
     }
   }
 
   private static String engineFull(Connection c, String table) throws Exception {
-    return ClickHouseTarget.scalar(c, "SELECT engine_full FROM system.tables WHERE database = '" + db
+    return ClickHouseTarget.scalar(c, "SELECT engine_full FROM system.tables WHERE database = '" + ch.db()
         + "' AND name = '" + table + "'");
   }
 }

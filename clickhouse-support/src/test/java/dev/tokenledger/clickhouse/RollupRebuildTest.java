@@ -16,10 +16,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The rollup rebuild (RollupRebuild, migration 013): a damaged usage_hourly is rebuilt from the
@@ -33,49 +31,31 @@ class RollupRebuildTest {
   static final Instant FROM = START;
   static final Instant TO = START.plus(2, ChronoUnit.HOURS);
 
-  static ClickHouseTarget target;
-  String db;
-  String q;
-
-  @BeforeAll
-  static void target() throws Exception {
-    target = ClickHouseTarget.get();
-  }
-
-  @BeforeEach
-  void setUp() throws Exception {
-    db = ClickHouseTarget.uniqueDatabase("tl_rebuild");
-    q = SqlText.quoteIdentifier(db);
-    try (Connection c = target.connect()) {
-      new Migrations(Migrations.loadDefault(), target.options(db)).apply(c);
-    }
-  }
-
-  @AfterEach
-  void tearDown() {
-    target.dropDatabase(db);
-  }
+  /** A fresh database for each test. */
+  @RegisterExtension
+  final MigratedDatabase ch = new MigratedDatabase("tl_rebuild");
 
   @Test
   void aDamagedRollupIsRebuiltExactlyWhileInsertsContinueAndASecondRunChangesNothing() throws Exception {
     List<Record> all = Collections.synchronizedList(new ArrayList<>());
-    try (Connection c = target.connect()) {
+    try (Connection c = ch.connect()) {
       // Settled history: records ingested long ago (moved to 2020 the way a real old row has it).
       List<Record> old = UsageFixture.records(21, 300, START, 7200);
-      ClickHouseTarget.exec(c, UsageFixture.insertSql(db, old, null));
-      ClickHouseTarget.exec(c, "CREATE TABLE " + q + ".old AS " + q + ".usage_events ENGINE = Memory");
-      ClickHouseTarget.exec(c, "INSERT INTO " + q + ".old SELECT * REPLACE (toDateTime('2020-01-01 00:00:00', 'UTC')"
-          + " AS ingested_at) FROM " + q + ".usage_events");
-      ClickHouseTarget.exec(c, "TRUNCATE TABLE " + q + ".usage_events");
-      ClickHouseTarget.exec(c, "TRUNCATE TABLE " + q + ".usage_hourly");
-      ClickHouseTarget.exec(c, "INSERT INTO " + q + ".usage_events SELECT * FROM " + q + ".old");
+      ClickHouseTarget.exec(c, UsageFixture.insertSql(ch.db(), old, null));
+      ClickHouseTarget.exec(c, "CREATE TABLE " + ch.q() + ".old AS " + ch.q() + ".usage_events ENGINE = Memory");
+      ClickHouseTarget.exec(c, "INSERT INTO " + ch.q() + ".old SELECT * REPLACE (toDateTime('2020-01-01 00:00:00',"
+          + " 'UTC') AS ingested_at) FROM " + ch.q() + ".usage_events");
+      ClickHouseTarget.exec(c, "TRUNCATE TABLE " + ch.q() + ".usage_events");
+      ClickHouseTarget.exec(c, "TRUNCATE TABLE " + ch.q() + ".usage_hourly");
+      ClickHouseTarget.exec(c, "INSERT INTO " + ch.q() + ".usage_events SELECT * FROM " + ch.q() + ".old");
       all.addAll(old);
       assertEquals(expectedPerHour(all), actualPerHour(c), "the rollup before the damage");
 
       // Damage: the 10:00 hour's settled rollup is lost, and the 11:00 hour gets a wrong extra row.
-      ClickHouseTarget.exec(c, "ALTER TABLE " + q + ".usage_hourly DELETE WHERE hour = toDateTime('2026-11-24 10:00:00',"
-          + " 'UTC') SETTINGS mutations_sync = 2");
-      ClickHouseTarget.exec(c, "INSERT INTO " + q + ".usage_hourly (hour, api, model, ingest_hour, num_model_requests,"
+      ClickHouseTarget.exec(c, "ALTER TABLE " + ch.q() + ".usage_hourly DELETE WHERE hour"
+          + " = toDateTime('2026-11-24 10:00:00', 'UTC') SETTINGS mutations_sync = 2");
+      ClickHouseTarget.exec(c, "INSERT INTO " + ch.q() + ".usage_hourly ("
+          + "hour, api, model, ingest_hour, num_model_requests,"
           + " input_tokens, output_tokens, audio_seconds) VALUES (toDateTime('2026-11-24 11:00:00', 'UTC'),"
           + " 'chat.completions', 'gpt-5', toDateTime('2020-01-01 00:00:00', 'UTC'), 3, 12345, 678, 1.5)");
       assertNotEquals(expectedPerHour(all), actualPerHour(c), "the damage shows");
@@ -85,10 +65,10 @@ class RollupRebuildTest {
     AtomicBoolean stop = new AtomicBoolean();
     AtomicReference<Throwable> writerFailure = new AtomicReference<>();
     Thread writer = new Thread(() -> {
-      try (Connection c = target.connect()) {
+      try (Connection c = ch.connect()) {
         for (int seed = 1000; !stop.get(); seed++) {
           List<Record> batch = UsageFixture.records(seed, 20, START, 7200);
-          ClickHouseTarget.exec(c, UsageFixture.insertSql(db, batch, null));
+          ClickHouseTarget.exec(c, UsageFixture.insertSql(ch.db(), batch, null));
           all.addAll(batch);
         }
       } catch (Throwable t) {
@@ -98,10 +78,10 @@ class RollupRebuildTest {
     writer.start();
     RollupRebuild.Result first;
     RollupRebuild.Result again;
-    try (Connection c = target.connect()) {
+    try (Connection c = ch.connect()) {
       Thread.sleep(300);
-      first = RollupRebuild.rebuild(c, db, FROM, TO);
-      again = RollupRebuild.rebuild(c, db, FROM, TO);
+      first = RollupRebuild.rebuild(c, ch.db(), FROM, TO);
+      again = RollupRebuild.rebuild(c, ch.db(), FROM, TO);
       Thread.sleep(300);
     } finally {
       stop.set(true);
@@ -113,35 +93,35 @@ class RollupRebuildTest {
     assertEquals(0, again.correctionRows(), "a second run finds nothing to correct: " + again);
     assertTrue(all.size() > 300 + 40, "inserts flowed during the rebuilds: " + all.size() + " records");
 
-    try (Connection c = target.connect()) {
+    try (Connection c = ch.connect()) {
       assertEquals(expectedPerHour(all), actualPerHour(c), "every hour after the rebuild vs the generated records");
-      RollupRebuild.Result third = RollupRebuild.rebuild(c, db, FROM, TO);
+      RollupRebuild.Result third = RollupRebuild.rebuild(c, ch.db(), FROM, TO);
       assertEquals(0, third.correctionRows(), third.toString());
       assertEquals(expectedPerHour(all), actualPerHour(c), "every hour after a third run");
       // Merged down, the numbers stay the same (the corrections are ordinary rows of the same keys).
-      ClickHouseTarget.exec(c, "OPTIMIZE TABLE " + q + ".usage_hourly FINAL");
+      ClickHouseTarget.exec(c, "OPTIMIZE TABLE " + ch.q() + ".usage_hourly FINAL");
       assertEquals(expectedPerHour(all), actualPerHour(c), "every hour after the parts merged");
     }
   }
 
   @Test
   void refusesRangesItCannotRebuildWithAClearError() throws Exception {
-    try (Connection c = target.connect()) {
+    try (Connection c = ch.connect()) {
       IllegalArgumentException notWhole = assertThrows(IllegalArgumentException.class,
-          () -> RollupRebuild.rebuild(c, db, FROM.plusSeconds(60), TO));
+          () -> RollupRebuild.rebuild(c, ch.db(), FROM.plusSeconds(60), TO));
       assertTrue(notWhole.getMessage().contains("whole UTC hour"), notWhole.getMessage());
       IllegalArgumentException empty = assertThrows(IllegalArgumentException.class,
-          () -> RollupRebuild.rebuild(c, db, TO, FROM));
+          () -> RollupRebuild.rebuild(c, ch.db(), TO, FROM));
       assertTrue(empty.getMessage().contains("must be after"), empty.getMessage());
 
       // A rollup hour whose ledger rows are gone (retention) is not erased.
-      ClickHouseTarget.exec(c, "INSERT INTO " + q + ".usage_hourly (hour, api, ingest_hour, num_model_requests,"
+      ClickHouseTarget.exec(c, "INSERT INTO " + ch.q() + ".usage_hourly (hour, api, ingest_hour, num_model_requests,"
           + " input_tokens) VALUES (toDateTime('2026-11-24 10:00:00', 'UTC'), 'responses',"
           + " toDateTime('2020-01-01 00:00:00', 'UTC'), 7, 700)");
       IllegalStateException orphan = assertThrows(IllegalStateException.class,
-          () -> RollupRebuild.rebuild(c, db, FROM, TO));
+          () -> RollupRebuild.rebuild(c, ch.db(), FROM, TO));
       assertTrue(orphan.getMessage().contains("2026-11-24 10:00:00"), orphan.getMessage());
-      assertEquals("7", ClickHouseTarget.scalar(c, "SELECT sum(num_model_requests) FROM " + q + ".usage_hourly"));
+      assertEquals("7", ClickHouseTarget.scalar(c, "SELECT sum(num_model_requests) FROM " + ch.q() + ".usage_hourly"));
     }
   }
 
@@ -178,7 +158,7 @@ class RollupRebuildTest {
     for (String f : UsageFixture.TOKEN_FIELDS) {
       sql.append(", toString(sum(").append(f).append("))");
     }
-    sql.append(", toString(sum(input_characters)), toString(toFloat64(sum(audio_seconds))) FROM ").append(q)
+    sql.append(", toString(sum(input_characters)), toString(toFloat64(sum(audio_seconds))) FROM ").append(ch.q())
         .append(".usage_hourly GROUP BY hour HAVING sum(num_model_requests) != 0 ORDER BY hour");
     Map<String, List<String>> out = new TreeMap<>();
     for (List<String> row : ClickHouseTarget.rows(c, sql.toString())) {

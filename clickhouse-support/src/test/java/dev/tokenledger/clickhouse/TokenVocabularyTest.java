@@ -17,9 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The token vocabulary has one definition, the agent's {@link UsageField}; this test holds
@@ -49,26 +48,8 @@ class TokenVocabularyTest {
   /** Relations with a declared part of the vocabulary. */
   static final Map<String, List<String>> PARTIAL = Map.of("usage_cost_hourly", List.of("input_tokens", "output_tokens"));
 
-  static ClickHouseTarget target;
-  static String db;
-  static String q;
-
-  @BeforeAll
-  static void setUp() throws Exception {
-    target = ClickHouseTarget.get();
-    db = ClickHouseTarget.uniqueDatabase("tl_vocab");
-    q = SqlText.quoteIdentifier(db);
-    try (Connection c = target.connect()) {
-      new Migrations(Migrations.loadDefault(), target.options(db)).apply(c);
-    }
-  }
-
-  @AfterAll
-  static void tearDown() {
-    if (target != null) {
-      target.dropDatabase(db);
-    }
-  }
+  @RegisterExtension
+  static final MigratedDatabase ch = new MigratedDatabase("tl_vocab");
 
   @Test
   void everyFieldIsNamedLikeATokenColumn() {
@@ -82,9 +63,9 @@ class TokenVocabularyTest {
   @Test
   void everyTableAndViewCarriesExactlyTheVocabulary() throws Exception {
     Map<String, Map<String, String>> relations = new TreeMap<>();
-    try (Connection c = target.connect()) {
+    try (Connection c = ch.connect()) {
       for (List<String> row : ClickHouseTarget.rows(c, "SELECT table, name, type FROM system.columns WHERE database = "
-          + SqlText.quoteString(db) + " ORDER BY table, position")) {
+          + SqlText.quoteString(ch.db()) + " ORDER BY table, position")) {
         relations.computeIfAbsent(row.get(0), t -> new LinkedHashMap<>()).put(row.get(1), row.get(2));
       }
     }
@@ -161,13 +142,13 @@ class TokenVocabularyTest {
     bad.put("tokenledger.usage.audio_seconds", "x");
     bad.put("tokenledger.usage.input_characters", "-");
     bad.put("openai.project", "proj_bad");
-    try (Connection c = target.connect()) {
-      ClickHouseTarget.exec(c, "INSERT INTO " + q + ".otel_logs (" + UsageFixture.LOG_COLUMNS + ") VALUES "
+    try (Connection c = ch.connect()) {
+      ClickHouseTarget.exec(c, "INSERT INTO " + ch.q() + ".otel_logs (" + UsageFixture.LOG_COLUMNS + ") VALUES "
           + UsageFixture.otherLogRow(Instant.parse("2026-11-24T10:15:00Z"), "tokenledger.usage", good) + ", "
           + UsageFixture.otherLogRow(Instant.parse("2026-11-24T10:16:00Z"), "tokenledger.usage", bad));
       // The same fields as OpenAI would report them, for the parity view.
-      List<String> export = TableColumns.tokens(c, db, "openai_usage_import");
-      StringBuilder imp = new StringBuilder("INSERT INTO " + q + ".openai_usage_import (start_time, end_time,"
+      List<String> export = TableColumns.tokens(c, ch.db(), "openai_usage_import");
+      StringBuilder imp = new StringBuilder("INSERT INTO " + ch.q() + ".openai_usage_import (start_time, end_time,"
           + " project_id, model, num_model_requests, " + String.join(", ", export) + ") VALUES ('2026-11-24 00:00:00',"
           + " '2026-11-25 00:00:00', 'proj_v', 'gpt-4o', 1");
       export.forEach(f -> imp.append(", ").append(expected.get(f)));
@@ -178,10 +159,10 @@ class TokenVocabularyTest {
           {"usage_hourly_priced", where}, {"usage_priced", where + " AND grain = 'event'"},
           {"usage_priced", where + " AND grain = 'hour'"}, {"usage_daily_openai", where}};
       for (String[] s : sources) {
-        List<String> fields = TableColumns.tokens(c, db, s[0]);
+        List<String> fields = TableColumns.tokens(c, ch.db(), s[0]);
         StringBuilder sql = new StringBuilder("SELECT ");
         fields.forEach(f -> sql.append("toString(sum(").append(f).append(")), "));
-        sql.append("1 FROM ").append(q).append('.').append(s[0]).append(s[1]);
+        sql.append("1 FROM ").append(ch.q()).append('.').append(s[0]).append(s[1]);
         List<String> row = ClickHouseTarget.rows(c, sql.toString()).get(0);
         Map<String, Long> actual = new LinkedHashMap<>();
         for (int i = 0; i < fields.size(); i++) {
@@ -193,13 +174,13 @@ class TokenVocabularyTest {
       }
       for (String relation : List.of("usage_events", "usage_hourly", "usage_events_priced", "usage_hourly_priced")) {
         assertEquals("12.5\t77", String.join("\t", ClickHouseTarget.rows(c, "SELECT toString(sum(audio_seconds)),"
-            + " toString(sum(input_characters)) FROM " + q + "." + relation + where).get(0)), relation);
+            + " toString(sum(input_characters)) FROM " + ch.q() + "." + relation + where).get(0)), relation);
       }
-      assertEquals(String.valueOf(VOCABULARY.size() + 2), ClickHouseTarget.scalar(c, "SELECT malformed_fields FROM " + q
-          + ".usage_events WHERE project_id = 'proj_bad'"), "every field malformed is counted once");
+      assertEquals(String.valueOf(VOCABULARY.size() + 2), ClickHouseTarget.scalar(c, "SELECT malformed_fields FROM "
+          + ch.q() + ".usage_events WHERE project_id = 'proj_bad'"), "every field malformed is counted once");
 
       List<String> compared = new ArrayList<>();
-      ClickHouseTarget.rows(c, "SELECT field, state FROM " + q + ".usage_parity_daily WHERE project_id = 'proj_v'"
+      ClickHouseTarget.rows(c, "SELECT field, state FROM " + ch.q() + ".usage_parity_daily WHERE project_id = 'proj_v'"
           + " ORDER BY field").forEach(r -> compared.add(r.get(0) + "=" + r.get(1)));
       List<String> wanted = new ArrayList<>();
       List<String> fields = new ArrayList<>(export);
@@ -211,10 +192,10 @@ class TokenVocabularyTest {
 
   @Test
   void whatJavaDerivesFromTheSchemaIsTheVocabulary() throws Exception {
-    try (Connection c = target.connect()) {
+    try (Connection c = ch.connect()) {
       List<String> tokens = new ArrayList<>();
       List<String> others = new ArrayList<>();
-      for (RollupRebuild.Measure m : RollupRebuild.measures(c, db)) {
+      for (RollupRebuild.Measure m : RollupRebuild.measures(c, ch.db())) {
         (TableColumns.isToken(m.name()) ? tokens : others).add(m.name() + (m.floating() ? " (float)" : ""));
       }
       assertEquals(VOCABULARY, tokens, "the rollup rebuild's token measures");
@@ -222,7 +203,7 @@ class TokenVocabularyTest {
 
       // The usage import reads and stores the token columns of openai_usage_import: OpenAI's export
       // fields, every one of them a field of the vocabulary, the same as the simulator's export has.
-      List<String> imported = TableColumns.tokens(c, db, "openai_usage_import");
+      List<String> imported = TableColumns.tokens(c, ch.db(), "openai_usage_import");
       assertFalse(imported.isEmpty());
       assertTrue(VOCABULARY.containsAll(imported), "the usage import's token columns " + imported);
       assertEquals(Set.copyOf(UsageExport.TOKEN_COLUMNS), Set.copyOf(imported),
