@@ -16,26 +16,16 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@link ByteSinkOutputStream}, the tee between a client's own byte copying (Okio segments, an
  * entity's writeTo) and a call or request scanner: whatever is written reaches the wrapped stream
  * unchanged and is shown to the sink exactly once, in order.
  */
+@ExtendWith(TestTelemetry.Extension.class)
 class ByteSinkOutputStreamTest {
-
-  @BeforeAll
-  static void sdk() {
-    TestTelemetry.installGlobal();
-  }
-
-  @BeforeEach
-  void clear() {
-    TestTelemetry.clear();
-  }
 
   /** A sink that keeps a copy of each slice it is shown, as the slice it was, not the whole array. */
   static final class RecordingSink implements ByteSink {

@@ -9,26 +9,16 @@ import dev.tokenledger.usage.RequestInfo;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The transport tests lean on {@link CallProbe} to tell which bytes a call was fed and how it ended;
  * these tests show that its observations do tell those apart, so that a transport test built on them
  * can fail.
  */
+@ExtendWith(TestTelemetry.Extension.class)
 class CallProbeTest {
-
-  @BeforeAll
-  static void sdk() {
-    TestTelemetry.installGlobal();
-  }
-
-  @BeforeEach
-  void clear() {
-    TestTelemetry.clear();
-  }
 
   @Test
   void aBatchFileFedOnceGivesOneRowPerLineInOrder() {

@@ -20,9 +20,8 @@ import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
 import java.util.Arrays;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -33,20 +32,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * reads them, the call is fed exactly those bytes once, and the call ends complete only at end of
  * stream.
  */
+@ExtendWith(TestTelemetry.Extension.class)
 class TeeInputStreamTest {
 
   static final int LINES = 300;
   static final byte[] FILE = CallProbe.batchFile(LINES, 40);
-
-  @BeforeAll
-  static void sdk() {
-    TestTelemetry.installGlobal();
-  }
-
-  @BeforeEach
-  void clear() {
-    TestTelemetry.clear();
-  }
 
   interface ReadStyle {
     byte[] readAll(InputStream in) throws IOException;

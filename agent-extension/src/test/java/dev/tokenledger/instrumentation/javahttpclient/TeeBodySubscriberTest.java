@@ -32,9 +32,8 @@ import java.util.concurrent.SubmissionPublisher;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -45,20 +44,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  * call is fed each buffer once and ends complete on completion, truncated on error or cancel; the
  * application's exceptions are its own.
  */
+@ExtendWith(TestTelemetry.Extension.class)
 class TeeBodySubscriberTest {
 
   static final int LINES = 300;
   static final byte[] FILE = CallProbe.batchFile(LINES, 40);
-
-  @BeforeAll
-  static void sdk() {
-    TestTelemetry.installGlobal();
-  }
-
-  @BeforeEach
-  void clear() {
-    TestTelemetry.clear();
-  }
 
   static <T> TeeBodySubscriber<T> tee(BodySubscriber<T> app) {
     return new TeeBodySubscriber<>(app, CallProbe.batchDownload());

@@ -18,9 +18,8 @@ import java.io.OutputStream;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.apache.hc.core5.http.io.entity.InputStreamEntity;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@link ScanningRequestEntity}, the request entity the classic client writes for streamed and large
@@ -28,21 +27,12 @@ import org.junit.jupiter.api.Test;
  * and as it is read, while the request scanner sees the same bytes (the speech row's input characters
  * and its model, which comes last, are what the scanner read).
  */
+@ExtendWith(TestTelemetry.Extension.class)
 class ScanningRequestEntityTest {
 
   static final ContentType JSON = ContentType.APPLICATION_JSON;
   static final int CHARACTERS = 100_000;
   static final byte[] BODY = CallProbe.speechRequest(CallProbe.speechInput(CHARACTERS));
-
-  @BeforeAll
-  static void sdk() {
-    TestTelemetry.installGlobal();
-  }
-
-  @BeforeEach
-  void clear() {
-    TestTelemetry.clear();
-  }
 
   static OpenAiCall call() {
     return CallProbe.startSpeech(false);

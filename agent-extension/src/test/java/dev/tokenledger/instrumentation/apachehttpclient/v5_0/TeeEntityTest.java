@@ -25,9 +25,8 @@ import org.apache.hc.core5.http.io.entity.BasicHttpEntity;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.http.io.entity.HttpEntities;
 import org.apache.hc.core5.http.message.BasicHeader;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@link TeeEntity}, the response entity the Apache client hands the application: its content and
@@ -35,21 +34,12 @@ import org.junit.jupiter.api.Test;
  * of the content, truncated on close or failure; the application's streams and exceptions are the
  * client's.
  */
+@ExtendWith(TestTelemetry.Extension.class)
 class TeeEntityTest {
 
   static final ContentType OCTETS = ContentType.APPLICATION_OCTET_STREAM;
   static final int LINES = 300;
   static final byte[] FILE = CallProbe.batchFile(LINES, 40);
-
-  @BeforeAll
-  static void sdk() {
-    TestTelemetry.installGlobal();
-  }
-
-  @BeforeEach
-  void clear() {
-    TestTelemetry.clear();
-  }
 
   /** The client's response entity: a stream off the connection, read once. */
   static BasicHttpEntity network(TestInputStream content, long length) {

@@ -23,10 +23,9 @@ import okio.BufferedSink;
 import okio.Okio;
 import okio.Sink;
 import okio.Timeout;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -37,22 +36,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * held whole, while the request scanner sees the same bytes (the speech row's input characters and
  * model, which comes last, are what the scanner read).
  */
+@ExtendWith(TestTelemetry.Extension.class)
 class TeeRequestBodyTest {
 
   static final MediaType JSON = MediaType.get("application/json");
   static final int CHARACTERS = 200_000;
   static final String INPUT = CallProbe.speechInput(CHARACTERS);
   static final byte[] BODY = CallProbe.speechRequest(INPUT);
-
-  @BeforeAll
-  static void sdk() {
-    TestTelemetry.installGlobal();
-  }
-
-  @BeforeEach
-  void clear() {
-    TestTelemetry.clear();
-  }
 
   /** The network under OkHttp's buffered sink: what arrived, in how big writes, and failures. */
   static final class Wire implements Sink {

@@ -20,31 +20,21 @@ import okhttp3.Request;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
 import okio.Okio;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@link TeeResponseBody}, the body OkHttp hands the application for an OpenAI response: OkHttp's own
  * reading methods return exactly the network's bytes, the call is fed them once, and closing the
  * body closes the network source and ends the call.
  */
+@ExtendWith(TestTelemetry.Extension.class)
 class TeeResponseBodyTest {
 
   static final MediaType OCTETS = MediaType.get("application/octet-stream");
   static final int LINES = 300;
   static final byte[] FILE = CallProbe.batchFile(LINES, 40);
   static final String TEXT = new String(FILE, StandardCharsets.UTF_8);
-
-  @BeforeAll
-  static void sdk() {
-    TestTelemetry.installGlobal();
-  }
-
-  @BeforeEach
-  void clear() {
-    TestTelemetry.clear();
-  }
 
   static ResponseBody network(TestSource source, long length) {
     return ResponseBody.create(Okio.buffer(source), OCTETS, length);

@@ -20,9 +20,8 @@ import okio.Buffer;
 import okio.BufferedSource;
 import okio.Okio;
 import okio.Source;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -33,20 +32,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * stream, truncated on close or a read failure; the application's bytes and exceptions are the
  * network's.
  */
+@ExtendWith(TestTelemetry.Extension.class)
 class TeeSourceTest {
 
   static final int LINES = 400;
   static final byte[] FILE = CallProbe.batchFile(LINES, 40);
-
-  @BeforeAll
-  static void sdk() {
-    TestTelemetry.installGlobal();
-  }
-
-  @BeforeEach
-  void clear() {
-    TestTelemetry.clear();
-  }
 
   interface ReadStyle {
     byte[] readAll(Source tee) throws IOException;

@@ -32,9 +32,8 @@ import okhttp3.ResponseBody;
 import okio.Buffer;
 import okio.BufferedSink;
 import okio.Okio;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@link TokenLedgerInterceptor} in a real OkHttpClient, first in the chain as the agent installs it;
@@ -43,22 +42,13 @@ import org.junit.jupiter.api.Test;
  * reach the application unchanged through the tee, and the application's exceptions pass through
  * while ours never reach it.
  */
+@ExtendWith(TestTelemetry.Extension.class)
 class TokenLedgerInterceptorTest {
 
   static final MediaType JSON = MediaType.get("application/json");
   static final String CHAT_RESPONSE =
       "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-2024-08-06\",\"choices\":[],"
           + "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":5,\"total_tokens\":17}}";
-
-  @BeforeAll
-  static void sdk() {
-    TestTelemetry.installGlobal();
-  }
-
-  @BeforeEach
-  void clear() {
-    TestTelemetry.clear();
-  }
 
   /** The network: records what was sent and in which context, and answers as told. */
   static final class Network implements Interceptor {
