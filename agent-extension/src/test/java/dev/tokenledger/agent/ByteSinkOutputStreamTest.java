@@ -116,7 +116,8 @@ class ByteSinkOutputStreamTest {
 
   @Test
   void aCallFedThroughItSeesEachByteOnce() throws IOException {
-    byte[] file = CallProbe.batchFile(200, 40);
+    BatchBody batch = new BatchBody(200);
+    byte[] file = batch.bytes;
     Wire wire = new Wire();
     OpenAiCall call = CallProbe.batchDownload();
     OutputStream out = new ByteSinkOutputStream(wire, call);
@@ -127,7 +128,7 @@ class ByteSinkOutputStreamTest {
     assertTrue(CallProbe.rows().isEmpty(), "writing and closing do not end the call");
     assertArrayEquals(file, wire.bytes.toByteArray());
     call.end(true);
-    assertEquals(CallProbe.batchTokens(200), CallProbe.rowInputTokens());
+    batch.assertFedOnce();
   }
 
   @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenledger.agent.BatchBody;
 import dev.tokenledger.agent.CallProbe;
 import dev.tokenledger.agent.TestTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
@@ -240,17 +241,18 @@ class TokenLedgerInterceptorTest {
 
   @Test
   void theResponseBodyReachesTheApplicationUnchangedAndFeedsTheCall() throws IOException {
-    byte[] file = CallProbe.batchFile(300, 40);
+    BatchBody batch = new BatchBody(300);
     network.responseType = MediaType.get("application/octet-stream");
-    network.responseBytes = file;
+    network.responseBytes = batch.bytes;
+    byte[] read;
     try (Response response = client.newCall(openAi(CallProbe.BATCH_PATH).build()).execute()) {
       ResponseBody body = response.body();
       assertNotSame(network.lastBody, body, "the application reads through the tee");
       assertEquals(network.lastBody.contentType(), body.contentType());
-      assertEquals(file.length, body.contentLength());
-      assertArrayEquals(file, body.bytes());
+      assertEquals(batch.bytes.length, body.contentLength());
+      read = body.bytes();
     }
-    assertEquals(CallProbe.batchTokens(300), CallProbe.rowInputTokens());
+    batch.assertReadOnce(read);
   }
 
   @Test
