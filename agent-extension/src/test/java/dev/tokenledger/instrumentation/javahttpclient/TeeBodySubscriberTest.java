@@ -57,6 +57,33 @@ class TeeBodySubscriberTest {
     return stage.toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
+  /** The application's subscriber: keeps its subscriptions and the items it is given; its body never completes. */
+  static class AppSubscriber implements BodySubscriber<Void> {
+    final List<Flow.Subscription> subscriptions = new ArrayList<>();
+    final List<List<ByteBuffer>> items = new ArrayList<>();
+
+    @Override
+    public CompletionStage<Void> getBody() {
+      return new CompletableFuture<>();
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription subscription) {
+      subscriptions.add(subscription);
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> item) {
+      items.add(item);
+    }
+
+    @Override
+    public void onError(Throwable throwable) {}
+
+    @Override
+    public void onComplete() {}
+  }
+
   @ParameterizedTest
   @EnumSource(Shape.class)
   void ofByteArrayGetsExactlyTheBodyAndTheCallIsFedItOnce(Shape shape) throws Exception {
@@ -99,12 +126,7 @@ class TeeBodySubscriberTest {
   @Test
   void positionsAndLimitsAreLeftForTheApplication() {
     List<String> seen = new ArrayList<>();
-    BodySubscriber<Void> recorder = new BodySubscriber<>() {
-      @Override
-      public CompletionStage<Void> getBody() {
-        return new CompletableFuture<>();
-      }
-
+    AppSubscriber recorder = new AppSubscriber() {
       @Override
       public void onSubscribe(Flow.Subscription subscription) {
         subscription.request(Long.MAX_VALUE);
@@ -116,12 +138,6 @@ class TeeBodySubscriberTest {
           seen.add(b.position() + "/" + b.limit());
         }
       }
-
-      @Override
-      public void onError(Throwable throwable) {}
-
-      @Override
-      public void onComplete() {}
     };
     for (Shape shape : Shape.values()) {
       seen.clear();
@@ -135,41 +151,18 @@ class TeeBodySubscriberTest {
 
   @Test
   void demandIsTheApplicationsAlone() {
-    List<Flow.Subscription> subscriptions = new ArrayList<>();
-    List<List<ByteBuffer>> received = new ArrayList<>();
-    BodySubscriber<Void> app = new BodySubscriber<>() {
-      @Override
-      public CompletionStage<Void> getBody() {
-        return new CompletableFuture<>();
-      }
-
-      @Override
-      public void onSubscribe(Flow.Subscription subscription) {
-        subscriptions.add(subscription);
-      }
-
-      @Override
-      public void onNext(List<ByteBuffer> item) {
-        received.add(item);
-      }
-
-      @Override
-      public void onError(Throwable throwable) {}
-
-      @Override
-      public void onComplete() {}
-    };
+    AppSubscriber app = new AppSubscriber();
     List<List<ByteBuffer>> items = Flows.items(BATCH.bytes, Shape.HEAP, new int[] {1000}, 1);
     Upstream upstream = new Upstream(items, true);
     upstream.subscribe(new TeeBodySubscriber<>(app, CallProbe.batchDownload()));
     assertEquals(List.of(), upstream.requests, "nothing asked for before the application asks");
-    assertTrue(received.isEmpty());
-    subscriptions.get(0).request(3);
-    subscriptions.get(0).request(2);
+    assertTrue(app.items.isEmpty());
+    app.subscriptions.get(0).request(3);
+    app.subscriptions.get(0).request(2);
     assertEquals(List.of(3L, 2L), upstream.requests);
-    assertEquals(5, received.size());
+    assertEquals(5, app.items.size());
     for (int i = 0; i < 5; i++) {
-      assertSame(items.get(i), received.get(i), "the very lists the client delivered");
+      assertSame(items.get(i), app.items.get(i), "the very lists the client delivered");
     }
   }
 
@@ -214,15 +207,7 @@ class TeeBodySubscriberTest {
     IllegalStateException onNext = new IllegalStateException("onNext");
     IllegalStateException onComplete = new IllegalStateException("onComplete");
     IllegalStateException onError = new IllegalStateException("onError");
-    BodySubscriber<Void> throwing = new BodySubscriber<>() {
-      @Override
-      public CompletionStage<Void> getBody() {
-        return new CompletableFuture<>();
-      }
-
-      @Override
-      public void onSubscribe(Flow.Subscription subscription) {}
-
+    AppSubscriber throwing = new AppSubscriber() {
       @Override
       public void onNext(List<ByteBuffer> item) {
         throw onNext;
@@ -253,27 +238,7 @@ class TeeBodySubscriberTest {
   @Test
   void aCancelFailureOfTheClientIsItsOwnAndTheCallStillEnds() {
     IllegalStateException cancelFailure = new IllegalStateException("cancel");
-    Flow.Subscription[] seen = new Flow.Subscription[1];
-    BodySubscriber<Void> app = new BodySubscriber<>() {
-      @Override
-      public CompletionStage<Void> getBody() {
-        return new CompletableFuture<>();
-      }
-
-      @Override
-      public void onSubscribe(Flow.Subscription subscription) {
-        seen[0] = subscription;
-      }
-
-      @Override
-      public void onNext(List<ByteBuffer> item) {}
-
-      @Override
-      public void onError(Throwable throwable) {}
-
-      @Override
-      public void onComplete() {}
-    };
+    AppSubscriber app = new AppSubscriber();
     new TeeBodySubscriber<>(app, CallProbe.speech()).onSubscribe(new Flow.Subscription() {
       @Override
       public void request(long n) {}
@@ -283,7 +248,7 @@ class TeeBodySubscriberTest {
         throw cancelFailure;
       }
     });
-    assertSame(cancelFailure, assertThrows(IllegalStateException.class, seen[0]::cancel));
+    assertSame(cancelFailure, assertThrows(IllegalStateException.class, app.subscriptions.get(0)::cancel));
     assertEquals("truncated", CallProbe.endStatus());
   }
 
