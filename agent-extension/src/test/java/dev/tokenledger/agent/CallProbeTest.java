@@ -83,8 +83,7 @@ class CallProbeTest {
     for (int i = 0; i < body.length; i += 3) {
       scanner.onBytes(body, i, Math.min(3, body.length - i));
     }
-    whole.onResponse(200, CallProbe.speechResponseHeaders());
-    whole.end(true);
+    CallProbe.finishSpeech(whole);
     assertEquals(1000L, CallProbe.inputCharacters());
     assertEquals(CallProbe.SPEECH_MODEL, CallProbe.requestModel());
 
@@ -94,15 +93,13 @@ class CallProbeTest {
     int inInput = "{\"input\":\"".length() + 100;
     twice.onBytes(body, 0, inInput);
     twice.onBytes(body, inInput - 40, body.length - inInput + 40);
-    repeated.onResponse(200, CallProbe.speechResponseHeaders());
-    repeated.end(true);
+    CallProbe.finishSpeech(repeated);
     assertNotEquals(1000L, CallProbe.inputCharacters());
 
     TestTelemetry.clear();
     OpenAiCall cut = CallProbe.startSpeech(false);
     cut.scanRequestBody("application/json").onBytes(body, 0, body.length - 20);
-    cut.onResponse(200, CallProbe.speechResponseHeaders());
-    cut.end(true);
+    CallProbe.finishSpeech(cut);
     assertNull(CallProbe.requestModel(), "the model comes last: a cut body does not name it");
   }
 

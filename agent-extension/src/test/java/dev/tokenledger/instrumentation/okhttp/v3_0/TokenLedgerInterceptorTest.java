@@ -1,5 +1,6 @@
 package dev.tokenledger.instrumentation.okhttp.v3_0;
 
+import static dev.tokenledger.instrumentation.okhttp.v3_0.AppBody.JSON;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
@@ -14,9 +15,7 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +45,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(TestTelemetry.Extension.class)
 class TokenLedgerInterceptorTest {
 
-  static final MediaType JSON = MediaType.get("application/json");
   static final String CHAT_RESPONSE =
       "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-2024-08-06\",\"choices\":[],"
           + "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":5,\"total_tokens\":17}}";
@@ -101,55 +99,6 @@ class TokenLedgerInterceptorTest {
     return new Request.Builder().url("https://" + CallProbe.HOST + path).header("Authorization", CallProbe.API_KEY);
   }
 
-  /** An application body that counts how often it is written. */
-  static class CountingBody extends RequestBody {
-    final byte[] bytes;
-    final long length;
-    int writes;
-
-    CountingBody(byte[] bytes, long length) {
-      this.bytes = bytes;
-      this.length = length;
-    }
-
-    @Override
-    public MediaType contentType() {
-      return JSON;
-    }
-
-    @Override
-    public long contentLength() {
-      return length;
-    }
-
-    @Override
-    public void writeTo(BufferedSink sink) throws IOException {
-      writes++;
-      sink.write(bytes);
-    }
-  }
-
-  /** A one-shot body over an InputStream: it cannot be written twice. */
-  static final class OneShotBody extends CountingBody {
-    final InputStream in;
-
-    OneShotBody(byte[] bytes) {
-      super(bytes, -1);
-      this.in = new ByteArrayInputStream(bytes);
-    }
-
-    @Override
-    public boolean isOneShot() {
-      return true;
-    }
-
-    @Override
-    public void writeTo(BufferedSink sink) throws IOException {
-      writes++;
-      sink.writeAll(Okio.source(in));
-    }
-  }
-
   Response speech(RequestBody body, int audioBytes) throws IOException {
     network.responseType = MediaType.get("audio/mpeg");
     network.responseBytes = new byte[audioBytes];
@@ -176,7 +125,7 @@ class TokenLedgerInterceptorTest {
   void aOneShotBodyIsWrittenOnceAndScannedOnTheWay() throws IOException {
     String input = CallProbe.speechInput(5000);
     byte[] request = CallProbe.speechRequest(input);
-    OneShotBody body = new OneShotBody(request);
+    AppBody.OneShot body = new AppBody.OneShot(request);
     try (Response response = speech(body, 30000)) {
       assertEquals(30000, response.body().bytes().length);
     }
@@ -191,7 +140,7 @@ class TokenLedgerInterceptorTest {
   void aLargeBodyIsWrittenOnceAndScannedOnTheWay() throws IOException {
     byte[] request = CallProbe.speechRequest(CallProbe.speechInput(800_000));
     assertTrue(request.length > 1024 * 1024, "larger than the up-front copy");
-    CountingBody body = new CountingBody(request, request.length);
+    AppBody body = new AppBody(request, request.length);
     try (Response response = speech(body, 100)) {
       response.body().bytes();
     }
@@ -204,7 +153,7 @@ class TokenLedgerInterceptorTest {
   @Test
   void aBodyOfUnknownLengthIsWrittenOnceAndScannedOnTheWay() throws IOException {
     byte[] request = CallProbe.speechRequest();
-    CountingBody body = new CountingBody(request, -1);
+    AppBody body = new AppBody(request, -1);
     try (Response response = speech(body, 100)) {
       response.body().bytes();
     }
@@ -216,7 +165,7 @@ class TokenLedgerInterceptorTest {
   @Test
   void aMultipartUploadsFileIsWrittenOnlyToTheNetwork() throws IOException {
     byte[] audio = new byte[50_000];
-    CountingBody file = new CountingBody(audio, audio.length) {
+    AppBody file = new AppBody(audio, audio.length) {
       @Override
       public MediaType contentType() {
         return MediaType.get("audio/wav");
@@ -307,13 +256,13 @@ class TokenLedgerInterceptorTest {
   @Test
   void aBodyThatCannotBeCopiedIsSentAsTheApplicationMadeIt() throws IOException {
     byte[] chat = "{\"model\":\"gpt-4o\",\"messages\":[]}".getBytes(StandardCharsets.UTF_8);
-    CountingBody flaky = new CountingBody(chat, chat.length) {
+    AppBody flaky = new AppBody(chat, chat.length) {
       @Override
-      public void writeTo(BufferedSink sink) throws IOException {
-        if (++writes == 1) {
+      void write(BufferedSink sink) throws IOException {
+        if (writes == 1) {
           throw new IOException("our copy fails");
         }
-        sink.write(bytes);
+        super.write(sink);
       }
     };
     network.responseBytes = CHAT_RESPONSE.getBytes(StandardCharsets.UTF_8);
