@@ -150,12 +150,19 @@ class TeeInputStreamTest {
     assertEquals("truncated", CallProbe.endStatus());
   }
 
+  /**
+   * A single-byte read the stream fails with {@code failure}: the failure reaches the application
+   * unchanged and the call ends truncated.
+   */
+  static void assertSingleByteReadFailsWith(Exception failure) {
+    TeeInputStream in = new TeeInputStream(new TestInputStream(new byte[10]).failingAt(0, failure), CallProbe.speech());
+    assertSame(failure, assertThrows(failure.getClass(), in::read));
+    assertEquals("truncated", CallProbe.endStatus());
+  }
+
   @Test
   void aSingleByteReadFailureReachesTheApplicationUnchanged() {
-    IOException reset = new IOException("connection reset");
-    TeeInputStream in = new TeeInputStream(new TestInputStream(new byte[10]).failingAt(0, reset), CallProbe.speech());
-    assertSame(reset, assertThrows(IOException.class, in::read));
-    assertEquals("truncated", CallProbe.endStatus());
+    assertSingleByteReadFailsWith(new IOException("connection reset"));
   }
 
   @Test
@@ -166,10 +173,7 @@ class TeeInputStreamTest {
     assertEquals("truncated", CallProbe.endStatus());
 
     TestTelemetry.clear();
-    IllegalStateException state = new IllegalStateException("pool shut down");
-    TeeInputStream single = new TeeInputStream(new TestInputStream(new byte[10]).failingAt(0, state), CallProbe.speech());
-    assertSame(state, assertThrows(IllegalStateException.class, single::read));
-    assertEquals("truncated", CallProbe.endStatus());
+    assertSingleByteReadFailsWith(new IllegalStateException("pool shut down"));
   }
 
   @Test
