@@ -218,24 +218,26 @@ class TokenLedgerInterceptorTest {
     assertTrue(!Span.current().getSpanContext().isValid(), "and only the chain");
   }
 
+  /**
+   * The chain fails a speech request with {@code failure}: it reaches the application unchanged, and
+   * the call's span names its class.
+   */
+  void assertChainFailureReachesTheApplication(Exception failure) {
+    network.failure = failure;
+    assertSame(failure, assertThrows(failure.getClass(), () -> speech(RequestBody.create(CallProbe.speechRequest(), JSON), 0)));
+    assertEquals(failure.getClass().getName(), CallProbe.errorType());
+  }
+
   @Test
   void aNetworkFailureReachesTheApplicationUnchangedAndEndsTheCallFailed() {
-    IOException refused = new IOException("connection refused");
-    network.failure = refused;
-    assertSame(refused, assertThrows(IOException.class,
-        () -> client.newCall(openAi(CallProbe.SPEECH_PATH).post(RequestBody.create(CallProbe.speechRequest(), JSON)).build()).execute()));
+    assertChainFailureReachesTheApplication(new IOException("connection refused"));
     assertEquals(Map.of("error/none", 1L), CallProbe.requests());
-    assertEquals(IOException.class.getName(), CallProbe.errorType());
     assertTrue(CallProbe.rows().isEmpty());
   }
 
   @Test
   void aRuntimeFailureOfTheChainReachesTheApplicationUnchanged() {
-    IllegalStateException bug = new IllegalStateException("application interceptor bug");
-    network.failure = bug;
-    assertSame(bug, assertThrows(IllegalStateException.class,
-        () -> client.newCall(openAi(CallProbe.SPEECH_PATH).post(RequestBody.create(CallProbe.speechRequest(), JSON)).build()).execute()));
-    assertEquals(IllegalStateException.class.getName(), CallProbe.errorType());
+    assertChainFailureReachesTheApplication(new IllegalStateException("application interceptor bug"));
   }
 
   @Test
