@@ -10,29 +10,19 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import java.util.Collections;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@link Attribution}: the use case from baggage, else from the first calling class a rule names; the
  * end user from baggage; empty values count as absent. And a call started by a transport carries
  * both to its ledger row.
  */
+@ExtendWith(TestTelemetry.Extension.class)
 class AttributionTest {
 
   static final List<TokenLedgerConfig.UseCaseRule> JUDGE_RULE =
       TokenLedgerConfig.UseCaseRule.parseAll(Judge.class.getName() + "=judge");
-
-  @BeforeAll
-  static void sdk() {
-    TestTelemetry.installGlobal();
-  }
-
-  @BeforeEach
-  void clear() {
-    TestTelemetry.clear();
-  }
 
   static Context baggage(String... pairs) {
     io.opentelemetry.api.baggage.BaggageBuilder builder = Baggage.builder();

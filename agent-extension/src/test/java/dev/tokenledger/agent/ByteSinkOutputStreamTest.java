@@ -16,26 +16,16 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@link ByteSinkOutputStream}, the tee between a client's own byte copying (Okio segments, an
  * entity's writeTo) and a call or request scanner: whatever is written reaches the wrapped stream
  * unchanged and is shown to the sink exactly once, in order.
  */
+@ExtendWith(TestTelemetry.Extension.class)
 class ByteSinkOutputStreamTest {
-
-  @BeforeAll
-  static void sdk() {
-    TestTelemetry.installGlobal();
-  }
-
-  @BeforeEach
-  void clear() {
-    TestTelemetry.clear();
-  }
 
   /** A sink that keeps a copy of each slice it is shown, as the slice it was, not the whole array. */
   static final class RecordingSink implements ByteSink {
@@ -126,7 +116,8 @@ class ByteSinkOutputStreamTest {
 
   @Test
   void aCallFedThroughItSeesEachByteOnce() throws IOException {
-    byte[] file = CallProbe.batchFile(200, 40);
+    BatchBody batch = new BatchBody(200);
+    byte[] file = batch.bytes;
     Wire wire = new Wire();
     OpenAiCall call = CallProbe.batchDownload();
     OutputStream out = new ByteSinkOutputStream(wire, call);
@@ -137,7 +128,7 @@ class ByteSinkOutputStreamTest {
     assertTrue(CallProbe.rows().isEmpty(), "writing and closing do not end the call");
     assertArrayEquals(file, wire.bytes.toByteArray());
     call.end(true);
-    assertEquals(CallProbe.batchTokens(200), CallProbe.rowInputTokens());
+    batch.assertFedOnce();
   }
 
   @Test

@@ -174,6 +174,15 @@ public final class CallProbe {
     return call;
   }
 
+  /**
+   * Answers a started speech request (200, audio/mpeg) and ends it complete: its row then tells what
+   * the request scanner saw.
+   */
+  public static void finishSpeech(OpenAiCall call) {
+    call.onResponse(200, speechResponseHeaders());
+    call.end(true);
+  }
+
   /** The input characters the one ledger row counts: what the request scanner saw of the input. */
   public static Long inputCharacters() {
     List<LogRecordData> rows = rows();

@@ -9,26 +9,16 @@ import dev.tokenledger.usage.RequestInfo;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The transport tests lean on {@link CallProbe} to tell which bytes a call was fed and how it ended;
  * these tests show that its observations do tell those apart, so that a transport test built on them
  * can fail.
  */
+@ExtendWith(TestTelemetry.Extension.class)
 class CallProbeTest {
-
-  @BeforeAll
-  static void sdk() {
-    TestTelemetry.installGlobal();
-  }
-
-  @BeforeEach
-  void clear() {
-    TestTelemetry.clear();
-  }
 
   @Test
   void aBatchFileFedOnceGivesOneRowPerLineInOrder() {
@@ -93,8 +83,7 @@ class CallProbeTest {
     for (int i = 0; i < body.length; i += 3) {
       scanner.onBytes(body, i, Math.min(3, body.length - i));
     }
-    whole.onResponse(200, CallProbe.speechResponseHeaders());
-    whole.end(true);
+    CallProbe.finishSpeech(whole);
     assertEquals(1000L, CallProbe.inputCharacters());
     assertEquals(CallProbe.SPEECH_MODEL, CallProbe.requestModel());
 
@@ -104,15 +93,13 @@ class CallProbeTest {
     int inInput = "{\"input\":\"".length() + 100;
     twice.onBytes(body, 0, inInput);
     twice.onBytes(body, inInput - 40, body.length - inInput + 40);
-    repeated.onResponse(200, CallProbe.speechResponseHeaders());
-    repeated.end(true);
+    CallProbe.finishSpeech(repeated);
     assertNotEquals(1000L, CallProbe.inputCharacters());
 
     TestTelemetry.clear();
     OpenAiCall cut = CallProbe.startSpeech(false);
     cut.scanRequestBody("application/json").onBytes(body, 0, body.length - 20);
-    cut.onResponse(200, CallProbe.speechResponseHeaders());
-    cut.end(true);
+    CallProbe.finishSpeech(cut);
     assertNull(CallProbe.requestModel(), "the model comes last: a cut body does not name it");
   }
 

@@ -15,31 +15,28 @@ import org.junit.jupiter.api.Test;
  */
 class HandshakeHeadersTest {
 
+  /** The headers a client showed, one {@code put} a name/value pair, in order. */
+  static HandshakeHeaders shown(String... pairs) {
+    HandshakeHeaders headers = new HandshakeHeaders();
+    for (int i = 0; i < pairs.length; i += 2) {
+      headers.put(pairs[i], pairs[i + 1]);
+    }
+    return headers;
+  }
+
   @Test
   void theAttributingHeadersAreKeptAndReadInAnyCase() {
-    HandshakeHeaders headers = new HandshakeHeaders();
-    headers.put("Authorization", "Bearer sk-1");
-    headers.put("API-KEY", "azure-key");
-    headers.put("openai-project", "proj_1");
-    headers.put("OpenAI-Organization", "org_1");
-    headers.put("X-Request-Id", "req_1");
-    assertEquals("Bearer sk-1", headers.get("authorization"));
-    assertEquals("Bearer sk-1", headers.get("AUTHORIZATION"));
-    assertEquals("azure-key", headers.get("api-key"));
-    assertEquals("proj_1", headers.get("OpenAI-Project"));
-    assertEquals("org_1", headers.get("openai-organization"));
-    assertEquals("req_1", headers.get("x-request-id"));
+    HandshakeHeaders headers = shown("Authorization", "Bearer sk-1", "API-KEY", "azure-key", "openai-project", "proj_1",
+        "OpenAI-Organization", "org_1", "X-Request-Id", "req_1");
+    HeadersContract.assertReads(headers, "authorization", "Bearer sk-1", "api-key", "azure-key", "OpenAI-Project", "proj_1",
+        "openai-organization", "org_1", "x-request-id", "req_1");
   }
 
   @Test
   void everythingElseIsDroppedAndAbsentHeadersAreNull() {
-    HandshakeHeaders headers = new HandshakeHeaders();
-    headers.put("Cookie", "session=secret");
-    headers.put("Sec-WebSocket-Key", "abc");
-    headers.put("Content-Type", "application/json");
-    assertNull(headers.get("Cookie"));
-    assertNull(headers.get("Sec-WebSocket-Key"));
-    assertNull(headers.get("Content-Type"));
+    HandshakeHeaders headers =
+        shown("Cookie", "session=secret", "Sec-WebSocket-Key", "abc", "Content-Type", "application/json");
+    HeadersContract.assertAbsent(headers, "Cookie", "Sec-WebSocket-Key", "Content-Type");
     assertNull(headers.get("Authorization"), "kept but never given");
     assertNull(headers.get(null));
     assertNull(headers.get(""));
@@ -47,9 +44,7 @@ class HandshakeHeadersTest {
 
   @Test
   void theFirstValueOfANameWins() {
-    HandshakeHeaders headers = new HandshakeHeaders();
-    headers.put("openai-project", "proj_first");
-    headers.put("OpenAI-Project", "proj_second");
+    HandshakeHeaders headers = shown("openai-project", "proj_first", "OpenAI-Project", "proj_second");
     headers.putAll("x-request-id", Arrays.asList("req_a", "req_b"));
     assertEquals("proj_first", headers.get("openai-project"));
     assertEquals("req_a", headers.get("x-request-id"));

@@ -44,17 +44,7 @@ class OpenAiCallTest {
 
   @BeforeEach
   void clear() {
-    LOGS.reset();
-    SPANS.reset();
-    METRICS.collectAllMetrics();
-  }
-
-  private static Headers headers(String... pairs) {
-    Map<String, String> map = new HashMap<>();
-    for (int i = 0; i < pairs.length; i += 2) {
-      map.put(pairs[i].toLowerCase(), pairs[i + 1]);
-    }
-    return name -> map.get(name.toLowerCase());
+    TestTelemetry.clear();
   }
 
   private static OpenAiCall startChat() {
@@ -62,7 +52,7 @@ class OpenAiCallTest {
         .getBytes(StandardCharsets.UTF_8);
     return TestTelemetry.INSTRUMENTER.startCall(
         "POST", "api.openai.com", 443, "/v1/chat/completions", null,
-        headers("Authorization", "Bearer sk-proj-abcdefghijklmnopqrstuvwxyz0123aB3d", "OpenAI-Project", "proj_1"),
+        CallProbe.headers("Authorization", CallProbe.API_KEY, "OpenAI-Project", "proj_1"),
         body, body.length, "application/json");
   }
 
@@ -70,7 +60,7 @@ class OpenAiCallTest {
   void aChatResponseBecomesOneLedgerEventWithEveryField() {
     OpenAiCall call = startChat();
     assertNotNull(call);
-    call.onResponse(200, headers("x-request-id", "req_1", "Content-Type", "application/json"));
+    call.onResponse(200, CallProbe.headers("x-request-id", "req_1", "Content-Type", "application/json"));
     byte[] response = CHAT_RESPONSE.getBytes(StandardCharsets.UTF_8);
     for (int i = 0; i < response.length; i += 7) {
       call.onBytes(response, i, Math.min(7, response.length - i));
@@ -118,7 +108,7 @@ class OpenAiCallTest {
   @Test
   void anErrorResponseIsARequestWithoutALedgerRow() {
     OpenAiCall call = startChat();
-    call.onResponse(429, headers("x-request-id", "req_2", "Content-Type", "application/json"));
+    call.onResponse(429, CallProbe.headers("x-request-id", "req_2", "Content-Type", "application/json"));
     byte[] body = "{\"error\":{\"message\":\"Rate limit\",\"type\":\"requests\"}}".getBytes(StandardCharsets.UTF_8);
     call.onBytes(body, 0, body.length);
     call.end(true);
@@ -130,7 +120,7 @@ class OpenAiCallTest {
   @Test
   void aBodyClosedBeforeItsUsageIsAMissingRecord() {
     OpenAiCall call = startChat();
-    call.onResponse(200, headers("Content-Type", "application/json"));
+    call.onResponse(200, CallProbe.headers("Content-Type", "application/json"));
     byte[] response = CHAT_RESPONSE.getBytes(StandardCharsets.UTF_8);
     call.onBytes(response, 0, 100);
     call.end(false);
@@ -154,7 +144,7 @@ class OpenAiCallTest {
   void aTransportFailureAfterTheResponseHeadIsAMissingRecordNotAFailedRequest() {
     // The JDK client can fail the caller's send() before the body subscriber's onError ends the call.
     OpenAiCall call = startChat();
-    call.onResponse(200, headers("Content-Type", "application/json"));
+    call.onResponse(200, CallProbe.headers("Content-Type", "application/json"));
     byte[] response = CHAT_RESPONSE.getBytes(StandardCharsets.UTF_8);
     call.onBytes(response, 0, 100);
     call.endWithError(new IOException("EOF reached while reading"));
@@ -170,8 +160,8 @@ class OpenAiCallTest {
 
   @Test
   void otherHostsAndUnbilledPathsAreNotTracked() {
-    assertNull(TestTelemetry.INSTRUMENTER.startCall("POST", "example.com", 443, "/v1/chat/completions", null, headers(), null, 0, null));
-    assertNull(TestTelemetry.INSTRUMENTER.startCall("GET", "api.openai.com", 443, "/v1/models", null, headers(), null, 0, null));
+    assertNull(TestTelemetry.INSTRUMENTER.startCall("POST", "example.com", 443, "/v1/chat/completions", null, CallProbe.headers(), null, 0, null));
+    assertNull(TestTelemetry.INSTRUMENTER.startCall("GET", "api.openai.com", 443, "/v1/models", null, CallProbe.headers(), null, 0, null));
   }
 
   private static Map<String, Long> tokenCounter() {

@@ -39,8 +39,6 @@ import org.junit.jupiter.api.Test;
  */
 class RealtimeConnectionTest {
 
-  static final String KEY = "Bearer sk-proj-abcdefghijklmnopqrstuvwxyz0123aB3d";
-
   static String fixture(String name) {
     try (InputStream in = RealtimeConnectionTest.class.getResourceAsStream("/fixtures/" + name)) {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -61,21 +59,13 @@ class RealtimeConnectionTest {
     TestTelemetry.clear();
   }
 
-  private static Headers headers(String... pairs) {
-    Map<String, String> map = new HashMap<>();
-    for (int i = 0; i < pairs.length; i += 2) {
-      map.put(pairs[i].toLowerCase(), pairs[i + 1]);
-    }
-    return name -> map.get(name.toLowerCase());
-  }
-
   private static RealtimeConnection connect() {
     RealtimeConnection connection =
         TestTelemetry.INSTRUMENTER.startConnection(
             URI.create("wss://api.openai.com/v1/realtime?model=gpt-realtime"),
-            headers("Authorization", KEY, "OpenAI-Project", "proj_1"));
+            CallProbe.headers("Authorization", CallProbe.API_KEY, "OpenAI-Project", "proj_1"));
     assertNotNull(connection);
-    connection.onOpen(headers("x-request-id", "req_rt1"));
+    connection.onOpen(CallProbe.headers("x-request-id", "req_rt1"));
     return connection;
   }
 

@@ -15,14 +15,11 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
-import java.nio.channels.ReadableByteChannel;
 import java.util.Arrays;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -33,49 +30,27 @@ import org.junit.jupiter.params.provider.MethodSource;
  * reads them, the call is fed exactly those bytes once, and the call ends complete only at end of
  * stream.
  */
+@ExtendWith(TestTelemetry.Extension.class)
 class TeeInputStreamTest {
 
-  static final int LINES = 300;
-  static final byte[] FILE = CallProbe.batchFile(LINES, 40);
+  static final BatchBody BATCH = new BatchBody(300);
 
-  @BeforeAll
-  static void sdk() {
-    TestTelemetry.installGlobal();
-  }
-
-  @BeforeEach
-  void clear() {
-    TestTelemetry.clear();
-  }
-
-  interface ReadStyle {
-    byte[] readAll(InputStream in) throws IOException;
-  }
+  interface ReadStyle extends BatchBody.ReadAll<InputStream> {}
 
   static Stream<Arguments> readStyles() {
     return Stream.of(
-        Arguments.of("byte by byte", (ReadStyle) in -> {
-          ByteArrayOutputStream out = new ByteArrayOutputStream();
-          for (int b; (b = in.read()) != -1; ) {
-            out.write(b);
-          }
-          return out.toByteArray();
-        }),
+        Arguments.of("byte by byte", (ReadStyle) Reads::byteByByte),
         Arguments.of("arrays of 1", arrays(1)),
         Arguments.of("arrays of 7", arrays(7)),
         Arguments.of("arrays of 8192", arrays(8192)),
-        Arguments.of("one array larger than the body", arrays(FILE.length * 2)),
+        Arguments.of("one array larger than the body", arrays(BATCH.bytes.length * 2)),
         Arguments.of("readAllBytes", (ReadStyle) InputStream::readAllBytes),
-        Arguments.of("transferTo", (ReadStyle) in -> {
-          ByteArrayOutputStream out = new ByteArrayOutputStream();
-          in.transferTo(out);
-          return out.toByteArray();
-        }),
+        Arguments.of("transferTo", (ReadStyle) Reads::transferred),
         Arguments.of("a channel into a heap buffer", channel(false)),
         Arguments.of("a channel into a direct buffer", channel(true)),
         Arguments.of("through a BufferedInputStream", (ReadStyle) in -> new BufferedInputStream(in, 100).readAllBytes()),
         Arguments.of("readFully, then end of stream", (ReadStyle) in -> {
-          byte[] all = new byte[FILE.length];
+          byte[] all = new byte[BATCH.bytes.length];
           new DataInputStream(in).readFully(all);
           assertEquals(-1, in.read());
           return all;
@@ -102,46 +77,19 @@ class TeeInputStreamTest {
         }));
   }
 
-  /** Reads into arrays at an offset, so that a tee ignoring the offset would show. */
   static ReadStyle arrays(int size) {
-    return in -> {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      byte[] scratch = new byte[size + 5];
-      Arrays.fill(scratch, (byte) '#');
-      for (int n; (n = in.read(scratch, 5, size)) != -1; ) {
-        out.write(scratch, 5, n);
-      }
-      return out.toByteArray();
-    };
+    return in -> Reads.inArrays(in, size);
   }
 
   static ReadStyle channel(boolean direct) {
-    return in -> {
-      ReadableByteChannel channel = Channels.newChannel(in);
-      ByteBuffer buffer = direct ? ByteBuffer.allocateDirect(1000) : ByteBuffer.allocate(1000);
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      while (channel.read(buffer) != -1) {
-        buffer.flip();
-        byte[] chunk = new byte[buffer.remaining()];
-        buffer.get(chunk);
-        out.write(chunk);
-        buffer.clear();
-      }
-      return out.toByteArray();
-    };
+    return in -> Reads.throughChannel(Channels.newChannel(in), direct, 1000);
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("readStyles")
-  void theApplicationAndTheCallSeeExactlyTheBodyWhateverTheReads(String name, ReadStyle style) throws IOException {
-    for (int[] chunks : new int[][] {{}, {1}, {3, 1000, 17, 8192}}) {
-      TestTelemetry.clear();
-      try (TeeInputStream in = new TeeInputStream(new TestInputStream(FILE, chunks), CallProbe.batchDownload())) {
-        assertArrayEquals(FILE, style.readAll(in), "the application's bytes");
-        assertEquals(CallProbe.batchTokens(LINES), CallProbe.rowInputTokens(), "the call's bytes, once, in order");
-      }
-      assertEquals(CallProbe.batchTokens(LINES), CallProbe.rowInputTokens(), "close after the end adds nothing");
-    }
+  void theApplicationAndTheCallSeeExactlyTheBodyWhateverTheReads(String name, ReadStyle style) throws Exception {
+    BatchBody.forEachChunkPattern(chunks -> BATCH.assertReadOnceThenClosed(
+        new TeeInputStream(new TestInputStream(BATCH.bytes, chunks), CallProbe.batchDownload()), style));
   }
 
   @Test
@@ -202,12 +150,19 @@ class TeeInputStreamTest {
     assertEquals("truncated", CallProbe.endStatus());
   }
 
+  /**
+   * A single-byte read the stream fails with {@code failure}: the failure reaches the application
+   * unchanged and the call ends truncated.
+   */
+  static void assertSingleByteReadFailsWith(Exception failure) {
+    TeeInputStream in = new TeeInputStream(new TestInputStream(new byte[10]).failingAt(0, failure), CallProbe.speech());
+    assertSame(failure, assertThrows(failure.getClass(), in::read));
+    assertEquals("truncated", CallProbe.endStatus());
+  }
+
   @Test
   void aSingleByteReadFailureReachesTheApplicationUnchanged() {
-    IOException reset = new IOException("connection reset");
-    TeeInputStream in = new TeeInputStream(new TestInputStream(new byte[10]).failingAt(0, reset), CallProbe.speech());
-    assertSame(reset, assertThrows(IOException.class, in::read));
-    assertEquals("truncated", CallProbe.endStatus());
+    assertSingleByteReadFailsWith(new IOException("connection reset"));
   }
 
   @Test
@@ -218,10 +173,7 @@ class TeeInputStreamTest {
     assertEquals("truncated", CallProbe.endStatus());
 
     TestTelemetry.clear();
-    IllegalStateException state = new IllegalStateException("pool shut down");
-    TeeInputStream single = new TeeInputStream(new TestInputStream(new byte[10]).failingAt(0, state), CallProbe.speech());
-    assertSame(state, assertThrows(IllegalStateException.class, single::read));
-    assertEquals("truncated", CallProbe.endStatus());
+    assertSingleByteReadFailsWith(new IllegalStateException("pool shut down"));
   }
 
   @Test
@@ -234,13 +186,13 @@ class TeeInputStreamTest {
 
   @Test
   void skippedBytesAreReadThroughSoTheCallStillSeesThem() throws IOException {
-    TeeInputStream in = new TeeInputStream(new TestInputStream(FILE, 333), CallProbe.batchDownload());
+    TeeInputStream in = new TeeInputStream(new TestInputStream(BATCH.bytes, 333), CallProbe.batchDownload());
     byte[] head = in.readNBytes(10);
-    assertEquals(FILE.length / 2 - 10, in.skip(FILE.length / 2 - 10));
+    assertEquals(BATCH.bytes.length / 2 - 10, in.skip(BATCH.bytes.length / 2 - 10));
     byte[] tail = in.readAllBytes();
-    assertArrayEquals(Arrays.copyOfRange(FILE, 0, 10), head);
-    assertArrayEquals(Arrays.copyOfRange(FILE, FILE.length / 2, FILE.length), tail);
-    assertEquals(CallProbe.batchTokens(LINES), CallProbe.rowInputTokens());
+    assertArrayEquals(Arrays.copyOfRange(BATCH.bytes, 0, 10), head);
+    assertArrayEquals(Arrays.copyOfRange(BATCH.bytes, BATCH.bytes.length / 2, BATCH.bytes.length), tail);
+    BATCH.assertFedOnce();
   }
 
   @Test
@@ -277,14 +229,14 @@ class TeeInputStreamTest {
 
   @Test
   void markIsNotOffered() {
-    assertFalse(new TeeInputStream(new ByteArrayInputStream(FILE), CallProbe.batchDownload()).markSupported());
+    assertFalse(new TeeInputStream(new ByteArrayInputStream(BATCH.bytes), CallProbe.batchDownload()).markSupported());
   }
 
   @Test
   void aResetDoesNotFeedTheCallTheSameBytesTwice() throws IOException {
-    TeeInputStream in = new TeeInputStream(new ByteArrayInputStream(FILE), CallProbe.batchDownload());
-    int firstLine = CallProbeTest.indexOf(FILE, (byte) '\n') + 1;
-    in.mark(FILE.length);
+    TeeInputStream in = new TeeInputStream(new ByteArrayInputStream(BATCH.bytes), CallProbe.batchDownload());
+    int firstLine = CallProbeTest.indexOf(BATCH.bytes, (byte) '\n') + 1;
+    in.mark(BATCH.bytes.length);
     in.readNBytes(firstLine);
     try {
       in.reset();
@@ -292,13 +244,13 @@ class TeeInputStreamTest {
       // what a stream without mark support does
     }
     in.readAllBytes();
-    assertEquals(CallProbe.batchTokens(LINES), CallProbe.rowInputTokens());
+    BATCH.assertFedOnce();
   }
 
   @Test
   void nothingEndsTheCallBeforeTheApplicationIsDone() throws IOException {
-    TeeInputStream in = new TeeInputStream(new TestInputStream(FILE, 4096), CallProbe.batchDownload());
-    in.readNBytes(FILE.length);
+    TeeInputStream in = new TeeInputStream(new TestInputStream(BATCH.bytes, 4096), CallProbe.batchDownload());
+    in.readNBytes(BATCH.bytes.length);
     assertTrue(CallProbe.rows().isEmpty());
     assertTrue(CallProbe.spans().isEmpty());
   }

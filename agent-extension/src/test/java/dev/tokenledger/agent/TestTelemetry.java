@@ -10,6 +10,9 @@ import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * One in-memory SDK for every test in the JVM, and an {@link OpenAiInstrumenter} writing to it with
@@ -52,6 +55,22 @@ public final class TestTelemetry {
     LOGS.reset();
     SPANS.reset();
     METRICS.collectAllMetrics();
+  }
+
+  /**
+   * For {@code @ExtendWith} on a test class: {@link #installGlobal()} before its tests, and
+   * {@link #clear()} before each, so that every test sees only what it emitted.
+   */
+  public static final class Extension implements BeforeAllCallback, BeforeEachCallback {
+    @Override
+    public void beforeAll(ExtensionContext context) {
+      installGlobal();
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+      clear();
+    }
   }
 
   private TestTelemetry() {}

@@ -23,9 +23,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * What the Jakarta advice does, on a stand-in {@code Session} (a dynamic proxy of the API interface:
@@ -34,22 +33,13 @@ import org.junit.jupiter.api.Test;
  * seeing its own handlers, and the handshake headers seen by the configurator attribute the usage.
  * Tyrus runs in the integration tests.
  */
+@ExtendWith(TestTelemetry.Extension.class)
 class JakartaWebSocketsTest {
 
   static final String DONE =
       "{\"type\":\"response.done\",\"response\":{\"id\":\"resp_K1\",\"status\":\"completed\","
           + "\"usage\":{\"input_tokens\":10,\"output_tokens\":4}}}";
   static final String CREATED = "{\"type\":\"response.created\",\"response\":{\"id\":\"resp_K2\"}}";
-
-  @BeforeAll
-  static void sdk() {
-    TestTelemetry.installGlobal();
-  }
-
-  @BeforeEach
-  void clear() {
-    TestTelemetry.clear();
-  }
 
   static Session session(String uri, boolean[] open) {
     return (Session) Proxy.newProxyInstance(

@@ -28,9 +28,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@link JavaHttpClientCalls}, the advice of {@code HttpClientImpl.send/sendAsync} as plain code: an
@@ -38,17 +37,8 @@ import org.junit.jupiter.api.Test;
  * wrapped once; the call's context is current for the send only; a send that fails before a
  * response ends the call as a failed request; nothing of ours ever throws into the send.
  */
+@ExtendWith(TestTelemetry.Extension.class)
 class JavaHttpClientCallsTest {
-
-  @BeforeAll
-  static void sdk() {
-    TestTelemetry.installGlobal();
-  }
-
-  @BeforeEach
-  void clear() {
-    TestTelemetry.clear();
-  }
 
   static HttpRequest speechRequest() {
     return HttpRequest.newBuilder(URI.create("https://" + CallProbe.HOST + CallProbe.SPEECH_PATH))

@@ -19,26 +19,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@link TeeBodyHandler}: the application's handler is asked first, with the client's own response
  * head, and its subscriber is the one the body reaches; the call learns the head from the same
  * response info.
  */
+@ExtendWith(TestTelemetry.Extension.class)
 class TeeBodyHandlerTest {
-
-  @BeforeAll
-  static void sdk() {
-    TestTelemetry.installGlobal();
-  }
-
-  @BeforeEach
-  void clear() {
-    TestTelemetry.clear();
-  }
 
   static final HttpResponse.ResponseInfo SPEECH_HEAD =
       Flows.responseInfo(200, "content-type", "audio/mpeg", "X-Request-Id", "req_jdk", "OpenAI-Project", "proj_jdk");

@@ -1,6 +1,5 @@
 package dev.tokenledger.instrumentation.javahttpclient;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -8,11 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenledger.agent.BatchBody;
 import dev.tokenledger.agent.CallProbe;
+import dev.tokenledger.agent.Reads;
 import dev.tokenledger.agent.TestTelemetry;
 import dev.tokenledger.instrumentation.javahttpclient.Flows.Shape;
 import dev.tokenledger.instrumentation.javahttpclient.Flows.Upstream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
@@ -32,9 +32,8 @@ import java.util.concurrent.SubmissionPublisher;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -45,20 +44,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  * call is fed each buffer once and ends complete on completion, truncated on error or cancel; the
  * application's exceptions are its own.
  */
+@ExtendWith(TestTelemetry.Extension.class)
 class TeeBodySubscriberTest {
 
-  static final int LINES = 300;
-  static final byte[] FILE = CallProbe.batchFile(LINES, 40);
-
-  @BeforeAll
-  static void sdk() {
-    TestTelemetry.installGlobal();
-  }
-
-  @BeforeEach
-  void clear() {
-    TestTelemetry.clear();
-  }
+  static final BatchBody BATCH = new BatchBody(300);
 
   static <T> TeeBodySubscriber<T> tee(BodySubscriber<T> app) {
     return new TeeBodySubscriber<>(app, CallProbe.batchDownload());
@@ -68,60 +57,76 @@ class TeeBodySubscriberTest {
     return stage.toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
+  /** The application's subscriber: keeps its subscriptions and the items it is given; its body never completes. */
+  static class AppSubscriber implements BodySubscriber<Void> {
+    final List<Flow.Subscription> subscriptions = new ArrayList<>();
+    final List<List<ByteBuffer>> items = new ArrayList<>();
+
+    @Override
+    public CompletionStage<Void> getBody() {
+      return new CompletableFuture<>();
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription subscription) {
+      subscriptions.add(subscription);
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> item) {
+      items.add(item);
+    }
+
+    @Override
+    public void onError(Throwable throwable) {}
+
+    @Override
+    public void onComplete() {}
+  }
+
   @ParameterizedTest
   @EnumSource(Shape.class)
   void ofByteArrayGetsExactlyTheBodyAndTheCallIsFedItOnce(Shape shape) throws Exception {
-    for (int[] sizes : new int[][] {{1, 2, 3}, {16384}, {100, 7000, 1}}) {
-      for (int perList : new int[] {1, 3}) {
-        TestTelemetry.clear();
+    for (int perList : new int[] {1, 3}) {
+      BatchBody.forEachChunkPattern(sizes -> {
         TeeBodySubscriber<byte[]> tee = tee(BodySubscribers.ofByteArray());
-        new Upstream(Flows.items(FILE, shape, sizes, perList), true).subscribe(tee);
-        assertArrayEquals(FILE, value(tee.getBody()), shape + " the application's bytes");
-        assertEquals(CallProbe.batchTokens(LINES), CallProbe.rowInputTokens(), shape + " the call's bytes, once, in order");
-      }
+        new Upstream(Flows.items(BATCH.bytes, shape, sizes, perList), true).subscribe(tee);
+        BATCH.assertReadOnce(shape + " " + perList + " per list: ", value(tee.getBody()));
+      });
     }
   }
 
   @Test
   void ofStringGetsExactlyTheBody() throws Exception {
     TeeBodySubscriber<String> tee = tee(BodySubscribers.ofString(StandardCharsets.UTF_8));
-    new Upstream(Flows.items(FILE, Shape.READ_ONLY, new int[] {4096, 3}, 2), true).subscribe(tee);
-    assertEquals(new String(FILE, StandardCharsets.UTF_8), value(tee.getBody()));
-    assertEquals(CallProbe.batchTokens(LINES), CallProbe.rowInputTokens());
+    new Upstream(Flows.items(BATCH.bytes, Shape.READ_ONLY, new int[] {4096, 3}, 2), true).subscribe(tee);
+    BATCH.assertTextReadOnce(value(tee.getBody()));
   }
 
   @Test
   void ofLinesGetsExactlyTheLines() throws Exception {
     TeeBodySubscriber<Stream<String>> tee = tee(BodySubscribers.ofLines(StandardCharsets.UTF_8));
-    new Upstream(Flows.items(FILE, Shape.DIRECT, new int[] {333}, 1), true).subscribe(tee);
-    String lines = value(tee.getBody()).collect(Collectors.joining("\n", "", "\n"));
-    assertEquals(new String(FILE, StandardCharsets.UTF_8), lines);
-    assertEquals(CallProbe.batchTokens(LINES), CallProbe.rowInputTokens());
+    new Upstream(Flows.items(BATCH.bytes, Shape.DIRECT, new int[] {333}, 1), true).subscribe(tee);
+    BATCH.assertTextReadOnce(value(tee.getBody()).collect(Collectors.joining("\n", "", "\n")));
   }
 
   @Test
   void ofInputStreamReadsExactlyTheBodyAndEndsTheCallComplete() throws Exception {
     TeeBodySubscriber<InputStream> tee = tee(BodySubscribers.ofInputStream());
-    Upstream upstream = new Upstream(Flows.items(FILE, Shape.HEAP, new int[] {1000, 17}, 1), true);
+    Upstream upstream = new Upstream(Flows.items(BATCH.bytes, Shape.HEAP, new int[] {1000, 17}, 1), true);
     upstream.subscribe(tee);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] read;
     try (InputStream in = value(tee.getBody())) {
-      in.transferTo(out);
+      read = Reads.transferred(in);
     }
-    assertArrayEquals(FILE, out.toByteArray());
-    assertEquals(CallProbe.batchTokens(LINES), CallProbe.rowInputTokens());
+    BATCH.assertReadOnce(read);
     assertFalse(upstream.cancelled(), "a body read to its end is not cancelled");
   }
 
   @Test
   void positionsAndLimitsAreLeftForTheApplication() {
     List<String> seen = new ArrayList<>();
-    BodySubscriber<Void> recorder = new BodySubscriber<>() {
-      @Override
-      public CompletionStage<Void> getBody() {
-        return new CompletableFuture<>();
-      }
-
+    AppSubscriber recorder = new AppSubscriber() {
       @Override
       public void onSubscribe(Flow.Subscription subscription) {
         subscription.request(Long.MAX_VALUE);
@@ -133,16 +138,10 @@ class TeeBodySubscriberTest {
           seen.add(b.position() + "/" + b.limit());
         }
       }
-
-      @Override
-      public void onError(Throwable throwable) {}
-
-      @Override
-      public void onComplete() {}
     };
     for (Shape shape : Shape.values()) {
       seen.clear();
-      List<List<ByteBuffer>> items = Flows.items(FILE, shape, new int[] {5000, 10}, 2);
+      List<List<ByteBuffer>> items = Flows.items(BATCH.bytes, shape, new int[] {5000, 10}, 2);
       List<String> before = new ArrayList<>();
       items.forEach(list -> list.forEach(b -> before.add(b.position() + "/" + b.limit())));
       new Upstream(items, true).subscribe(new TeeBodySubscriber<>(recorder, CallProbe.batchDownload()));
@@ -152,41 +151,18 @@ class TeeBodySubscriberTest {
 
   @Test
   void demandIsTheApplicationsAlone() {
-    List<Flow.Subscription> subscriptions = new ArrayList<>();
-    List<List<ByteBuffer>> received = new ArrayList<>();
-    BodySubscriber<Void> app = new BodySubscriber<>() {
-      @Override
-      public CompletionStage<Void> getBody() {
-        return new CompletableFuture<>();
-      }
-
-      @Override
-      public void onSubscribe(Flow.Subscription subscription) {
-        subscriptions.add(subscription);
-      }
-
-      @Override
-      public void onNext(List<ByteBuffer> item) {
-        received.add(item);
-      }
-
-      @Override
-      public void onError(Throwable throwable) {}
-
-      @Override
-      public void onComplete() {}
-    };
-    List<List<ByteBuffer>> items = Flows.items(FILE, Shape.HEAP, new int[] {1000}, 1);
+    AppSubscriber app = new AppSubscriber();
+    List<List<ByteBuffer>> items = Flows.items(BATCH.bytes, Shape.HEAP, new int[] {1000}, 1);
     Upstream upstream = new Upstream(items, true);
     upstream.subscribe(new TeeBodySubscriber<>(app, CallProbe.batchDownload()));
     assertEquals(List.of(), upstream.requests, "nothing asked for before the application asks");
-    assertTrue(received.isEmpty());
-    subscriptions.get(0).request(3);
-    subscriptions.get(0).request(2);
+    assertTrue(app.items.isEmpty());
+    app.subscriptions.get(0).request(3);
+    app.subscriptions.get(0).request(2);
     assertEquals(List.of(3L, 2L), upstream.requests);
-    assertEquals(5, received.size());
+    assertEquals(5, app.items.size());
     for (int i = 0; i < 5; i++) {
-      assertSame(items.get(i), received.get(i), "the very lists the client delivered");
+      assertSame(items.get(i), app.items.get(i), "the very lists the client delivered");
     }
   }
 
@@ -231,15 +207,7 @@ class TeeBodySubscriberTest {
     IllegalStateException onNext = new IllegalStateException("onNext");
     IllegalStateException onComplete = new IllegalStateException("onComplete");
     IllegalStateException onError = new IllegalStateException("onError");
-    BodySubscriber<Void> throwing = new BodySubscriber<>() {
-      @Override
-      public CompletionStage<Void> getBody() {
-        return new CompletableFuture<>();
-      }
-
-      @Override
-      public void onSubscribe(Flow.Subscription subscription) {}
-
+    AppSubscriber throwing = new AppSubscriber() {
       @Override
       public void onNext(List<ByteBuffer> item) {
         throw onNext;
@@ -270,27 +238,7 @@ class TeeBodySubscriberTest {
   @Test
   void aCancelFailureOfTheClientIsItsOwnAndTheCallStillEnds() {
     IllegalStateException cancelFailure = new IllegalStateException("cancel");
-    Flow.Subscription[] seen = new Flow.Subscription[1];
-    BodySubscriber<Void> app = new BodySubscriber<>() {
-      @Override
-      public CompletionStage<Void> getBody() {
-        return new CompletableFuture<>();
-      }
-
-      @Override
-      public void onSubscribe(Flow.Subscription subscription) {
-        seen[0] = subscription;
-      }
-
-      @Override
-      public void onNext(List<ByteBuffer> item) {}
-
-      @Override
-      public void onError(Throwable throwable) {}
-
-      @Override
-      public void onComplete() {}
-    };
+    AppSubscriber app = new AppSubscriber();
     new TeeBodySubscriber<>(app, CallProbe.speech()).onSubscribe(new Flow.Subscription() {
       @Override
       public void request(long n) {}
@@ -300,7 +248,7 @@ class TeeBodySubscriberTest {
         throw cancelFailure;
       }
     });
-    assertSame(cancelFailure, assertThrows(IllegalStateException.class, seen[0]::cancel));
+    assertSame(cancelFailure, assertThrows(IllegalStateException.class, app.subscriptions.get(0)::cancel));
     assertEquals("truncated", CallProbe.endStatus());
   }
 
@@ -321,7 +269,7 @@ class TeeBodySubscriberTest {
       TeeBodySubscriber<InputStream> tee = tee(BodySubscribers.ofInputStream());
       publisher.subscribe(tee);
       Thread client = new Thread(() -> {
-        for (List<ByteBuffer> item : Flows.items(FILE, Shape.DIRECT, new int[] {512, 4096, 9}, 2)) {
+        for (List<ByteBuffer> item : Flows.items(BATCH.bytes, Shape.DIRECT, new int[] {512, 4096, 9}, 2)) {
           publisher.submit(item);
         }
         publisher.close();
@@ -332,13 +280,12 @@ class TeeBodySubscriberTest {
         read = in.readAllBytes();
       }
       client.join(10_000);
-      assertArrayEquals(FILE, read);
       for (int i = 0; i < 250 && CallProbe.spans().isEmpty(); i++) {
         // The publisher's thread ends the call just after the application's last read; the span
         // ends once every row has been emitted.
         Thread.sleep(20);
       }
-      assertEquals(CallProbe.batchTokens(LINES), CallProbe.rowInputTokens());
+      BATCH.assertReadOnce(read);
     } finally {
       executor.shutdownNow();
     }

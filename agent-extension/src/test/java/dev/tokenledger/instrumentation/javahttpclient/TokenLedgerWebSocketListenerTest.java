@@ -17,9 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The JDK listener wrapper passes every call on unchanged — same arguments, same order, the
@@ -27,23 +26,13 @@ import org.junit.jupiter.api.Test;
  * Realtime connection sees the messages on the way. The WebSocket passed in is a stand-in (the
  * wrapper never calls it); the real client runs in the integration tests.
  */
+@ExtendWith(TestTelemetry.Extension.class) // the wrapped listeners are made through the transport's singletons
 class TokenLedgerWebSocketListenerTest {
 
   static final String DONE =
       "{\"type\":\"response.done\",\"response\":{\"id\":\"resp_J1\",\"status\":\"completed\","
           + "\"usage\":{\"input_tokens\":10,\"output_tokens\":4,\"input_token_details\":{\"text_tokens\":10},"
           + "\"output_token_details\":{\"text_tokens\":1,\"audio_tokens\":3}}}}";
-
-
-  @BeforeAll
-  static void sdk() {
-    TestTelemetry.installGlobal(); // the wrapped listeners are made through the transport's singletons
-  }
-
-  @BeforeEach
-  void clear() {
-    TestTelemetry.clear();
-  }
 
   /** Records every call and returns its own stage objects. */
   static final class AppListener implements WebSocket.Listener {

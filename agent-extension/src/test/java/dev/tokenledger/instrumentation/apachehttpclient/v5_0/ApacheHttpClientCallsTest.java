@@ -31,9 +31,8 @@ import org.apache.hc.core5.http.io.entity.EntityTemplate;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.http.io.entity.InputStreamEntity;
 import org.apache.hc.core5.http.message.BasicClassicHttpResponse;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@link ApacheHttpClientCalls}, the advice of the classic client as plain code, driven as the client
@@ -42,20 +41,11 @@ import org.junit.jupiter.api.Test;
  * entities are copied up front and left in place; streamed and large ones are scanned as the client
  * writes them and put back afterwards; only the outermost entry makes a call.
  */
+@ExtendWith(TestTelemetry.Extension.class)
 class ApacheHttpClientCallsTest {
 
   static final ContentType JSON = ContentType.APPLICATION_JSON;
   static final HttpHost OPENAI = new HttpHost("https", CallProbe.HOST, 443);
-
-  @BeforeAll
-  static void sdk() {
-    TestTelemetry.installGlobal();
-  }
-
-  @BeforeEach
-  void clear() {
-    TestTelemetry.clear();
-  }
 
   static HttpPost speech(HttpEntity entity) {
     HttpPost post = new HttpPost("https://" + CallProbe.HOST + CallProbe.SPEECH_PATH);

@@ -18,9 +18,8 @@ import java.io.OutputStream;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.apache.hc.core5.http.io.entity.InputStreamEntity;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@link ScanningRequestEntity}, the request entity the classic client writes for streamed and large
@@ -28,42 +27,24 @@ import org.junit.jupiter.api.Test;
  * and as it is read, while the request scanner sees the same bytes (the speech row's input characters
  * and its model, which comes last, are what the scanner read).
  */
+@ExtendWith(TestTelemetry.Extension.class)
 class ScanningRequestEntityTest {
 
   static final ContentType JSON = ContentType.APPLICATION_JSON;
   static final int CHARACTERS = 100_000;
   static final byte[] BODY = CallProbe.speechRequest(CallProbe.speechInput(CHARACTERS));
 
-  @BeforeAll
-  static void sdk() {
-    TestTelemetry.installGlobal();
-  }
-
-  @BeforeEach
-  void clear() {
-    TestTelemetry.clear();
-  }
-
-  static OpenAiCall call() {
-    return CallProbe.startSpeech(false);
-  }
-
-  static void finish(OpenAiCall call) {
-    call.onResponse(200, CallProbe.speechResponseHeaders());
-    call.end(true);
-  }
-
   @Test
   void aStreamedEntityIsWrittenOnceUnchangedAndScanned() throws IOException {
     TestInputStream content = new TestInputStream(BODY, 1, 4096, 333);
-    OpenAiCall call = call();
+    OpenAiCall call = CallProbe.startSpeech(false);
     ScanningRequestEntity entity =
         new ScanningRequestEntity(new InputStreamEntity(content, -1, JSON), call.scanRequestBody(JSON.toString()));
     ByteArrayOutputStream wire = new ByteArrayOutputStream();
     entity.writeTo(wire);
     assertArrayEquals(BODY, wire.toByteArray());
     assertEquals(BODY.length, content.position(), "the stream read through once");
-    finish(call);
+    CallProbe.finishSpeech(call);
     assertEquals((long) CHARACTERS, CallProbe.inputCharacters());
     assertEquals(CallProbe.SPEECH_MODEL, CallProbe.requestModel());
   }
@@ -81,18 +62,18 @@ class ScanningRequestEntityTest {
         return super.read(b, off, len);
       }
     };
-    OpenAiCall call = call();
+    OpenAiCall call = CallProbe.startSpeech(false);
     new ScanningRequestEntity(new InputStreamEntity(content, large.length, JSON), call.scanRequestBody(JSON.toString()))
         .writeTo(wire);
     assertTrue(largestLag[0] <= 64 * 1024, "nothing held back beyond a buffer: " + largestLag[0]);
     assertArrayEquals(large, wire.toByteArray());
-    finish(call);
+    CallProbe.finishSpeech(call);
     assertEquals(2_000_000L, CallProbe.inputCharacters());
   }
 
   @Test
   void aSecondWriteGoesOutAgainUnscanned() throws IOException {
-    OpenAiCall call = call();
+    OpenAiCall call = CallProbe.startSpeech(false);
     ScanningRequestEntity entity =
         new ScanningRequestEntity(new ByteArrayEntity(BODY, JSON), call.scanRequestBody(JSON.toString()));
     ByteArrayOutputStream first = new ByteArrayOutputStream();
@@ -101,21 +82,22 @@ class ScanningRequestEntityTest {
     entity.writeTo(second);
     assertArrayEquals(BODY, first.toByteArray());
     assertArrayEquals(BODY, second.toByteArray());
-    finish(call);
+    CallProbe.finishSpeech(call);
     assertEquals((long) CHARACTERS, CallProbe.inputCharacters());
   }
 
   @Test
   void theEntitysDescriptionIsTheApplicationsOwn() throws IOException {
     InputStreamEntity streamed = new InputStreamEntity(new TestInputStream(BODY), 77, JSON, "identity");
-    ScanningRequestEntity entity = new ScanningRequestEntity(streamed, call().scanRequestBody(null));
+    ScanningRequestEntity entity = new ScanningRequestEntity(streamed, CallProbe.startSpeech(false).scanRequestBody(null));
     assertEquals(JSON.toString(), entity.getContentType());
     assertEquals(77, entity.getContentLength());
     assertEquals("identity", entity.getContentEncoding());
     assertFalse(entity.isRepeatable());
     assertTrue(entity.isStreaming());
     assertFalse(entity.isChunked());
-    ScanningRequestEntity repeatable = new ScanningRequestEntity(new ByteArrayEntity(BODY, JSON), call().scanRequestBody(null));
+    ScanningRequestEntity repeatable =
+        new ScanningRequestEntity(new ByteArrayEntity(BODY, JSON), CallProbe.startSpeech(false).scanRequestBody(null));
     assertTrue(repeatable.isRepeatable());
     assertEquals(BODY.length, repeatable.getContentLength());
   }
@@ -125,7 +107,7 @@ class ScanningRequestEntityTest {
     IOException unreadable = new IOException("file gone");
     ScanningRequestEntity entity = new ScanningRequestEntity(
         new InputStreamEntity(new TestInputStream(BODY, 1000).failingAt(5000, unreadable), -1, JSON),
-        call().scanRequestBody(JSON.toString()));
+        CallProbe.startSpeech(false).scanRequestBody(JSON.toString()));
     assertSame(unreadable, assertThrows(IOException.class, () -> entity.writeTo(new ByteArrayOutputStream())));
   }
 
@@ -148,8 +130,8 @@ class ScanningRequestEntityTest {
         }
       }
     };
-    ScanningRequestEntity entity = new ScanningRequestEntity(
-        new InputStreamEntity(new TestInputStream(BODY, 4096), -1, JSON), call().scanRequestBody(JSON.toString()));
+    ScanningRequestEntity entity = new ScanningRequestEntity(new InputStreamEntity(new TestInputStream(BODY, 4096), -1, JSON),
+        CallProbe.startSpeech(false).scanRequestBody(JSON.toString()));
     assertSame(brokenPipe, assertThrows(IOException.class, () -> entity.writeTo(connection)));
   }
 }

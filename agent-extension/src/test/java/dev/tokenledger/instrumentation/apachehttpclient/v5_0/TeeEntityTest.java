@@ -1,6 +1,5 @@
 package dev.tokenledger.instrumentation.apachehttpclient.v5_0;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -8,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenledger.agent.BatchBody;
 import dev.tokenledger.agent.CallProbe;
+import dev.tokenledger.agent.Reads;
 import dev.tokenledger.agent.TestInputStream;
 import dev.tokenledger.agent.TestTelemetry;
 import java.io.ByteArrayOutputStream;
@@ -25,9 +26,8 @@ import org.apache.hc.core5.http.io.entity.BasicHttpEntity;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.http.io.entity.HttpEntities;
 import org.apache.hc.core5.http.message.BasicHeader;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@link TeeEntity}, the response entity the Apache client hands the application: its content and
@@ -35,21 +35,11 @@ import org.junit.jupiter.api.Test;
  * of the content, truncated on close or failure; the application's streams and exceptions are the
  * client's.
  */
+@ExtendWith(TestTelemetry.Extension.class)
 class TeeEntityTest {
 
   static final ContentType OCTETS = ContentType.APPLICATION_OCTET_STREAM;
-  static final int LINES = 300;
-  static final byte[] FILE = CallProbe.batchFile(LINES, 40);
-
-  @BeforeAll
-  static void sdk() {
-    TestTelemetry.installGlobal();
-  }
-
-  @BeforeEach
-  void clear() {
-    TestTelemetry.clear();
-  }
+  static final BatchBody BATCH = new BatchBody(300);
 
   /** The client's response entity: a stream off the connection, read once. */
   static BasicHttpEntity network(TestInputStream content, long length) {
@@ -57,38 +47,31 @@ class TeeEntityTest {
   }
 
   static TeeEntity batch(TestInputStream content) {
-    return new TeeEntity(network(content, FILE.length), CallProbe.batchDownload());
+    return new TeeEntity(network(content, BATCH.bytes.length), CallProbe.batchDownload());
   }
 
   @Test
   void entityUtilsReadsExactlyTheBodyAndTheCallIsFedItOnce() throws Exception {
-    assertArrayEquals(FILE, EntityUtils.toByteArray(batch(new TestInputStream(FILE, 100, 8192, 3))));
-    assertEquals(CallProbe.batchTokens(LINES), CallProbe.rowInputTokens());
+    BATCH.assertReadOnce(EntityUtils.toByteArray(batch(new TestInputStream(BATCH.bytes, 100, 8192, 3))));
 
     TestTelemetry.clear();
-    assertEquals(new String(FILE, StandardCharsets.UTF_8),
-        EntityUtils.toString(batch(new TestInputStream(FILE, 1000)), StandardCharsets.UTF_8));
-    assertEquals(CallProbe.batchTokens(LINES), CallProbe.rowInputTokens());
+    BATCH.assertTextReadOnce(EntityUtils.toString(batch(new TestInputStream(BATCH.bytes, 1000)), StandardCharsets.UTF_8));
   }
 
   @Test
   void theContentReadByteByByteIsExactlyTheBody() throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (InputStream in = batch(new TestInputStream(FILE, 7)).getContent()) {
-      for (int b; (b = in.read()) != -1; ) {
-        out.write(b);
-      }
+    byte[] read;
+    try (InputStream in = batch(new TestInputStream(BATCH.bytes, 7)).getContent()) {
+      read = Reads.byteByByte(in);
     }
-    assertArrayEquals(FILE, out.toByteArray());
-    assertEquals(CallProbe.batchTokens(LINES), CallProbe.rowInputTokens());
+    BATCH.assertReadOnce(read);
   }
 
   @Test
   void writeToWritesExactlyTheBodyAndEndsTheCallComplete() throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    batch(new TestInputStream(FILE, 4096, 1)).writeTo(out);
-    assertArrayEquals(FILE, out.toByteArray());
-    assertEquals(CallProbe.batchTokens(LINES), CallProbe.rowInputTokens());
+    batch(new TestInputStream(BATCH.bytes, 4096, 1)).writeTo(out);
+    BATCH.assertReadOnce(out.toByteArray());
 
     TestTelemetry.clear();
     new TeeEntity(network(new TestInputStream(new byte[9000], 4096), 9000), CallProbe.speech()).writeTo(new ByteArrayOutputStream());
@@ -159,7 +142,7 @@ class TeeEntityTest {
   void theEntitysDescriptionIsTheClients() {
     HttpEntity wrapped = HttpEntities.create(out -> out.write(1), ContentType.TEXT_EVENT_STREAM);
     TeeEntity stream = new TeeEntity(
-        new BasicHttpEntity(new TestInputStream(FILE), 1234, OCTETS, "gzip", true), CallProbe.batchDownload());
+        new BasicHttpEntity(new TestInputStream(BATCH.bytes), 1234, OCTETS, "gzip", true), CallProbe.batchDownload());
     assertEquals(OCTETS.toString(), stream.getContentType());
     assertEquals(1234, stream.getContentLength());
     assertEquals("gzip", stream.getContentEncoding());

@@ -1,5 +1,6 @@
 package dev.tokenledger.instrumentation.okhttp.v3_0;
 
+import static dev.tokenledger.instrumentation.okhttp.v3_0.AppBody.JSON;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,9 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tokenledger.agent.CallProbe;
 import dev.tokenledger.agent.OpenAiCall;
 import dev.tokenledger.agent.TestTelemetry;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.stream.Stream;
 import okhttp3.MediaType;
@@ -23,10 +22,9 @@ import okio.BufferedSink;
 import okio.Okio;
 import okio.Sink;
 import okio.Timeout;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -37,22 +35,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * held whole, while the request scanner sees the same bytes (the speech row's input characters and
  * model, which comes last, are what the scanner read).
  */
+@ExtendWith(TestTelemetry.Extension.class)
 class TeeRequestBodyTest {
 
-  static final MediaType JSON = MediaType.get("application/json");
   static final int CHARACTERS = 200_000;
   static final String INPUT = CallProbe.speechInput(CHARACTERS);
   static final byte[] BODY = CallProbe.speechRequest(INPUT);
-
-  @BeforeAll
-  static void sdk() {
-    TestTelemetry.installGlobal();
-  }
-
-  @BeforeEach
-  void clear() {
-    TestTelemetry.clear();
-  }
 
   /** The network under OkHttp's buffered sink: what arrived, in how big writes, and failures. */
   static final class Wire implements Sink {
@@ -82,69 +70,14 @@ class TeeRequestBodyTest {
     public void close() {}
   }
 
-  /** An application body that counts its writes; how it writes is up to the test. */
-  abstract static class AppBody extends RequestBody {
-    final byte[] bytes;
-    int writes;
-
-    AppBody(byte[] bytes) {
-      this.bytes = bytes;
-    }
-
-    @Override
-    public MediaType contentType() {
-      return JSON;
-    }
-
-    @Override
-    public void writeTo(BufferedSink sink) throws IOException {
-      writes++;
-      write(sink);
-    }
-
-    abstract void write(BufferedSink sink) throws IOException;
-  }
-
-  /** A one-shot body over an InputStream: writing it twice would send nothing the second time. */
-  static final class OneShotBody extends AppBody {
-    final InputStream in;
-
-    OneShotBody(byte[] bytes) {
-      super(bytes);
-      this.in = new ByteArrayInputStream(bytes);
-    }
-
-    @Override
-    public boolean isOneShot() {
-      return true;
-    }
-
-    @Override
-    void write(BufferedSink sink) throws IOException {
-      if (writes > 1) {
-        throw new IllegalStateException("a one-shot body written twice");
-      }
-      sink.writeAll(Okio.source(in));
-    }
-  }
-
-  interface Writer {
-    void write(byte[] bytes, BufferedSink sink) throws IOException;
-  }
-
-  static AppBody body(Writer writer) {
-    return new AppBody(BODY) {
-      @Override
-      void write(BufferedSink sink) throws IOException {
-        writer.write(bytes, sink);
-      }
-    };
+  static AppBody body(AppBody.Writer writer) {
+    return AppBody.writing(BODY, writer);
   }
 
   static Stream<Arguments> bodies() {
     return Stream.of(
         Arguments.of("RequestBody.create(byte[])", (java.util.function.Supplier<RequestBody>) () -> RequestBody.create(BODY, JSON)),
-        Arguments.of("one-shot, from an InputStream", (java.util.function.Supplier<RequestBody>) () -> new OneShotBody(BODY)),
+        Arguments.of("one-shot, from an InputStream", (java.util.function.Supplier<RequestBody>) () -> new AppBody.OneShot(BODY)),
         Arguments.of("in pieces of 8 KiB, flushing now and then", (java.util.function.Supplier<RequestBody>) () -> body((bytes, sink) -> {
           for (int i = 0, n = 0; i < bytes.length; i += 8192, n++) {
             sink.write(bytes, i, Math.min(8192, bytes.length - i));
@@ -172,16 +105,6 @@ class TeeRequestBodyTest {
         })));
   }
 
-  /** Starts a speech call whose body is scanned as written, as the interceptor does. */
-  static OpenAiCall call() {
-    return CallProbe.startSpeech(false);
-  }
-
-  static void finish(OpenAiCall call) {
-    call.onResponse(200, CallProbe.speechResponseHeaders());
-    call.end(true);
-  }
-
   /** Writes the body as OkHttp does: into a buffered sink over the network, closed afterwards. */
   static void send(RequestBody body, Wire wire) throws IOException {
     BufferedSink network = Okio.buffer(wire);
@@ -194,14 +117,14 @@ class TeeRequestBodyTest {
   void theBodyReachesTheNetworkOnceUnchangedAndTheScannerSeesIt(String name, java.util.function.Supplier<RequestBody> app)
       throws IOException {
     RequestBody appBody = app.get();
-    OpenAiCall call = call();
+    OpenAiCall call = CallProbe.startSpeech(false);
     Wire wire = new Wire();
     send(new TeeRequestBody(appBody, call.scanRequestBody("application/json")), wire);
     assertArrayEquals(BODY, wire.received.readByteArray(), "the network's bytes");
     if (appBody instanceof AppBody) {
       assertEquals(1, ((AppBody) appBody).writes, "the application's body written once");
     }
-    finish(call);
+    CallProbe.finishSpeech(call);
     assertEquals((long) CHARACTERS, CallProbe.inputCharacters(), "the scanner read the whole input once");
     assertEquals(CallProbe.SPEECH_MODEL, CallProbe.requestModel(), "and the model after it");
   }
@@ -212,7 +135,7 @@ class TeeRequestBodyTest {
     byte[] large = CallProbe.speechRequest(input);
     Wire wire = new Wire();
     long[] largestLag = {0};
-    AppBody body = new AppBody(large) {
+    AppBody body = new AppBody(large, -1) {
       @Override
       void write(BufferedSink sink) throws IOException {
         for (int i = 0; i < bytes.length; i += 8192) {
@@ -221,28 +144,28 @@ class TeeRequestBodyTest {
         }
       }
     };
-    OpenAiCall call = call();
+    OpenAiCall call = CallProbe.startSpeech(false);
     send(new TeeRequestBody(body, call.scanRequestBody("application/json")), wire);
     assertTrue(largestLag[0] <= 64 * 1024, "at most a few segments held back: " + largestLag[0]);
     assertTrue(wire.largestWrite <= 64 * 1024, "no write of the whole body: " + wire.largestWrite);
     assertEquals(large.length, wire.received.size());
     assertArrayEquals(large, wire.received.readByteArray());
-    finish(call);
+    CallProbe.finishSpeech(call);
     assertEquals(3_000_000L, CallProbe.inputCharacters());
     assertEquals(CallProbe.SPEECH_MODEL, CallProbe.requestModel());
   }
 
   @Test
   void theBodysDescriptionIsTheApplicationsOwn() throws IOException {
-    OneShotBody oneShot = new OneShotBody(BODY);
-    TeeRequestBody tee = new TeeRequestBody(oneShot, call().scanRequestBody("application/json"));
+    AppBody.OneShot oneShot = new AppBody.OneShot(BODY);
+    TeeRequestBody tee = new TeeRequestBody(oneShot, CallProbe.startSpeech(false).scanRequestBody("application/json"));
     assertSame(JSON, tee.contentType());
     assertEquals(-1, tee.contentLength());
     assertTrue(tee.isOneShot());
     assertFalse(tee.isDuplex());
 
     RequestBody known = RequestBody.create(BODY, null);
-    TeeRequestBody knownTee = new TeeRequestBody(known, call().scanRequestBody(null));
+    TeeRequestBody knownTee = new TeeRequestBody(known, CallProbe.startSpeech(false).scanRequestBody(null));
     assertNull(knownTee.contentType());
     assertEquals(BODY.length, knownTee.contentLength());
     assertFalse(knownTee.isOneShot());
@@ -261,13 +184,13 @@ class TeeRequestBodyTest {
       @Override
       public void writeTo(BufferedSink sink) {}
     };
-    assertTrue(new TeeRequestBody(duplex, call().scanRequestBody(null)).isDuplex());
+    assertTrue(new TeeRequestBody(duplex, CallProbe.startSpeech(false).scanRequestBody(null)).isDuplex());
   }
 
   @Test
   void aRetryWritesTheBodyAgainUnscanned() throws IOException {
     AppBody body = body((bytes, sink) -> sink.write(bytes));
-    OpenAiCall call = call();
+    OpenAiCall call = CallProbe.startSpeech(false);
     TeeRequestBody tee = new TeeRequestBody(body, call.scanRequestBody("application/json"));
     Wire first = new Wire();
     Wire second = new Wire();
@@ -276,7 +199,7 @@ class TeeRequestBodyTest {
     assertEquals(2, body.writes);
     assertArrayEquals(BODY, first.received.readByteArray());
     assertArrayEquals(BODY, second.received.readByteArray());
-    finish(call);
+    CallProbe.finishSpeech(call);
     assertEquals((long) CHARACTERS, CallProbe.inputCharacters());
   }
 
@@ -289,7 +212,7 @@ class TeeRequestBodyTest {
       + " last complete one) would fix it.")
   void aRetryAfterAFailedFirstAttemptIsWhatTheScannerReports() throws IOException {
     AppBody body = body((bytes, sink) -> sink.write(bytes));
-    OpenAiCall call = call();
+    OpenAiCall call = CallProbe.startSpeech(false);
     TeeRequestBody tee = new TeeRequestBody(body, call.scanRequestBody("application/json"));
     Wire broken = new Wire();
     broken.failure = new IOException("connection reset");
@@ -299,7 +222,7 @@ class TeeRequestBodyTest {
     Wire retry = new Wire();
     send(tee, retry);
     assertArrayEquals(BODY, retry.received.readByteArray());
-    finish(call);
+    CallProbe.finishSpeech(call);
     assertEquals(CallProbe.SPEECH_MODEL, CallProbe.requestModel());
     assertEquals((long) CHARACTERS, CallProbe.inputCharacters());
   }
@@ -311,15 +234,15 @@ class TeeRequestBodyTest {
       sink.write(bytes, 0, 100);
       throw unreadable;
     });
-    assertSame(unreadable, assertThrows(IOException.class,
-        () -> send(new TeeRequestBody(failing, call().scanRequestBody("application/json")), new Wire())));
+    assertSame(unreadable, assertThrows(IOException.class, () -> send(
+        new TeeRequestBody(failing, CallProbe.startSpeech(false).scanRequestBody("application/json")), new Wire())));
 
     IllegalStateException state = new IllegalStateException("stream closed");
     AppBody failingRuntime = body((bytes, sink) -> {
       throw state;
     });
-    assertSame(state, assertThrows(IllegalStateException.class,
-        () -> send(new TeeRequestBody(failingRuntime, call().scanRequestBody("application/json")), new Wire())));
+    assertSame(state, assertThrows(IllegalStateException.class, () -> send(
+        new TeeRequestBody(failingRuntime, CallProbe.startSpeech(false).scanRequestBody("application/json")), new Wire())));
   }
 
   @Test
@@ -333,7 +256,7 @@ class TeeRequestBodyTest {
       }
     });
     assertSame(wire.failure, assertThrows(IOException.class,
-        () -> send(new TeeRequestBody(body, call().scanRequestBody("application/json")), wire)));
+        () -> send(new TeeRequestBody(body, CallProbe.startSpeech(false).scanRequestBody("application/json")), wire)));
     assertTrue(wire.received.size() <= 50_000);
   }
 }

@@ -1,69 +1,56 @@
 package dev.tokenledger.instrumentation.okhttp.v3_0;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenledger.agent.BatchBody;
 import dev.tokenledger.agent.CallProbe;
+import dev.tokenledger.agent.Reads;
 import dev.tokenledger.agent.TestTelemetry;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
-import java.nio.charset.StandardCharsets;
 import okhttp3.MediaType;
 import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
 import okio.Okio;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@link TeeResponseBody}, the body OkHttp hands the application for an OpenAI response: OkHttp's own
  * reading methods return exactly the network's bytes, the call is fed them once, and closing the
  * body closes the network source and ends the call.
  */
+@ExtendWith(TestTelemetry.Extension.class)
 class TeeResponseBodyTest {
 
   static final MediaType OCTETS = MediaType.get("application/octet-stream");
-  static final int LINES = 300;
-  static final byte[] FILE = CallProbe.batchFile(LINES, 40);
-  static final String TEXT = new String(FILE, StandardCharsets.UTF_8);
-
-  @BeforeAll
-  static void sdk() {
-    TestTelemetry.installGlobal();
-  }
-
-  @BeforeEach
-  void clear() {
-    TestTelemetry.clear();
-  }
+  static final BatchBody BATCH = new BatchBody(300);
 
   static ResponseBody network(TestSource source, long length) {
     return ResponseBody.create(Okio.buffer(source), OCTETS, length);
   }
 
   static TeeResponseBody batchBody(TestSource source) {
-    return new TeeResponseBody(network(source, FILE.length), CallProbe.batchDownload());
+    return new TeeResponseBody(network(source, BATCH.bytes.length), CallProbe.batchDownload());
   }
 
   static TeeResponseBody batchBody() {
-    return batchBody(new TestSource(FILE, 100, 8192, 3));
+    return batchBody(new TestSource(BATCH.bytes, 100, 8192, 3));
   }
 
   @Test
   void contentTypeAndLengthAreTheNetworkBodys() {
-    TeeResponseBody body = new TeeResponseBody(network(new TestSource(FILE), 1234), CallProbe.batchDownload());
+    TeeResponseBody body = new TeeResponseBody(network(new TestSource(BATCH.bytes), 1234), CallProbe.batchDownload());
     assertEquals(OCTETS, body.contentType());
     assertEquals(1234, body.contentLength());
-    ResponseBody unknown = ResponseBody.create(Okio.buffer(new TestSource(FILE)), null, -1);
+    ResponseBody unknown = ResponseBody.create(Okio.buffer(new TestSource(BATCH.bytes)), null, -1);
     TeeResponseBody tee = new TeeResponseBody(unknown, CallProbe.batchDownload());
     assertNull(tee.contentType());
     assertEquals(-1, tee.contentLength());
@@ -77,27 +64,21 @@ class TeeResponseBodyTest {
 
   @Test
   void stringReadsExactlyTheBodyAndFeedsTheCallOnce() throws IOException {
-    assertEquals(TEXT, batchBody().string());
-    assertEquals(CallProbe.batchTokens(LINES), CallProbe.rowInputTokens());
+    BATCH.assertTextReadOnce(batchBody().string());
   }
 
   @Test
   void bytesReadsExactlyTheBodyAndFeedsTheCallOnce() throws IOException {
-    assertArrayEquals(FILE, batchBody().bytes());
-    assertEquals(CallProbe.batchTokens(LINES), CallProbe.rowInputTokens());
+    BATCH.assertReadOnce(batchBody().bytes());
   }
 
   @Test
   void byteStreamReadsExactlyTheBodyAndFeedsTheCallOnce() throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] read;
     try (InputStream in = batchBody().byteStream()) {
-      byte[] scratch = new byte[97];
-      for (int n; (n = in.read(scratch)) != -1; ) {
-        out.write(scratch, 0, n);
-      }
+      read = Reads.inArrays(in, 97);
     }
-    assertArrayEquals(FILE, out.toByteArray());
-    assertEquals(CallProbe.batchTokens(LINES), CallProbe.rowInputTokens());
+    BATCH.assertReadOnce(read);
   }
 
   @Test
@@ -109,8 +90,7 @@ class TeeResponseBodyTest {
         out.append(scratch, 0, n);
       }
     }
-    assertEquals(TEXT, out.toString());
-    assertEquals(CallProbe.batchTokens(LINES), CallProbe.rowInputTokens());
+    BATCH.assertTextReadOnce(out.toString());
   }
 
   @Test
@@ -118,10 +98,9 @@ class TeeResponseBodyTest {
     Request request = new Request.Builder().url("https://" + CallProbe.HOST + CallProbe.BATCH_PATH).build();
     Response response =
         new Response.Builder().request(request).protocol(Protocol.HTTP_1_1).code(200).message("OK").body(batchBody()).build();
-    assertEquals(TEXT.substring(0, 5000), response.peekBody(5000).string());
+    assertEquals(BATCH.text().substring(0, 5000), response.peekBody(5000).string());
     assertTrue(CallProbe.rows().isEmpty(), "peeking does not end the call");
-    assertEquals(TEXT, response.body().string());
-    assertEquals(CallProbe.batchTokens(LINES), CallProbe.rowInputTokens());
+    BATCH.assertTextReadOnce(response.body().string());
   }
 
   @Test

@@ -7,22 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenledger.agent.BatchBody;
 import dev.tokenledger.agent.CallProbe;
+import dev.tokenledger.agent.Reads;
 import dev.tokenledger.agent.TestTelemetry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.stream.Stream;
 import okio.Buffer;
 import okio.BufferedSource;
 import okio.Okio;
 import okio.Source;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -33,24 +32,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * stream, truncated on close or a read failure; the application's bytes and exceptions are the
  * network's.
  */
+@ExtendWith(TestTelemetry.Extension.class)
 class TeeSourceTest {
 
-  static final int LINES = 400;
-  static final byte[] FILE = CallProbe.batchFile(LINES, 40);
+  static final BatchBody BATCH = new BatchBody(400);
 
-  @BeforeAll
-  static void sdk() {
-    TestTelemetry.installGlobal();
-  }
-
-  @BeforeEach
-  void clear() {
-    TestTelemetry.clear();
-  }
-
-  interface ReadStyle {
-    byte[] readAll(Source tee) throws IOException;
-  }
+  interface ReadStyle extends BatchBody.ReadAll<Source> {}
 
   static Stream<Arguments> readStyles() {
     return Stream.of(
@@ -83,14 +70,7 @@ class TeeSourceTest {
           }
           return out.toByteArray();
         }),
-        Arguments.of("an InputStream, byte by byte", (ReadStyle) tee -> {
-          InputStream in = Okio.buffer(tee).inputStream();
-          ByteArrayOutputStream out = new ByteArrayOutputStream();
-          for (int b; (b = in.read()) != -1; ) {
-            out.write(b);
-          }
-          return out.toByteArray();
-        }),
+        Arguments.of("an InputStream, byte by byte", (ReadStyle) tee -> Reads.byteByByte(Okio.buffer(tee).inputStream())),
         Arguments.of("a channel into a heap ByteBuffer", channel(false)),
         Arguments.of("a channel into a direct ByteBuffer", channel(true)),
         Arguments.of("peek everything first, then read", (ReadStyle) tee -> {
@@ -118,40 +98,22 @@ class TeeSourceTest {
   }
 
   static ReadStyle channel(boolean direct) {
-    return tee -> {
-      BufferedSource source = Okio.buffer(tee);
-      ByteBuffer buffer = direct ? ByteBuffer.allocateDirect(777) : ByteBuffer.allocate(777);
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      while (source.read(buffer) != -1) {
-        buffer.flip();
-        byte[] chunk = new byte[buffer.remaining()];
-        buffer.get(chunk);
-        out.write(chunk);
-        buffer.clear();
-      }
-      return out.toByteArray();
-    };
+    return tee -> Reads.throughChannel(Okio.buffer(tee), direct, 777);
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("readStyles")
-  void theApplicationAndTheCallSeeExactlyTheBodyWhateverTheReads(String name, ReadStyle style) throws IOException {
-    for (int[] chunks : new int[][] {{}, {1, 2, 3}, {8192, 13, 100_000}}) {
-      TestTelemetry.clear();
-      TeeSource tee = new TeeSource(new TestSource(FILE, chunks), CallProbe.batchDownload());
-      assertArrayEquals(FILE, style.readAll(tee), "the application's bytes");
-      assertEquals(CallProbe.batchTokens(LINES), CallProbe.rowInputTokens(), "the call's bytes, once, in order");
-      tee.close();
-      assertEquals(CallProbe.batchTokens(LINES), CallProbe.rowInputTokens(), "close after the end adds nothing");
-    }
+  void theApplicationAndTheCallSeeExactlyTheBodyWhateverTheReads(String name, ReadStyle style) throws Exception {
+    BatchBody.forEachChunkPattern(chunks -> BATCH.assertReadOnceThenClosed(
+        new TeeSource(new TestSource(BATCH.bytes, chunks), CallProbe.batchDownload()), style));
   }
 
   @Test
   void skippedBytesStillPassThroughTheCall() throws IOException {
-    BufferedSource source = Okio.buffer(new TeeSource(new TestSource(FILE, 1000), CallProbe.batchDownload()));
-    source.skip(FILE.length - 100);
-    assertEquals(new String(FILE, FILE.length - 100, 100, StandardCharsets.UTF_8), source.readUtf8());
-    assertEquals(CallProbe.batchTokens(LINES), CallProbe.rowInputTokens());
+    BufferedSource source = Okio.buffer(new TeeSource(new TestSource(BATCH.bytes, 1000), CallProbe.batchDownload()));
+    source.skip(BATCH.bytes.length - 100);
+    assertEquals(new String(BATCH.bytes, BATCH.bytes.length - 100, 100, StandardCharsets.UTF_8), source.readUtf8());
+    BATCH.assertFedOnce();
   }
 
   @Test
@@ -221,8 +183,8 @@ class TeeSourceTest {
 
   @Test
   void nothingEndsTheCallBeforeTheApplicationIsDone() throws IOException {
-    BufferedSource source = Okio.buffer(new TeeSource(new TestSource(FILE, 4096), CallProbe.batchDownload()));
-    source.readByteArray(FILE.length);
+    BufferedSource source = Okio.buffer(new TeeSource(new TestSource(BATCH.bytes, 4096), CallProbe.batchDownload()));
+    source.readByteArray(BATCH.bytes.length);
     assertTrue(CallProbe.rows().isEmpty());
     assertTrue(CallProbe.spans().isEmpty());
   }
@@ -230,13 +192,13 @@ class TeeSourceTest {
   @Test
   void aFailureAfterSomeLinesKeepsWhatTheCallWasFed() {
     UncheckedIOException broken = new UncheckedIOException(new IOException("gone"));
-    int half = FILE.length / 2;
+    int half = BATCH.bytes.length / 2;
     BufferedSource source =
-        Okio.buffer(new TeeSource(new TestSource(FILE, 3000).failingAt(half, broken), CallProbe.batchDownload()));
+        Okio.buffer(new TeeSource(new TestSource(BATCH.bytes, 3000).failingAt(half, broken), CallProbe.batchDownload()));
     assertSame(broken, assertThrows(UncheckedIOException.class, source::readByteArray));
     int completeLines = 0;
     for (int i = 0; i < half; i++) {
-      if (FILE[i] == '\n') {
+      if (BATCH.bytes[i] == '\n') {
         completeLines++;
       }
     }

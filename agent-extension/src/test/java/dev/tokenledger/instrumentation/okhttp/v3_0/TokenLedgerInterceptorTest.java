@@ -1,5 +1,6 @@
 package dev.tokenledger.instrumentation.okhttp.v3_0;
 
+import static dev.tokenledger.instrumentation.okhttp.v3_0.AppBody.JSON;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
@@ -7,15 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenledger.agent.BatchBody;
 import dev.tokenledger.agent.CallProbe;
 import dev.tokenledger.agent.TestTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,9 +32,8 @@ import okhttp3.ResponseBody;
 import okio.Buffer;
 import okio.BufferedSink;
 import okio.Okio;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@link TokenLedgerInterceptor} in a real OkHttpClient, first in the chain as the agent installs it;
@@ -43,22 +42,12 @@ import org.junit.jupiter.api.Test;
  * reach the application unchanged through the tee, and the application's exceptions pass through
  * while ours never reach it.
  */
+@ExtendWith(TestTelemetry.Extension.class)
 class TokenLedgerInterceptorTest {
 
-  static final MediaType JSON = MediaType.get("application/json");
   static final String CHAT_RESPONSE =
       "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-2024-08-06\",\"choices\":[],"
           + "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":5,\"total_tokens\":17}}";
-
-  @BeforeAll
-  static void sdk() {
-    TestTelemetry.installGlobal();
-  }
-
-  @BeforeEach
-  void clear() {
-    TestTelemetry.clear();
-  }
 
   /** The network: records what was sent and in which context, and answers as told. */
   static final class Network implements Interceptor {
@@ -110,55 +99,6 @@ class TokenLedgerInterceptorTest {
     return new Request.Builder().url("https://" + CallProbe.HOST + path).header("Authorization", CallProbe.API_KEY);
   }
 
-  /** An application body that counts how often it is written. */
-  static class CountingBody extends RequestBody {
-    final byte[] bytes;
-    final long length;
-    int writes;
-
-    CountingBody(byte[] bytes, long length) {
-      this.bytes = bytes;
-      this.length = length;
-    }
-
-    @Override
-    public MediaType contentType() {
-      return JSON;
-    }
-
-    @Override
-    public long contentLength() {
-      return length;
-    }
-
-    @Override
-    public void writeTo(BufferedSink sink) throws IOException {
-      writes++;
-      sink.write(bytes);
-    }
-  }
-
-  /** A one-shot body over an InputStream: it cannot be written twice. */
-  static final class OneShotBody extends CountingBody {
-    final InputStream in;
-
-    OneShotBody(byte[] bytes) {
-      super(bytes, -1);
-      this.in = new ByteArrayInputStream(bytes);
-    }
-
-    @Override
-    public boolean isOneShot() {
-      return true;
-    }
-
-    @Override
-    public void writeTo(BufferedSink sink) throws IOException {
-      writes++;
-      sink.writeAll(Okio.source(in));
-    }
-  }
-
   Response speech(RequestBody body, int audioBytes) throws IOException {
     network.responseType = MediaType.get("audio/mpeg");
     network.responseBytes = new byte[audioBytes];
@@ -185,7 +125,7 @@ class TokenLedgerInterceptorTest {
   void aOneShotBodyIsWrittenOnceAndScannedOnTheWay() throws IOException {
     String input = CallProbe.speechInput(5000);
     byte[] request = CallProbe.speechRequest(input);
-    OneShotBody body = new OneShotBody(request);
+    AppBody.OneShot body = new AppBody.OneShot(request);
     try (Response response = speech(body, 30000)) {
       assertEquals(30000, response.body().bytes().length);
     }
@@ -200,7 +140,7 @@ class TokenLedgerInterceptorTest {
   void aLargeBodyIsWrittenOnceAndScannedOnTheWay() throws IOException {
     byte[] request = CallProbe.speechRequest(CallProbe.speechInput(800_000));
     assertTrue(request.length > 1024 * 1024, "larger than the up-front copy");
-    CountingBody body = new CountingBody(request, request.length);
+    AppBody body = new AppBody(request, request.length);
     try (Response response = speech(body, 100)) {
       response.body().bytes();
     }
@@ -213,7 +153,7 @@ class TokenLedgerInterceptorTest {
   @Test
   void aBodyOfUnknownLengthIsWrittenOnceAndScannedOnTheWay() throws IOException {
     byte[] request = CallProbe.speechRequest();
-    CountingBody body = new CountingBody(request, -1);
+    AppBody body = new AppBody(request, -1);
     try (Response response = speech(body, 100)) {
       response.body().bytes();
     }
@@ -225,7 +165,7 @@ class TokenLedgerInterceptorTest {
   @Test
   void aMultipartUploadsFileIsWrittenOnlyToTheNetwork() throws IOException {
     byte[] audio = new byte[50_000];
-    CountingBody file = new CountingBody(audio, audio.length) {
+    AppBody file = new AppBody(audio, audio.length) {
       @Override
       public MediaType contentType() {
         return MediaType.get("audio/wav");
@@ -250,17 +190,18 @@ class TokenLedgerInterceptorTest {
 
   @Test
   void theResponseBodyReachesTheApplicationUnchangedAndFeedsTheCall() throws IOException {
-    byte[] file = CallProbe.batchFile(300, 40);
+    BatchBody batch = new BatchBody(300);
     network.responseType = MediaType.get("application/octet-stream");
-    network.responseBytes = file;
+    network.responseBytes = batch.bytes;
+    byte[] read;
     try (Response response = client.newCall(openAi(CallProbe.BATCH_PATH).build()).execute()) {
       ResponseBody body = response.body();
       assertNotSame(network.lastBody, body, "the application reads through the tee");
       assertEquals(network.lastBody.contentType(), body.contentType());
-      assertEquals(file.length, body.contentLength());
-      assertArrayEquals(file, body.bytes());
+      assertEquals(batch.bytes.length, body.contentLength());
+      read = body.bytes();
     }
-    assertEquals(CallProbe.batchTokens(300), CallProbe.rowInputTokens());
+    batch.assertReadOnce(read);
   }
 
   @Test
@@ -277,24 +218,26 @@ class TokenLedgerInterceptorTest {
     assertTrue(!Span.current().getSpanContext().isValid(), "and only the chain");
   }
 
+  /**
+   * The chain fails a speech request with {@code failure}: it reaches the application unchanged, and
+   * the call's span names its class.
+   */
+  void assertChainFailureReachesTheApplication(Exception failure) {
+    network.failure = failure;
+    assertSame(failure, assertThrows(failure.getClass(), () -> speech(RequestBody.create(CallProbe.speechRequest(), JSON), 0)));
+    assertEquals(failure.getClass().getName(), CallProbe.errorType());
+  }
+
   @Test
   void aNetworkFailureReachesTheApplicationUnchangedAndEndsTheCallFailed() {
-    IOException refused = new IOException("connection refused");
-    network.failure = refused;
-    assertSame(refused, assertThrows(IOException.class,
-        () -> client.newCall(openAi(CallProbe.SPEECH_PATH).post(RequestBody.create(CallProbe.speechRequest(), JSON)).build()).execute()));
+    assertChainFailureReachesTheApplication(new IOException("connection refused"));
     assertEquals(Map.of("error/none", 1L), CallProbe.requests());
-    assertEquals(IOException.class.getName(), CallProbe.errorType());
     assertTrue(CallProbe.rows().isEmpty());
   }
 
   @Test
   void aRuntimeFailureOfTheChainReachesTheApplicationUnchanged() {
-    IllegalStateException bug = new IllegalStateException("application interceptor bug");
-    network.failure = bug;
-    assertSame(bug, assertThrows(IllegalStateException.class,
-        () -> client.newCall(openAi(CallProbe.SPEECH_PATH).post(RequestBody.create(CallProbe.speechRequest(), JSON)).build()).execute()));
-    assertEquals(IllegalStateException.class.getName(), CallProbe.errorType());
+    assertChainFailureReachesTheApplication(new IllegalStateException("application interceptor bug"));
   }
 
   @Test
@@ -315,13 +258,13 @@ class TokenLedgerInterceptorTest {
   @Test
   void aBodyThatCannotBeCopiedIsSentAsTheApplicationMadeIt() throws IOException {
     byte[] chat = "{\"model\":\"gpt-4o\",\"messages\":[]}".getBytes(StandardCharsets.UTF_8);
-    CountingBody flaky = new CountingBody(chat, chat.length) {
+    AppBody flaky = new AppBody(chat, chat.length) {
       @Override
-      public void writeTo(BufferedSink sink) throws IOException {
-        if (++writes == 1) {
+      void write(BufferedSink sink) throws IOException {
+        if (writes == 1) {
           throw new IOException("our copy fails");
         }
-        sink.write(bytes);
+        super.write(sink);
       }
     };
     network.responseBytes = CHAT_RESPONSE.getBytes(StandardCharsets.UTF_8);

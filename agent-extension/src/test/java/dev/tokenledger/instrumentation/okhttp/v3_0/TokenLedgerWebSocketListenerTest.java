@@ -16,9 +16,8 @@ import okhttp3.Response;
 import okhttp3.WebSocket;
 import okhttp3.WebSocketListener;
 import okio.ByteString;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The OkHttp listener wrapper passes every callback on unchanged (same objects, same order, the
@@ -26,22 +25,12 @@ import org.junit.jupiter.api.Test;
  * response's headers. A real OkHttp client runs in the integration tests; here the callbacks are
  * driven directly with OkHttp's own request and response types.
  */
+@ExtendWith(TestTelemetry.Extension.class) // the wrapped listeners are made through the transport's singletons
 class TokenLedgerWebSocketListenerTest {
 
   static final String DONE =
       "{\"type\":\"response.done\",\"response\":{\"id\":\"resp_O1\",\"status\":\"cancelled\","
           + "\"usage\":{\"input_tokens\":10,\"output_tokens\":4}}}";
-
-
-  @BeforeAll
-  static void sdk() {
-    TestTelemetry.installGlobal(); // the wrapped listeners are made through the transport's singletons
-  }
-
-  @BeforeEach
-  void clear() {
-    TestTelemetry.clear();
-  }
 
   static final class AppListener extends WebSocketListener {
     final List<Object> calls = new ArrayList<>();
