@@ -14,7 +14,7 @@ which=${1:-http}
 [ $# -gt 0 ] && shift
 
 run_it_main() {
-  mvn -B -ntp -q -pl integration-tests exec:java -Dexec.mainClass="dev.tokenledger.it.$1" -Dexec.args="${*:2}"
+  mvn -B -ntp -q -pl testing/integration-tests exec:java -Dexec.mainClass="dev.tokenledger.it.$1" -Dexec.args="${*:2}"
 }
 
 case "$which" in

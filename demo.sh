@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 mvn -B -ntp -q install -DskipTests
-exec mvn -B -ntp -q -pl integration-tests exec:java \
+exec mvn -B -ntp -q -pl testing/integration-tests exec:java \
   -Dexec.mainClass=dev.tokenledger.it.Demo

@@ -24,8 +24,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class Collector implements AutoCloseable {
 
-  /** The repository root: the integration-tests module's parent folder. */
-  static final Path REPO = moduleDir().getParent();
+  /** The repository root: the integration-tests module is testing/integration-tests. */
+  static final Path REPO = moduleDir().getParent().getParent();
   static final Path COLLECTOR_CONFIG = REPO.resolve("collector-config");
 
   private final Process process;
