@@ -4,11 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.tokenledger.simulator.OpenAiSimulator;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,22 +14,7 @@ import org.junit.jupiter.api.Test;
  * W3C baggage or else from a configured class-prefix rule, and the end user from baggage — and the
  * metrics carry the use case but never the user.
  */
-class AttributionIT {
-
-  static OpenAiSimulator simulator;
-  static OtlpReceiver receiver;
-
-  @BeforeAll
-  static void start() throws Exception {
-    simulator = OpenAiSimulator.start(0);
-    receiver = new OtlpReceiver();
-  }
-
-  @AfterAll
-  static void stop() {
-    simulator.close();
-    receiver.close();
-  }
+class AttributionIT extends AgentTestBase {
 
   @Test
   void entryPointUseCaseAndUserComeFromTheInboundRequest() throws Exception {

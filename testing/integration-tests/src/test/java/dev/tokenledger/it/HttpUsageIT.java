@@ -7,19 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenledger.demo.DemoApp;
 import dev.tokenledger.simulator.GroundTruth;
+import dev.tokenledger.usage.UsageField;
 import dev.tokenledger.simulator.OpenAiSimulator;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -30,36 +29,11 @@ import org.junit.jupiter.params.provider.CsvSource;
  * counters that add up to the same totals, a request count per call, byte-identical bodies for the
  * application, and not one byte of the API key, a prompt or a completion in the telemetry.
  */
-class HttpUsageIT {
+class HttpUsageIT extends AgentTestBase {
 
   static final String API_KEY = "sk-proj-TokenLedgerTestKey0123456789abcdefSECRET";
-  static final List<String> TOKEN_FIELDS =
-      List.of(
-          "input_tokens", "output_tokens", "input_cached_tokens", "input_cache_write_tokens",
-          "input_uncached_tokens", "input_text_tokens", "input_audio_tokens", "input_image_tokens",
-          "input_cached_text_tokens", "input_cached_audio_tokens", "input_cached_image_tokens",
-          "output_text_tokens", "output_audio_tokens", "output_image_tokens", "output_reasoning_tokens");
-
-  static OpenAiSimulator simulator;
-  static OtlpReceiver receiver;
-
-  @BeforeAll
-  static void start() throws Exception {
-    simulator = OpenAiSimulator.start(0);
-    receiver = new OtlpReceiver();
-  }
-
-  @AfterAll
-  static void stop() {
-    simulator.close();
-    receiver.close();
-  }
-
-  @BeforeEach
-  void reset() {
-    simulator.reset();
-    receiver.reset();
-  }
+  /** The token fields, as the agent defines them. */
+  static final List<String> TOKEN_FIELDS = Arrays.stream(UsageField.values()).map(UsageField::exportName).toList();
 
   @ParameterizedTest(name = "{0} on {1}")
   @CsvSource({

@@ -3,11 +3,8 @@ package dev.tokenledger.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.tokenledger.simulator.GroundTruth;
-import dev.tokenledger.simulator.OpenAiSimulator;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -17,22 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * hold a second copy of the body beside its own, completes. (The collector's own buffers are
  * measured in its unit tests.)
  */
-class HugeResponseIT {
-
-  static OpenAiSimulator simulator;
-  static OtlpReceiver receiver;
-
-  @BeforeAll
-  static void start() throws Exception {
-    simulator = OpenAiSimulator.start(0);
-    receiver = new OtlpReceiver();
-  }
-
-  @AfterAll
-  static void stop() {
-    simulator.close();
-    receiver.close();
-  }
+class HugeResponseIT extends AgentTestBase {
 
   @ParameterizedTest
   @ValueSource(strings = {"jdk", "okhttp", "apache"})

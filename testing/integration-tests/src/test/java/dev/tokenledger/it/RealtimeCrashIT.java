@@ -5,14 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenledger.simulator.GroundTruth;
-import dev.tokenledger.simulator.OpenAiSimulator;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -22,31 +18,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * before the last export interval, and an app shut down normally loses nothing even with export
  * intervals far longer than its life.
  */
-class RealtimeCrashIT {
+class RealtimeCrashIT extends AgentTestBase {
 
   /** Responses after which the app stops and waits (the voice-agent and sideband sessions, part of the reconnect). */
   static final int STOP_AFTER = 5;
-
-  static OpenAiSimulator simulator;
-  static OtlpReceiver receiver;
-
-  @BeforeAll
-  static void start() throws Exception {
-    simulator = OpenAiSimulator.start(0);
-    receiver = new OtlpReceiver();
-  }
-
-  @AfterAll
-  static void stop() {
-    simulator.close();
-    receiver.close();
-  }
-
-  @BeforeEach
-  void reset() {
-    simulator.reset();
-    receiver.reset();
-  }
 
   private AgentRun.Running startStoppingApp(String client, List<String> exportSettings) throws Exception {
     return AgentRun.startMain(AgentRun.Agent.UPSTREAM_WITH_EXTENSION, receiver.endpoint(), exportSettings,

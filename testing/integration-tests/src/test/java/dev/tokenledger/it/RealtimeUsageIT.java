@@ -22,9 +22,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -37,31 +34,10 @@ import org.junit.jupiter.params.provider.CsvSource;
  * with one child span per response, counters that add up, the application receiving exactly the
  * messages sent, and no key, instructions or transcript text in anything exported.
  */
-class RealtimeUsageIT {
+class RealtimeUsageIT extends AgentTestBase {
 
   static final String API_KEY = "sk-proj-TokenLedgerRealtimeKey0123456789abcdSECRET";
   static final String PROJECT = "proj_tokenledger_rt";
-
-  static OpenAiSimulator simulator;
-  static OtlpReceiver receiver;
-
-  @BeforeAll
-  static void start() throws Exception {
-    simulator = OpenAiSimulator.start(0);
-    receiver = new OtlpReceiver();
-  }
-
-  @AfterAll
-  static void stop() {
-    simulator.close();
-    receiver.close();
-  }
-
-  @BeforeEach
-  void reset() {
-    simulator.reset();
-    receiver.reset();
-  }
 
   @ParameterizedTest(name = "{0} under {1}")
   @CsvSource({
