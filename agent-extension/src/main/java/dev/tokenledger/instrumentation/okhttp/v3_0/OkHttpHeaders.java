@@ -13,7 +13,11 @@ final class OkHttpHeaders implements Headers {
   /** The first value, as the other transports give it (OkHttp's own {@code get} gives the last). */
   @Override
   public String get(String name) {
-    java.util.List<String> values = headers.values(name);
-    return values.isEmpty() ? null : values.get(0);
+    for (int i = 0, n = headers.size(); i < n; i++) {
+      if (headers.name(i).equalsIgnoreCase(name)) {
+        return headers.value(i);
+      }
+    }
+    return null;
   }
 }
