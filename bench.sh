@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The benchmarks. Each prints its figures as ratios against a baseline measured in the same run.
-#   http      chat completions in fresh JVMs, upstream agent alone vs agent + extension:
+#   http      chat completions in fresh JVMs through OkHttp, the JDK client, Reactor Netty and
+#             HttpURLConnection, upstream agent alone vs agent + extension:
 #             throughput ratio, extra CPU and allocation per call
 #   realtime  Realtime sessions at real audio rates through the JDK WebSocket client, agent alone
 #             vs agent + extension: CPU-time ratio, retained heap per open connection

@@ -1,7 +1,11 @@
 package dev.tokenledger.demo;
 
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
+import java.net.HttpURLConnection;
 import java.net.URI;
+import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -13,6 +17,9 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import reactor.core.publisher.Mono;
+import reactor.netty.ByteBufFlux;
+import reactor.netty.http.client.HttpClient.ResponseReceiver;
 
 /**
  * The application side of the overhead benchmark: N sequential chat completions through one client,
@@ -21,7 +28,11 @@ import okhttp3.Response;
  * runner starts it under the agent alone and under agent + extension in the same run. With
  * LATENCY_MS the simulator waits that long before answering, as a provider would.
  *
- * <pre>ChatBenchmark BASE_URL CLIENT(okhttp|jdk) WARMUP CALLS [LATENCY_MS]</pre>
+ * <p>Clients: {@code okhttp} (openai-java's transport), {@code jdk} ({@code java.net.http}),
+ * {@code netty} (Reactor Netty, Spring WebClient's transport) and {@code huc}
+ * ({@code HttpURLConnection}, Spring's simple request factory).
+ *
+ * <pre>ChatBenchmark BASE_URL CLIENT(okhttp|jdk|netty|huc) WARMUP CALLS [LATENCY_MS]</pre>
  */
 public final class ChatBenchmark {
 
@@ -30,12 +41,23 @@ public final class ChatBenchmark {
 
   public static void main(String[] args) throws Exception {
     if (args.length < 4 || args.length > 5) {
-      System.err.println("usage: ChatBenchmark BASE_URL okhttp|jdk WARMUP CALLS [LATENCY_MS]");
+      System.err.println("usage: ChatBenchmark BASE_URL okhttp|jdk|netty|huc WARMUP CALLS [LATENCY_MS]");
       System.exit(2);
     }
     String url = args[0] + "/chat/completions";
     String latency = args.length == 5 ? args[4] : "0";
-    Call call = args[1].equals("jdk") ? jdk(url, latency) : okhttp(url, latency);
+    Call call;
+    switch (args[1]) {
+      case "okhttp" -> call = okhttp(url, latency);
+      case "jdk" -> call = jdk(url, latency);
+      case "netty" -> call = netty(url, latency);
+      case "huc" -> call = huc(url, latency);
+      default -> {
+        System.err.println("unknown client '" + args[1] + "': choose okhttp, jdk, netty or huc");
+        System.exit(2);
+        return;
+      }
+    }
     int warmup = Integer.parseInt(args[2]);
     int calls = Integer.parseInt(args[3]);
     for (int i = 0; i < warmup; i++) {
@@ -109,6 +131,38 @@ public final class ChatBenchmark {
             .POST(HttpRequest.BodyPublishers.ofString(BODY, StandardCharsets.UTF_8))
             .build();
     return () -> client.send(request, HttpResponse.BodyHandlers.ofByteArray()).body().length;
+  }
+
+  private static Call netty(String url, String latency) {
+    reactor.netty.http.client.HttpClient client =
+        reactor.netty.http.client.HttpClient.create()
+            .headers(h -> h.set("Authorization", "Bearer sk-bench")
+                .set("X-Sim-Latency-Ms", latency)
+                .set("Content-Type", "application/json"));
+    return () -> {
+      ResponseReceiver<?> post = client.post().uri(url).send(ByteBufFlux.fromString(Mono.just(BODY)));
+      byte[] bytes = post.responseContent().aggregate().asByteArray().block();
+      return bytes == null ? 0 : bytes.length;
+    };
+  }
+
+  private static Call huc(String url, String latency) throws java.net.MalformedURLException {
+    URL target = URI.create(url).toURL();
+    byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
+    return () -> {
+      HttpURLConnection connection = (HttpURLConnection) target.openConnection();
+      connection.setRequestMethod("POST");
+      connection.setDoOutput(true);
+      connection.setRequestProperty("Authorization", "Bearer sk-bench");
+      connection.setRequestProperty("X-Sim-Latency-Ms", latency);
+      connection.setRequestProperty("Content-Type", "application/json");
+      try (OutputStream out = connection.getOutputStream()) {
+        out.write(body);
+      }
+      try (InputStream in = connection.getInputStream()) {
+        return in.readAllBytes().length;
+      }
+    };
   }
 
   private ChatBenchmark() {}

@@ -36,7 +36,7 @@ public final class OverheadBenchmark {
     try (OpenAiSimulator simulator = OpenAiSimulator.start(0);
         OtlpReceiver receiver = OtlpReceiver.discarding()) {
       for (String[] setting : new String[][] {{"0", calls}, {thinkMillis, thinkCalls}}) {
-        for (String client : List.of("okhttp", "jdk")) {
+        for (String client : List.of("okhttp", "jdk", "netty", "huc")) {
           List<double[]> baseline = new ArrayList<>();
           List<double[]> extended = new ArrayList<>();
           for (int round = 0; round < rounds; round++) {
