@@ -166,8 +166,8 @@ final class UncapturedCallSpanProcessor implements SpanProcessor {
       RateLimitedLog.warn(
           "uncaptured-capacity",
           "TokenLedger follows at most " + maxOpenSpans + " open spans to find OpenAI calls it did not read;"
-              + " " + count + " span(s) were not followed, so such a call may go unrecorded"
-              + " (spans that are never ended fill this)");
+              + " " + count + " span(s) were not followed, so such a call may go unrecorded, or a call"
+              + " that was read be recorded as missing too (spans that are never ended fill this)");
       return;
     }
     open.put(span.getSpanContext().getSpanId(), node);
