@@ -1,6 +1,8 @@
 -- Why usage went missing: the diagnostics of missing-usage records, per API and model.
 -- tokenledger.usage.diagnostic says what was wrong (a stream without include_usage, a truncated
--- or malformed body, a body the application closed early). From the ledger.
+-- or malformed body, a body the application closed early, or a call no transport read:
+-- "uncaptured transport: <instrumentation>", one row per instrumentation; such a call has no model
+-- unless its Azure deployment names one). From the ledger.
 --
 -- @param from | DateTime('UTC') | now() - INTERVAL 7 DAY | $__fromTime | start of the range (inclusive)
 -- @param to | DateTime('UTC') | now() | $__toTime | end of the range (inclusive)

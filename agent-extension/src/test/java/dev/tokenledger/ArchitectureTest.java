@@ -37,7 +37,7 @@ class ArchitectureTest {
     allow("dev.tokenledger.usage");
     allow("dev.tokenledger.realtime", "dev.tokenledger.usage");
     allow("dev.tokenledger.agent", "dev.tokenledger.usage", "dev.tokenledger.realtime");
-    allow("dev.tokenledger.agent.sdk");
+    allow("dev.tokenledger.agent.sdk", "dev.tokenledger.agent", "dev.tokenledger.usage", "dev.tokenledger.realtime");
     allow("dev.tokenledger.build");
     allow("dev.tokenledger.instrumentation");
   }

@@ -1,9 +1,12 @@
 package dev.tokenledger.agent;
 
 import dev.tokenledger.realtime.RealtimeEndpoint;
+import dev.tokenledger.usage.OpenAiApi;
 import dev.tokenledger.usage.OpenAiEndpoint;
 import dev.tokenledger.usage.RateLimitedLog;
 import dev.tokenledger.usage.RequestInfo;
+import dev.tokenledger.usage.ResponseUsage;
+import dev.tokenledger.usage.TokenUsage;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.context.Context;
 import java.net.URI;
@@ -16,6 +19,9 @@ import java.net.URI;
  * nothing below reaches for a global.
  */
 public final class OpenAiInstrumenter {
+
+  /** The diagnostic of a call no transport read, before the name of the instrumentation that saw it. */
+  public static final String UNCAPTURED_DIAGNOSTIC = "uncaptured transport: ";
 
   private final TokenLedgerConfig config;
   private final TokenLedgerTelemetry telemetry;
@@ -107,5 +113,87 @@ public final class OpenAiInstrumenter {
       return null;
     }
     return startConnection(uri.getHost(), uri.getPort(), uri.getRawPath(), uri.getRawQuery(), requestHeaders);
+  }
+
+  /**
+   * Records a call to a host configured as OpenAI that another instrumentation saw (its HTTP client
+   * span, named {@code instrumentation}) and no TokenLedger transport read. It is recorded as a
+   * transport records a response it could not read: source {@code missing}, zero tokens, the
+   * diagnostic {@code uncaptured transport: <instrumentation>}; an error response (HTTP &ge; 400)
+   * and a failure before any response ({@code httpStatus} 0 and an {@code errorType}) are counted as
+   * the transports count theirs, without a ledger row. A Realtime handshake ({@code GET} of a
+   * Realtime path) the server accepted (101, or no status and no error) makes one such record for the
+   * whole connection. {@code context} holds the other instrumentation's span, so the record links to
+   * its trace. Starts no span. Never throws.
+   */
+  public void recordUncaptured(
+      Context context,
+      String instrumentation,
+      String method,
+      String host,
+      int port,
+      String path,
+      String rawQuery,
+      int httpStatus,
+      String errorType) {
+    try {
+      if (host == null || !config.hosts().matches(host)) {
+        return;
+      }
+      ResponseUsage missing = ResponseUsage.missing(UNCAPTURED_DIAGNOSTIC + instrumentation);
+      boolean failedBeforeResponse = httpStatus <= 0 && errorType != null;
+      OpenAiEndpoint endpoint = OpenAiEndpoint.classify(method, host, path, rawQuery);
+      if (endpoint != null) {
+        UsageOrigin origin =
+            UsageOrigin.ofRequest(host, port, endpoint, null, Attribution.of(context, config.useCaseRules()));
+        // What the path says; the request body that would name the model was not read.
+        String requestModel = endpoint.azureDeployment();
+        OpenAiApi api = endpoint.api();
+        if (failedBeforeResponse) {
+          emitter.countFailedRequest(origin, api, requestModel, errorType);
+        } else if (httpStatus >= 400) {
+          // A failed Batch file download is not a model request (see ErrorBodyReader).
+          if (api != OpenAiApi.BATCH_OUTPUT) {
+            ResponseUsage error =
+                ResponseUsage.of(
+                    api, TokenUsage.zero(), ResponseUsage.SOURCE_NONE, ResponseUsage.STATUS_ERROR, null, null,
+                    missing.diagnostic());
+            emitter.emit(
+                UsageRecord.builder(origin, api, error, context)
+                    .requestModel(requestModel)
+                    .status(ResponseUsage.STATUS_ERROR)
+                    .httpStatus(httpStatus)
+                    .build());
+          }
+        } else {
+          emitter.emit(
+              UsageRecord.builder(origin, api, missing, context)
+                  .requestModel(requestModel)
+                  .status(ResponseUsage.STATUS_COMPLETED)
+                  .httpStatus(httpStatus)
+                  .build());
+        }
+        return;
+      }
+      RealtimeEndpoint realtime = "GET".equalsIgnoreCase(method) ? RealtimeEndpoint.classify(path, rawQuery) : null;
+      if (realtime != null && (httpStatus == 101 || (httpStatus <= 0 && !failedBeforeResponse))) {
+        UsageOrigin origin =
+            UsageOrigin.ofRequest(
+                host, port, realtime.isAzure(), realtime.azureDeployment(), realtime.azureApiVersion(), null,
+                rawQuery, Attribution.of(context, config.useCaseRules()));
+        emitter.countRealtimeConnection(origin, realtime.requestModel());
+        emitter.emit(
+            UsageRecord.builder(
+                    origin,
+                    realtime.transcriptionIntent() ? OpenAiApi.REALTIME_TRANSCRIPTION : OpenAiApi.REALTIME,
+                    missing,
+                    context)
+                .requestModel(realtime.requestModel())
+                .status(ResponseUsage.STATUS_COMPLETED)
+                .build());
+      }
+    } catch (Throwable t) {
+      RateLimitedLog.warn("uncaptured-record", "TokenLedger could not record an uncaptured OpenAI call: " + t);
+    }
   }
 }

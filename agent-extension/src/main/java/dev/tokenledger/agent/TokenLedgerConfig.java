@@ -25,6 +25,7 @@ public final class TokenLedgerConfig {
   static final String HOSTS = "hosts";
   static final String USE_CASE_RULES = "use-case-rules";
   static final String CAPTURE_RAW_USAGE = "capture-raw-usage";
+  static final String RECORD_UNCAPTURED_CALLS = "record-uncaptured-calls";
 
   /** Every setting (after {@link #PREFIX}) with its default; agent-extension/README.md documents them. */
   static final Map<String, String> DEFAULTS = defaults();
@@ -34,23 +35,29 @@ public final class TokenLedgerConfig {
     defaults.put(HOSTS, HostMatcher.DEFAULT_HOSTS);
     defaults.put(USE_CASE_RULES, "");
     defaults.put(CAPTURE_RAW_USAGE, "true");
+    defaults.put(RECORD_UNCAPTURED_CALLS, "true");
     return Collections.unmodifiableMap(defaults);
   }
 
   private final HostMatcher hosts;
   private final List<UseCaseRule> useCaseRules;
   private final boolean captureRawUsage;
+  private final boolean recordUncapturedCalls;
 
-  TokenLedgerConfig(String hosts, String useCaseRules, boolean captureRawUsage) {
+  TokenLedgerConfig(String hosts, String useCaseRules, boolean captureRawUsage, boolean recordUncapturedCalls) {
     this.hosts = HostMatcher.parse(hosts);
     this.useCaseRules = UseCaseRule.parseAll(useCaseRules);
     this.captureRawUsage = captureRawUsage;
+    this.recordUncapturedCalls = recordUncapturedCalls;
   }
 
   /** The settings as this JVM's system properties and environment give them. */
   public static TokenLedgerConfig fromEnvironment() {
     return new TokenLedgerConfig(
-        read(HOSTS), read(USE_CASE_RULES), Boolean.parseBoolean(read(CAPTURE_RAW_USAGE)));
+        read(HOSTS),
+        read(USE_CASE_RULES),
+        Boolean.parseBoolean(read(CAPTURE_RAW_USAGE)),
+        Boolean.parseBoolean(read(RECORD_UNCAPTURED_CALLS)));
   }
 
   /** Which hosts count as OpenAI (any port, any scheme). */
@@ -66,6 +73,14 @@ public final class TokenLedgerConfig {
   /** Whether the provider's raw usage object is kept beside the fields (it holds numbers only). */
   public boolean captureRawUsage() {
     return captureRawUsage;
+  }
+
+  /**
+   * Whether a call to an OpenAI host that another instrumentation saw and no TokenLedger transport
+   * read is recorded as {@code missing} (docs/signals.md).
+   */
+  public boolean recordUncapturedCalls() {
+    return recordUncapturedCalls;
   }
 
   static String read(String name) {

@@ -1,15 +1,20 @@
 package dev.tokenledger.agent.sdk;
 
 import com.google.auto.service.AutoService;
+import dev.tokenledger.agent.OpenAiInstrumenter;
+import dev.tokenledger.agent.TokenLedgerConfig;
+import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvider;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.logs.LogRecordProcessor;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Sets the extension's defaults on the agent's SDK and adds the entry-point attribution. Every
- * default here yields to the user's own setting of the same property.
+ * Sets the extension's defaults on the agent's SDK, adds the entry-point attribution, and watches
+ * for OpenAI calls no transport read. Every default here yields to the user's own setting of the
+ * same property.
  */
 @AutoService(AutoConfigurationCustomizerProvider.class)
 public final class TokenLedgerAutoConfiguration implements AutoConfigurationCustomizerProvider {
@@ -29,10 +34,26 @@ public final class TokenLedgerAutoConfiguration implements AutoConfigurationCust
   public void customize(AutoConfigurationCustomizer customizer) {
     customizer.addPropertiesSupplier(TokenLedgerAutoConfiguration::defaults);
     customizer.addTracerProviderCustomizer(
-        (builder, config) -> builder.addSpanProcessor(new EntrypointSpanProcessor()));
+        (builder, config) -> {
+          builder.addSpanProcessor(new EntrypointSpanProcessor());
+          TokenLedgerConfig settings = TokenLedgerConfig.fromEnvironment();
+          if (extensionEnabled(config) && settings.recordUncapturedCalls()) {
+            builder.addSpanProcessor(
+                new UncapturedCallSpanProcessor(
+                    settings.hosts(), () -> OpenAiInstrumenter.create(GlobalOpenTelemetry.get(), settings)));
+          }
+          return builder;
+        });
     // Wrapping each configured processor runs the attribution before the record is queued for export.
     customizer.addLogRecordProcessorCustomizer(
         (processor, config) -> LogRecordProcessor.composite(new EntrypointLogRecordProcessor(), processor));
+  }
+
+  /** The switch of all transports, read as the agent reads it for the instrumentation modules. */
+  static boolean extensionEnabled(ConfigProperties config) {
+    return config.getBoolean(
+        "otel.instrumentation.tokenledger.enabled",
+        config.getBoolean("otel.instrumentation.common.default-enabled", true));
   }
 
   @Override

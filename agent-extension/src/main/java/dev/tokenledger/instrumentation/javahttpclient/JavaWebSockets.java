@@ -3,6 +3,7 @@ package dev.tokenledger.instrumentation.javahttpclient;
 import dev.tokenledger.agent.HandshakeHeaders;
 import dev.tokenledger.agent.RealtimeConnection;
 import dev.tokenledger.usage.RateLimitedLog;
+import io.opentelemetry.context.Scope;
 import java.net.URI;
 import java.net.http.WebSocket;
 import java.util.Collections;
@@ -13,10 +14,12 @@ import java.util.function.BiConsumer;
 
 /**
  * What the advice on the JDK's {@code WebSocket.Builder} does. The advice state of
- * {@code buildAsync} is {@code {listener, connection}}: the listener Byte Buddy passes on in the
- * application's place (ours or the application's own; an array, so that a suppressed failure, which
- * returns null, replaces nothing), and the {@link RealtimeConnection}, if the URI is a Realtime
- * endpoint.
+ * {@code buildAsync} is {@code {listener, connection, scope}}: the listener Byte Buddy passes on in
+ * the application's place (ours or the application's own; an array, so that a suppressed failure,
+ * which returns null, replaces nothing), the {@link RealtimeConnection}, if the URI is a Realtime
+ * endpoint, and the scope of its context: {@code buildAsync} sends the handshake before it returns,
+ * so the client's HTTP span of the handshake is the connection span's child, as on every transport
+ * (and the call is known to be read).
  */
 public final class JavaWebSockets {
 
@@ -55,7 +58,9 @@ public final class JavaWebSockets {
       if (connection == null) {
         return new Object[] {listener, null};
       }
-      return new Object[] {new TokenLedgerWebSocketListener(listener, connection), connection};
+      return new Object[] {
+        new TokenLedgerWebSocketListener(listener, connection), connection, connection.context().makeCurrent()
+      };
     } catch (Throwable t) {
       RateLimitedLog.warn("java-websocket", "TokenLedger could not inspect a WebSocket connection: " + t);
       return new Object[] {listener, null};
@@ -63,6 +68,9 @@ public final class JavaWebSockets {
   }
 
   public static void onBuildAsyncReturned(Object[] state, CompletableFuture<?> future, Throwable thrown) {
+    if (state != null && state.length > 2 && state[2] instanceof Scope) {
+      ((Scope) state[2]).close();
+    }
     if (state == null || state.length < 2 || !(state[1] instanceof RealtimeConnection)) {
       return;
     }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tokenledger.agent.RealtimeConnection;
 import dev.tokenledger.agent.TestTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.context.Context;
 import java.net.URI;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
@@ -143,11 +144,15 @@ class TokenLedgerWebSocketListenerTest {
     Object[] realtime = JavaWebSockets.onBuildAsync(null, URI.create("wss://api.openai.com/v1/realtime?model=x"), app);
     assertTrue(realtime[0] instanceof TokenLedgerWebSocketListener);
     assertSame(app, ((TokenLedgerWebSocketListener) realtime[0]).delegate());
+    // While buildAsync sends the handshake, the connection's context is current: the client's HTTP
+    // span of the handshake is the connection span's child.
+    assertSame(((RealtimeConnection) realtime[1]).context(), Context.current());
     Object[] again = JavaWebSockets.onBuildAsync(null, URI.create("wss://api.openai.com/v1/realtime"), (WebSocket.Listener) realtime[0]);
     assertSame(realtime[0], again[0], "never wrapped twice");
     // A failed handshake ends the connection span without a connection count.
     JavaWebSockets.onBuildAsyncReturned(realtime, CompletableFuture.failedFuture(new java.io.IOException("401")), null);
     assertEquals(1, TestTelemetry.SPANS.getFinishedSpanItems().size());
+    assertSame(Context.root(), Context.current());
   }
 
   /** A WebSocket whose only used method is request(n). */

@@ -2,15 +2,19 @@ package dev.tokenledger.instrumentation.okhttp.v3_0;
 
 import dev.tokenledger.agent.RealtimeConnection;
 import dev.tokenledger.usage.RateLimitedLog;
+import io.opentelemetry.context.Scope;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
 import okhttp3.WebSocketListener;
 
 /**
  * What the advice on {@code OkHttpClient.newWebSocket} does. The advice state is
- * {@code {listener, connection}}: the listener Byte Buddy passes on in the application's place (ours
- * or the application's own; an array, so that a suppressed failure, which returns null, replaces
- * nothing), and the {@link RealtimeConnection}, if the request is for a Realtime endpoint.
+ * {@code {listener, connection, scope}}: the listener Byte Buddy passes on in the application's place
+ * (ours or the application's own; an array, so that a suppressed failure, which returns null,
+ * replaces nothing), the {@link RealtimeConnection}, if the request is for a Realtime endpoint, and
+ * the scope of its context. {@code newWebSocket} enqueues the handshake before it returns, so with
+ * the connection's context current the client's HTTP span of the handshake is the connection span's
+ * child, as on every transport (and the call is known to be read).
  */
 public final class OkHttpWebSockets {
 
@@ -27,7 +31,9 @@ public final class OkHttpWebSockets {
       if (connection == null) {
         return new Object[] {listener, null};
       }
-      return new Object[] {new TokenLedgerWebSocketListener(listener, connection), connection};
+      return new Object[] {
+        new TokenLedgerWebSocketListener(listener, connection), connection, connection.context().makeCurrent()
+      };
     } catch (Throwable t) {
       RateLimitedLog.warn("okhttp-websocket", "TokenLedger could not inspect an OkHttp WebSocket: " + t);
       return new Object[] {listener, null};
@@ -35,6 +41,9 @@ public final class OkHttpWebSockets {
   }
 
   public static void onNewWebSocketReturned(Object[] state, Throwable thrown) {
+    if (state != null && state.length > 2 && state[2] instanceof Scope) {
+      ((Scope) state[2]).close();
+    }
     RealtimeConnection connection = connectionOf(state);
     if (connection != null && thrown != null) {
       connection.onFailure(thrown);

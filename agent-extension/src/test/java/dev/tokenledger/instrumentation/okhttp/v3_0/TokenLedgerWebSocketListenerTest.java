@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenledger.agent.RealtimeConnection;
 import dev.tokenledger.agent.TestTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.context.Context;
 import java.util.ArrayList;
 import java.util.List;
 import okhttp3.Protocol;
@@ -98,6 +100,11 @@ class TokenLedgerWebSocketListenerTest {
     Request request = request();
     Object[] state = OkHttpWebSockets.onNewWebSocket(request, app);
     assertTrue(state[0] instanceof TokenLedgerWebSocketListener);
+    // While newWebSocket enqueues the handshake, the connection's context is current: the client's
+    // HTTP span of the handshake is the connection span's child.
+    assertSame(((RealtimeConnection) state[1]).context(), Context.current());
+    OkHttpWebSockets.onNewWebSocketReturned(state, null);
+    assertSame(Context.root(), Context.current());
     WebSocketListener listener = (WebSocketListener) state[0];
     Response response = handshake(request);
     ByteString bytes = ByteString.of((byte) 1, (byte) 2);
@@ -125,7 +132,9 @@ class TokenLedgerWebSocketListenerTest {
   void theApplicationsExceptionsPropagateUnchanged() {
     AppListener app = new AppListener();
     app.toThrow = new IllegalArgumentException("app failure");
-    WebSocketListener listener = (WebSocketListener) OkHttpWebSockets.onNewWebSocket(request(), app)[0];
+    Object[] state = OkHttpWebSockets.onNewWebSocket(request(), app);
+    OkHttpWebSockets.onNewWebSocketReturned(state, null);
+    WebSocketListener listener = (WebSocketListener) state[0];
     assertSame(app.toThrow, assertThrows(IllegalArgumentException.class, () -> listener.onMessage(null, DONE)));
     assertSame(app.toThrow, assertThrows(IllegalArgumentException.class, () -> listener.onClosed(null, 1000, "")));
   }
@@ -137,7 +146,9 @@ class TokenLedgerWebSocketListenerTest {
     assertSame(app, OkHttpWebSockets.onNewWebSocket(other, app)[0]);
     Request chat = new Request.Builder().url("https://api.openai.com/v1/chat/completions").build();
     assertSame(app, OkHttpWebSockets.onNewWebSocket(chat, app)[0]);
-    Object wrapped = OkHttpWebSockets.onNewWebSocket(request(), app)[0];
+    Object[] state = OkHttpWebSockets.onNewWebSocket(request(), app);
+    OkHttpWebSockets.onNewWebSocketReturned(state, null);
+    Object wrapped = state[0];
     assertSame(wrapped, OkHttpWebSockets.onNewWebSocket(request(), (WebSocketListener) wrapped)[0]);
     assertSame(app, ((TokenLedgerWebSocketListener) wrapped).delegate());
   }
