@@ -26,7 +26,10 @@ public final class DemoApp {
   record Config(String baseUrl, String apiKey, String project, List<String> clients,
       List<String> scenarios, Duration timeout) {}
 
-  static final List<String> CLIENTS = List.of("openai-java", "jdk", "okhttp", "apache");
+  static final List<String> CLIENTS = List.of("openai-java", "jdk", "okhttp", "apache", "apache-async", "apache4");
+
+  /** The clients a run without --clients uses. */
+  static final List<String> DEFAULT_CLIENTS = List.of("openai-java", "jdk", "okhttp", "apache");
 
   /** Every prompt text the app sends, for tests that prove none of it reaches telemetry. */
   public static final List<String> PROMPT_TEXTS = List.of(Scenarios.SYSTEM, Scenarios.PROMPT, Scenarios.SPEECH_TEXT);
@@ -38,6 +41,8 @@ public final class DemoApp {
     FACTORIES.put("jdk", JdkClient::new);
     FACTORIES.put("okhttp", OkHttpDemoClient::new);
     FACTORIES.put("apache", ApacheClient::new);
+    FACTORIES.put("apache-async", ApacheAsyncClient::new);
+    FACTORIES.put("apache4", Apache4Client::new);
   }
 
   /** Thrown for a bad command line; the message is printed before the usage text. */
@@ -103,7 +108,7 @@ public final class DemoApp {
     String baseUrl = env.getOrDefault("OPENAI_BASE_URL", "https://api.openai.com/v1");
     String apiKey = env.get("OPENAI_API_KEY");
     String project = null;
-    List<String> clients = CLIENTS;
+    List<String> clients = DEFAULT_CLIENTS;
     List<String> scenarios = Scenarios.DEFAULT;
     Duration timeout = Duration.ofSeconds(120);
     for (int i = 0; i < args.length; i++) {
@@ -183,7 +188,8 @@ public final class DemoApp {
     out.println("usage: java -jar tokenledger-demo-app.jar --base-url URL --api-key KEY [options]");
     out.println("  --base-url URL         OpenAI base URL, e.g. http://127.0.0.1:PORT/v1 (default: $OPENAI_BASE_URL or https://api.openai.com/v1)");
     out.println("  --api-key KEY          API key (default: $OPENAI_API_KEY); never printed");
-    out.println("  --clients LIST         comma-separated, from: " + String.join(",", CLIENTS) + " (default: all)");
+    out.println("  --clients LIST         comma-separated, from: " + String.join(",", CLIENTS) + " (default: "
+        + String.join(",", DEFAULT_CLIENTS) + ")");
     out.println("  --scenarios LIST       comma-separated, 'all' or 'default' (default: all but huge); from:");
     out.println("                         " + String.join(",", Scenarios.ALL));
     out.println("  --project ID           send the OpenAI-Project header");

@@ -29,7 +29,8 @@ class DemoAppTest {
     try (OpenAiSimulator sim = OpenAiSimulator.start(0)) {
       String key = "sk-test-secret-value";
       DemoApp.Config cfg = DemoApp.parse(new String[] {
-          "--base-url", sim.baseUrl(), "--api-key", key, "--project", "proj_demo"}, Map.of());
+          "--base-url", sim.baseUrl(), "--api-key", key, "--project", "proj_demo",
+          "--clients", String.join(",", DemoApp.CLIENTS)}, Map.of());
       ByteArrayOutputStream buf = new ByteArrayOutputStream();
       DemoApp.run(cfg, new PrintStream(buf, true, StandardCharsets.UTF_8));
       String out = buf.toString(StandardCharsets.UTF_8);
@@ -84,7 +85,7 @@ class DemoAppTest {
     DemoApp.Config c = DemoApp.parse(new String[] {"--scenarios=chat,gzip"},
         Map.of("OPENAI_API_KEY", "k", "OPENAI_BASE_URL", "http://127.0.0.1:1/v1"));
     assertEquals(List.of("chat", "gzip"), c.scenarios());
-    assertEquals(DemoApp.CLIENTS, c.clients());
+    assertEquals(DemoApp.DEFAULT_CLIENTS, c.clients());
     assertEquals("http://127.0.0.1:1/v1", c.baseUrl());
     assertFalse(Scenarios.DEFAULT.contains("huge"));
     assertTrue(Scenarios.ALL.containsAll(Scenarios.DEFAULT));

@@ -43,6 +43,8 @@ class HttpUsageIT extends AgentTestBase {
     "openai-java, okhttp5, ONE_JAR",
     "jdk, okhttp4, UPSTREAM_WITH_EXTENSION",
     "apache, okhttp4, ONE_JAR",
+    "apache-async, okhttp4, UPSTREAM_WITH_EXTENSION",
+    "apache4, okhttp4, ONE_JAR",
   })
   void everyResponseIsRecordedExactly(String client, String okhttp, AgentRun.Agent agent) throws Exception {
     AgentRun.Result run =

@@ -9,7 +9,6 @@ import org.apache.hc.client5.http.impl.classic.CloseableHttpResponse;
 import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpHost;
-import org.apache.hc.core5.net.URIAuthority;
 
 /**
  * What the advice on the classic client does. The call starts at the outermost {@code execute}
@@ -89,39 +88,10 @@ public final class ApacheHttpClientCalls {
 
   private static Started start(HttpHost target, ClassicHttpRequest request) {
     try {
-      String host;
-      int port;
-      if (target != null) {
-        host = target.getHostName();
-        port = target.getPort();
-      } else {
-        URIAuthority authority = request.getAuthority();
-        if (authority == null) {
-          return null;
-        }
-        host = authority.getHostName();
-        port = authority.getPort();
-      }
-      String pathAndQuery = request.getPath();
-      if (pathAndQuery == null) {
-        return null;
-      }
-      int question = pathAndQuery.indexOf('?');
-      String path = question < 0 ? pathAndQuery : pathAndQuery.substring(0, question);
-      String query = question < 0 ? null : pathAndQuery.substring(question + 1);
       HttpEntity entity = request.getEntity();
       byte[] body = copyOf(entity);
       OpenAiCall call =
-          ApacheHttpClientSingletons.instrumenter().startCall(
-              request.getMethod(),
-              host,
-              port,
-              path,
-              query,
-              new ApacheHeaders(request),
-              body,
-              body == null ? 0 : body.length,
-              entity == null ? null : entity.getContentType());
+          ApacheRequests.startCall(target, request, body, entity == null ? null : entity.getContentType());
       if (call == null) {
         return null;
       }

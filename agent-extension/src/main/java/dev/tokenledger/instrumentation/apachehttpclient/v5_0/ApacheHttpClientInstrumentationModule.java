@@ -6,13 +6,14 @@ import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.
 import dev.tokenledger.instrumentation.HelperClasses;
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
-import java.util.Collections;
+import java.util.Arrays;
 import java.util.List;
 import net.bytebuddy.matcher.ElementMatcher;
 
 /**
- * Apache HttpClient 5 classic, used directly and underneath Spring's
- * {@code HttpComponentsClientHttpRequestFactory}. Switch off with
+ * Apache HttpClient 5, classic (used directly and underneath Spring's
+ * {@code HttpComponentsClientHttpRequestFactory}) and async (used directly and underneath Spring's
+ * {@code HttpComponentsClientHttpConnector}): one library, one jar, one switch. Switch off with
  * {@code otel.instrumentation.tokenledger-apache-httpclient.enabled=false}.
  */
 @AutoService(InstrumentationModule.class)
@@ -38,7 +39,8 @@ public final class ApacheHttpClientInstrumentationModule extends Instrumentation
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return Collections.<TypeInstrumentation>singletonList(new ClassicHttpClientInstrumentation());
+    return Arrays.<TypeInstrumentation>asList(
+        new ClassicHttpClientInstrumentation(), new AsyncHttpClientInstrumentation());
   }
 
   @Override
