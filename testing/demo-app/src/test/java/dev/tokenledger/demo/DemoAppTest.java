@@ -46,7 +46,10 @@ class DemoAppTest {
         String scenario = m.group(2);
         String status = m.group(3);
         switch (scenario) {
-          case "truncated", "cut-stream" -> assertTrue(status.startsWith("EXC:"), line);
+          // HttpURLConnection ends a body cut short of its Content-Length as if it were complete.
+          case "truncated" -> assertTrue(
+              status.startsWith("EXC:") || (client.equals("url-connection") && status.equals("200")), line);
+          case "cut-stream" -> assertTrue(status.startsWith("EXC:"), line);
           case "error-429" -> assertTrue(status.equals("429") || status.startsWith("EXC:"), line);
           case "error-500" -> assertTrue(status.equals("500") || status.startsWith("EXC:"), line);
           case "malformed", "binary" -> assertTrue(

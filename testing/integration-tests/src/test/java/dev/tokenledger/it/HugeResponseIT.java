@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class HugeResponseIT extends AgentTestBase {
 
   @ParameterizedTest
-  @ValueSource(strings = {"jdk", "okhttp", "apache"})
+  @ValueSource(strings = {"jdk", "okhttp", "apache", "url-connection"})
   void usageAfterFiftyMegabytesIsRecorded(String client) throws Exception {
     simulator.reset();
     receiver.reset();
