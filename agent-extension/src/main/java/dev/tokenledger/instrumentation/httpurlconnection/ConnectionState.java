@@ -43,13 +43,20 @@ final class ConnectionState {
     return authorization;
   }
 
-  synchronized boolean startAttempted() {
-    return startAttempted;
+  /**
+   * True for the one caller that is to start the call (the first sending method); a method running
+   * meanwhile on another thread goes untracked rather than wait.
+   */
+  synchronized boolean claimStart() {
+    if (startAttempted) {
+      return false;
+    }
+    startAttempted = true;
+    return true;
   }
 
   /** The outcome of the one start: the call, or null when the request is not a billable call. */
-  synchronized void started(OpenAiCall call) {
-    startAttempted = true;
+  void started(OpenAiCall call) {
     this.call = call;
   }
 

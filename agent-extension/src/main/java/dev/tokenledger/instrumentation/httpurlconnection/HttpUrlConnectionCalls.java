@@ -71,10 +71,9 @@ public final class HttpUrlConnectionCalls {
         }
         state = tracked.getOrAdd(connection);
       }
-      synchronized (state) {
-        if (!state.startAttempted()) {
-          state.started(start(connection, state.authorization(), forOutput));
-        }
+      if (state.claimStart()) {
+        // Outside any lock of ours: the JDK's getters may take the connection's own lock.
+        state.started(start(connection, state.authorization(), forOutput));
       }
       return state.call() == null ? null : new Entered(state);
     } catch (Throwable t) {

@@ -284,6 +284,37 @@ class HttpUrlConnectionCallsTest {
     assertEquals("gpt-4o-mini", assertRowIsTheTruth(truth).get(REQUEST_MODEL));
   }
 
+  @Test
+  void theCredentialTheJdkHidesIsTheOneLastSet() throws Exception {
+    AdvisedConnection c = open("/chat/completions");
+    c.setRequestProperty("Authorization", "Bearer sk-proj-replaced-before-sending-0000");
+    c.setRequestProperty("Authorization", "Bearer " + KEY);
+    c.addRequestProperty("Authorization", "Bearer sk-proj-added-second-is-not-sent-1111");
+    assertNull(c.connection.getRequestProperty("Authorization"), "the JDK never shows it again");
+    c.connection.setRequestMethod("POST");
+    c.connection.setDoOutput(true);
+    c.setRequestProperty("OpenAI-Project", PROJECT);
+    c.setRequestProperty("Content-Type", "application/json");
+    try (OutputStream out = c.getOutputStream()) {
+      out.write(chat("gpt-4o-mini", false));
+    }
+    readAll(c.getInputStream());
+    assertRowIsTheTruth(onlyTruth());
+  }
+
+  @Test
+  void bodiesTheJdkKnowsToBeEmptyEndTheCallAtTheHead() {
+    ResponseHeaders none = new ResponseHeaders(Map.of());
+    ResponseHeaders zero = new ResponseHeaders(Map.of("content-length", List.of(" 0")));
+    ResponseHeaders some = new ResponseHeaders(Map.of("Content-Length", List.of("10")));
+    assertTrue(ConnectionState.emptyBody(200, "HEAD", some));
+    assertTrue(ConnectionState.emptyBody(204, "POST", none));
+    assertTrue(ConnectionState.emptyBody(304, "GET", none));
+    assertTrue(ConnectionState.emptyBody(429, "POST", zero));
+    assertFalse(ConnectionState.emptyBody(200, "POST", some));
+    assertFalse(ConnectionState.emptyBody(500, "POST", none));
+  }
+
   // ---- error responses ----
 
   @ParameterizedTest(name = "{0}")
