@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Calls OpenAI (or the TokenLedger simulator) through five transports and prints one line per
+ * Calls OpenAI (or the TokenLedger simulator) through six clients and prints one line per
  * (client, scenario):
  *
  * <pre>RESULT client=&lt;c&gt; scenario=&lt;s&gt; status=&lt;http status | EXC:Class&gt; sha256=&lt;hex | -&gt; length=&lt;n | -1&gt;</pre>
@@ -26,7 +26,8 @@ public final class DemoApp {
   record Config(String baseUrl, String apiKey, String project, List<String> clients,
       List<String> scenarios, Duration timeout) {}
 
-  static final List<String> CLIENTS = List.of("openai-java", "jdk", "okhttp", "apache", "url-connection");
+  static final List<String> CLIENTS =
+      List.of("openai-java", "jdk", "okhttp", "apache", "url-connection", "spring-simple");
 
   /** Every prompt text the app sends, for tests that prove none of it reaches telemetry. */
   public static final List<String> PROMPT_TEXTS = List.of(Scenarios.SYSTEM, Scenarios.PROMPT, Scenarios.SPEECH_TEXT);
@@ -39,6 +40,7 @@ public final class DemoApp {
     FACTORIES.put("okhttp", OkHttpDemoClient::new);
     FACTORIES.put("apache", ApacheClient::new);
     FACTORIES.put("url-connection", UrlConnectionClient::new);
+    FACTORIES.put("spring-simple", SpringSimpleClient::new);
   }
 
   /** Thrown for a bad command line; the message is printed before the usage text. */

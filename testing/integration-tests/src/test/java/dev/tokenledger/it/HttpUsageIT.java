@@ -44,6 +44,7 @@ class HttpUsageIT extends AgentTestBase {
     "jdk, okhttp4, UPSTREAM_WITH_EXTENSION",
     "apache, okhttp4, ONE_JAR",
     "url-connection, okhttp4, UPSTREAM_WITH_EXTENSION",
+    "spring-simple, okhttp4, ONE_JAR",
   })
   void everyResponseIsRecordedExactly(String client, String okhttp, AgentRun.Agent agent) throws Exception {
     AgentRun.Result run =
