@@ -44,6 +44,18 @@ public final class OpenAiInstrumenter {
   }
 
   /**
+   * True when {@code host} is configured as OpenAI: for a transport that must keep something of a
+   * request (a header its client hides later) before the call can start. Never throws.
+   */
+  public boolean isOpenAiHost(String host) {
+    try {
+      return host != null && config.hosts().matches(host);
+    } catch (Throwable t) {
+      return false;
+    }
+  }
+
+  /**
    * Starts tracking a request, or returns {@code null} when it is not a billable call to a host
    * configured as OpenAI. {@code body} may be null when the transport cannot read the request body
    * without side effects; the record then lacks what only the request says (e.g. the requested

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Calls OpenAI (or the TokenLedger simulator) through four transports and prints one line per
+ * Calls OpenAI (or the TokenLedger simulator) through six clients and prints one line per
  * (client, scenario):
  *
  * <pre>RESULT client=&lt;c&gt; scenario=&lt;s&gt; status=&lt;http status | EXC:Class&gt; sha256=&lt;hex | -&gt; length=&lt;n | -1&gt;</pre>
@@ -26,7 +26,8 @@ public final class DemoApp {
   record Config(String baseUrl, String apiKey, String project, List<String> clients,
       List<String> scenarios, Duration timeout) {}
 
-  static final List<String> CLIENTS = List.of("openai-java", "jdk", "okhttp", "apache", "apache-async", "apache4");
+  static final List<String> CLIENTS =
+      List.of("openai-java", "jdk", "okhttp", "apache", "apache-async", "apache4", "url-connection", "spring-simple");
 
   /** The clients a run without --clients uses. */
   static final List<String> DEFAULT_CLIENTS = List.of("openai-java", "jdk", "okhttp", "apache");
@@ -43,6 +44,8 @@ public final class DemoApp {
     FACTORIES.put("apache", ApacheClient::new);
     FACTORIES.put("apache-async", ApacheAsyncClient::new);
     FACTORIES.put("apache4", Apache4Client::new);
+    FACTORIES.put("url-connection", UrlConnectionClient::new);
+    FACTORIES.put("spring-simple", SpringSimpleClient::new);
   }
 
   /** Thrown for a bad command line; the message is printed before the usage text. */

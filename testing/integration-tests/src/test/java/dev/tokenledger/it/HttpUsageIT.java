@@ -45,6 +45,8 @@ class HttpUsageIT extends AgentTestBase {
     "apache, okhttp4, ONE_JAR",
     "apache-async, okhttp4, UPSTREAM_WITH_EXTENSION",
     "apache4, okhttp4, ONE_JAR",
+    "url-connection, okhttp4, UPSTREAM_WITH_EXTENSION",
+    "spring-simple, okhttp4, ONE_JAR",
   })
   void everyResponseIsRecordedExactly(String client, String okhttp, AgentRun.Agent agent) throws Exception {
     AgentRun.Result run =
@@ -234,13 +236,16 @@ class HttpUsageIT extends AgentTestBase {
         spans.stream()
             .filter(s -> Otlp.attributes(s.getAttributesList()).containsKey("tokenledger.api"))
             .collect(Collectors.toMap(Span::getSpanId, s -> s));
+    int httpSpans = 0;
     for (Span span : spans) {
       Map<String, Object> a = Otlp.attributes(span.getAttributesList());
       Object url = a.get("url.full");
       if (url != null && url.toString().startsWith("http://127.0.0.1") && url.toString().contains("/v1/")) {
         assertTrue(ours.containsKey(span.getParentSpanId()), "HTTP span without a GenAI parent: " + a);
+        httpSpans++;
       }
     }
+    assertTrue(httpSpans > 0, "the upstream agent's HTTP spans were checked");
     for (Span span : spans) {
       Map<String, Object> a = Otlp.attributes(span.getAttributesList());
       if ("reported".equals(a.get("tokenledger.usage.source")) && a.containsKey("gen_ai.usage.input_tokens")) {

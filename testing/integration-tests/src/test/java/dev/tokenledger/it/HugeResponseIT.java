@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class HugeResponseIT extends AgentTestBase {
 
   @ParameterizedTest
-  @ValueSource(strings = {"jdk", "okhttp", "apache", "apache-async", "apache4"})
+  @ValueSource(strings = {"jdk", "okhttp", "apache", "apache-async", "apache4", "url-connection"})
   void usageAfterFiftyMegabytesIsRecorded(String client) throws Exception {
     simulator.reset();
     receiver.reset();
