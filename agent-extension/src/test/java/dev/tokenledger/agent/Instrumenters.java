@@ -8,7 +8,7 @@ public final class Instrumenters {
 
   /** Hosts configured as OpenAI, as {@code otel.instrumentation.tokenledger.hosts} gives them. */
   public static OpenAiInstrumenter forHosts(String hosts) {
-    return OpenAiInstrumenter.create(TestTelemetry.SDK, new TokenLedgerConfig(hosts, "", true));
+    return OpenAiInstrumenter.create(TestTelemetry.SDK, new TokenLedgerConfig(hosts, "", true, true));
   }
 
   private Instrumenters() {}
