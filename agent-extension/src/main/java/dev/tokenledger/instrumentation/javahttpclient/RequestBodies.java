@@ -55,7 +55,12 @@ final class RequestBodies {
   static HttpRequest scanned(HttpRequest request, OpenAiCall call) {
     try {
       HttpRequest.BodyPublisher publisher = request.bodyPublisher().orElse(null);
-      if (publisher == null || publisher instanceof ScanningBodyPublisher || publisher.contentLength() == 0) {
+      if (publisher instanceof ScanningBodyPublisher) {
+        // A request sent before and sent again (a response's request() holds our publisher): read
+        // the application's publisher for this call.
+        publisher = ((ScanningBodyPublisher) publisher).delegate();
+      }
+      if (publisher == null || publisher.contentLength() == 0) {
         return request;
       }
       String contentType = request.headers().firstValue("Content-Type").orElse(null);

@@ -29,6 +29,11 @@ final class ScanningBodyPublisher implements HttpRequest.BodyPublisher {
     this.contentType = contentType;
   }
 
+  /** The application's publisher. */
+  HttpRequest.BodyPublisher delegate() {
+    return delegate;
+  }
+
   @Override
   public long contentLength() {
     return delegate.contentLength();

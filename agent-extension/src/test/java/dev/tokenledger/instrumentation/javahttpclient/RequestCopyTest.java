@@ -170,8 +170,14 @@ class RequestCopyTest {
     HttpRequest stream = HttpRequest.newBuilder(CHAT)
         .POST(BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(new byte[1]))).build();
     HttpRequest scanned = RequestBodies.scanned(stream, call);
-    assertTrue(scanned.bodyPublisher().orElseThrow() instanceof ScanningBodyPublisher);
-    assertSame(scanned, RequestBodies.scanned(scanned, call), "never wrapped twice");
+    ScanningBodyPublisher ours = (ScanningBodyPublisher) scanned.bodyPublisher().orElseThrow();
+    assertSame(stream.bodyPublisher().orElseThrow(), ours.delegate());
     call.end(false);
+
+    // Sent again (as a response's request()): the application's publisher is read for the new call.
+    OpenAiCall again = CallProbe.startSpeech(false);
+    ScanningBodyPublisher resent = (ScanningBodyPublisher) RequestBodies.scanned(scanned, again).bodyPublisher().orElseThrow();
+    assertSame(stream.bodyPublisher().orElseThrow(), resent.delegate(), "never wrapped twice");
+    again.end(false);
   }
 }

@@ -277,6 +277,21 @@ class SentRequestBodiesTest {
   }
 
   @Test
+  void aResponsesRequestSentAgainIsReadAgain() throws Exception {
+    RECEIVED.clear();
+    HttpResponse<byte[]> first = traced(speech(SPEECH)
+        .POST(BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(BODY))).build(), false);
+    awaitRecord();
+    TestTelemetry.clear();
+    HttpResponse<byte[]> again = traced(first.request(), false);
+    assertEquals(200, again.statusCode());
+    assertArrayEquals(received().body(), received().body(), "the same body both times");
+    awaitRecord();
+    assertEquals(CallProbe.SPEECH_MODEL, CallProbe.requestModel());
+    assertEquals(CHARACTERS, CallProbe.inputCharacters());
+  }
+
+  @Test
   void aFailingBodyFailsTheSendAsItWouldWithoutUs() throws Exception {
     List<Supplier<BodyPublisher>> failing = List.of(
         () -> BodyPublishers.fromPublisher(new SmallBuffers(BODY, 100, false).failingAfter(3, new IOException("source gone"))),
