@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The extension is loaded by every JVM the upstream agent supports, Java 8 included. It is compiled
  * to Java 8 bytecode against the build JDK (the java.net.http transport needs Java 11 types and only
  * loads inside that client), so these tests check what the compiler flags cannot: every class is
- * Java 8 bytecode, and every source outside the java.net.http transport compiles against the Java 8
- * class library.
+ * Java 8 bytecode, every source outside the java.net.http transport compiles against the Java 8
+ * class library, and the transport itself against the Java 11 one.
  */
 class Java8CompatibilityTest {
 
@@ -44,24 +44,40 @@ class Java8CompatibilityTest {
 
   @Test
   void everythingButTheJdkClientTransportCompilesAgainstTheJava8Library(@TempDir Path out) throws IOException {
+    List<Path> sources = sources(false);
+    assertCompiles("8", sources, out);
+    assertFalse(sources.isEmpty(), "no sources found under " + SOURCES);
+  }
+
+  /** The java.net.http transport loads on Java 11: it may use no API a later JDK added. */
+  @Test
+  void theJdkClientTransportCompilesAgainstTheJava11Library(@TempDir Path out) throws IOException {
+    assertCompiles("11", sources(true), out);
+  }
+
+  private static List<Path> sources(boolean withJdkClientTransport) throws IOException {
     List<Path> sources = new ArrayList<>();
     try (Stream<Path> files = Files.walk(SOURCES)) {
       files
           .filter(p -> p.toString().endsWith(".java"))
-          .filter(p -> !SOURCES.relativize(p).toString().replace('\\', '/').startsWith(JAVA11_ONLY))
+          .filter(p -> withJdkClientTransport
+              || !SOURCES.relativize(p).toString().replace('\\', '/').startsWith(JAVA11_ONLY))
           .forEach(sources::add);
     }
+    return sources;
+  }
+
+  private static void assertCompiles(String release, List<Path> sources, Path out) throws IOException {
     JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
     StringWriter diagnostics = new StringWriter();
     try (StandardJavaFileManager fileManager = compiler.getStandardFileManager(null, null, null)) {
       Iterable<? extends JavaFileObject> units = fileManager.getJavaFileObjectsFromPaths(sources);
       List<String> options =
-          List.of("--release", "8", "-proc:none", "-Xlint:-options", "-d", out.toString(),
+          List.of("--release", release, "-proc:none", "-Xlint:-options", "-d", out.toString(),
               "-classpath", System.getProperty("java.class.path"));
       boolean ok = compiler.getTask(diagnostics, fileManager, null, options, null, units).call();
-      assertTrue(ok, "does not compile against the Java 8 class library:\n" + diagnostics);
+      assertTrue(ok, "does not compile against the Java " + release + " class library:\n" + diagnostics);
     }
-    assertFalse(sources.isEmpty(), "no sources found under " + SOURCES);
   }
 
   private static int majorVersion(Path classFile) throws IOException {

@@ -18,13 +18,15 @@ import net.bytebuddy.matcher.ElementMatcher;
  * handlers with {@code Session.addMessageHandler} (all three overloads, {@code MessageHandler.Whole}
  * and {@code MessageHandler.Partial} of {@code String}), which is also how Spring's
  * {@code StandardWebSocketClient} adapts its handlers. The connection ends at the endpoint's
- * {@code onClose} (or {@code onError} on a closed session). Handlers of other message types
+ * {@code onClose} (or {@code onError} on a closed session). Handlers of other declared message types
  * (binary, decoded objects, {@code Reader}) are left alone.
  *
- * <p>Not covered: annotated endpoints ({@code @ClientEndpoint} with {@code @OnMessage} methods), whose
- * messages the container delivers to the annotated method without a {@code MessageHandler}; and
- * handlers given as lambdas to the one-argument {@code addMessageHandler} (the container itself cannot
- * tell their message type and rejects them).
+ * <p>On Tyrus, also the handlers whose message type only the container knows: annotated
+ * {@code @ClientEndpoint} classes (connected as an instance or a class; Tyrus adapts them to an
+ * {@code Endpoint} that registers its own handlers for the {@code @OnMessage} methods) and lambdas
+ * given to the one-argument {@code addMessageHandler} (Tyrus accepts whole-message ones, typed
+ * {@code Object}, and rejects partial ones): their session's text is read where Tyrus dispatches
+ * it. Other containers' annotated endpoints and lambdas are not covered.
  *
  * <p>Switch off with {@code otel.instrumentation.tokenledger-jakarta-websocket.enabled=false}.
  */
@@ -43,7 +45,10 @@ public final class JakartaWebSocketInstrumentationModule extends Instrumentation
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
     return Arrays.<TypeInstrumentation>asList(
-        new SessionInstrumentation(), new EndpointInstrumentation(), new ConfiguratorInstrumentation());
+        new SessionInstrumentation(),
+        new EndpointInstrumentation(),
+        new ConfiguratorInstrumentation(),
+        new TyrusSessionInstrumentation());
   }
 
   @Override

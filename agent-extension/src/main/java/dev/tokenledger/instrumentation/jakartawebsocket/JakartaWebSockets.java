@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What the advice on {@code Session} and {@code Endpoint} does. A session to a Realtime endpoint
@@ -116,11 +117,19 @@ public final class JakartaWebSockets {
   static final class Registration {
     final RealtimeConnection connection;
     final List<TextHandler> handlers = new ArrayList<TextHandler>(1);
+    /**
+     * The session has a handler whose message type only the container knows (a lambda, a container's
+     * own handler for an annotated endpoint): its text is read as the container dispatches it.
+     */
+    boolean containerTyped;
 
     Registration(RealtimeConnection connection) {
       this.connection = connection;
     }
   }
+
+  /** Sessions whose text is read as the container dispatches it: none, most of the time. */
+  private static final AtomicInteger CONTAINER_TYPED = new AtomicInteger();
 
   /**
    * The handler to register: ours around the application's when it receives text on a Realtime
@@ -158,6 +167,65 @@ public final class JakartaWebSockets {
     } catch (Throwable t) {
       RateLimitedLog.warn("jakarta-websocket", "TokenLedger could not inspect a WebSocket message handler: " + t);
       return handler;
+    }
+  }
+
+  /**
+   * The container accepted a handler given to the one-argument {@code addMessageHandler}. When its
+   * message type cannot be read from its class (a lambda's cannot), only the container knows which
+   * messages it gets: a Realtime session's text is then read where the container dispatches it
+   * ({@link #dispatched}).
+   */
+  public static void added(Session session, Object handler) {
+    try {
+      if (session == null || handler instanceof TextHandler || !(handler instanceof MessageHandler)) {
+        return;
+      }
+      boolean whole = handler instanceof MessageHandler.Whole;
+      if (whole == handler instanceof MessageHandler.Partial) {
+        return;
+      }
+      Class<?> handlerInterface = whole ? MessageHandler.Whole.class : MessageHandler.Partial.class;
+      if (messageType(handler.getClass(), handlerInterface) != null) {
+        return; // declared: a text handler was wrapped, any other is not text
+      }
+      Registration registration = registration(session);
+      if (registration == null) {
+        return;
+      }
+      synchronized (registration) {
+        if (!registration.containerTyped) {
+          registration.containerTyped = true;
+          CONTAINER_TYPED.incrementAndGet();
+        }
+      }
+    } catch (Throwable t) {
+      RateLimitedLog.warn("jakarta-websocket", "TokenLedger could not inspect a WebSocket message handler: " + t);
+    }
+  }
+
+  /**
+   * The container hands {@code message} to the session's handlers ({@code last}: the message's last
+   * fragment). Read here when a handler of the session has a type only the container knows and no
+   * text handler of ours reads the session's text already; text only.
+   */
+  public static void dispatched(Session session, Object message, boolean last) {
+    if (CONTAINER_TYPED.get() == 0 || !(message instanceof String) || session == null) {
+      return;
+    }
+    try {
+      Registration registration = SESSIONS.get(session);
+      if (registration == null) {
+        return;
+      }
+      synchronized (registration) {
+        if (!registration.containerTyped || !registration.handlers.isEmpty()) {
+          return;
+        }
+      }
+      registration.connection.onText((String) message, last);
+    } catch (Throwable t) {
+      RateLimitedLog.warn("jakarta-websocket", "TokenLedger could not read a WebSocket message: " + t);
     }
   }
 
@@ -249,7 +317,16 @@ public final class JakartaWebSockets {
         OPENED.remove(session);
       }
       Registration registration = session == null ? null : SESSIONS.remove(session);
-      return registration == null ? null : registration.connection;
+      if (registration == null) {
+        return null;
+      }
+      synchronized (registration) {
+        if (registration.containerTyped) {
+          registration.containerTyped = false;
+          CONTAINER_TYPED.decrementAndGet();
+        }
+      }
+      return registration.connection;
     } catch (Throwable t) {
       return null;
     }
@@ -274,12 +351,18 @@ public final class JakartaWebSockets {
     }
   }
 
-  /** The {@code T} of {@code Whole<T>}/{@code Partial<T>} as the handler's class declares it, or null. */
+  /**
+   * The {@code T} of {@code Whole<T>}/{@code Partial<T>} as the handler's class declares it, or null
+   * when it does not (a lambda, a raw or generic declaration, a container's own handler type).
+   */
   static Class<?> messageType(Class<?> handlerClass, Class<?> handlerInterface) {
     for (Class<?> c = handlerClass; c != null && c != Object.class; c = c.getSuperclass()) {
       for (Type type : c.getGenericInterfaces()) {
         if (type instanceof ParameterizedType && ((ParameterizedType) type).getRawType() == handlerInterface) {
           Type argument = ((ParameterizedType) type).getActualTypeArguments()[0];
+          if (argument instanceof ParameterizedType) {
+            argument = ((ParameterizedType) argument).getRawType();
+          }
           return argument instanceof Class ? (Class<?>) argument : null;
         }
       }

@@ -24,7 +24,9 @@ import net.bytebuddy.matcher.ElementMatcher;
 /**
  * Every implementation of {@code jakarta.websocket.Session}: text handlers registered on a session to
  * a Realtime endpoint are wrapped ({@code addMessageHandler}), the application keeps seeing its own
- * handlers ({@code getMessageHandlers}, {@code removeMessageHandler}). The connection ends when the
+ * handlers ({@code getMessageHandlers}, {@code removeMessageHandler}). A handler whose message type
+ * only the container knows is noted once the container has accepted it, for
+ * {@link TyrusSessionInstrumentation}. The connection ends when the
  * container calls the endpoint's {@code onClose} (also after the application's own {@code close}, once
  * the server has answered it: events still in flight are read first).
  */
@@ -76,6 +78,15 @@ public final class SessionInstrumentation implements TypeInstrumentation {
         @Advice.AssignReturned.ToArguments.ToArgument(value = 0, index = 0, typing = Assigner.Typing.DYNAMIC))
     public static Object[] onEnter(@Advice.This Session session, @Advice.Argument(0) MessageHandler handler) {
       return new Object[] {JakartaWebSockets.wrap(session, null, handler)};
+    }
+
+    /** Sees the handler the session now holds: ours, or the application's when it was not wrapped. */
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    public static void onExit(
+        @Advice.This Session session, @Advice.Argument(0) MessageHandler handler, @Advice.Thrown Throwable thrown) {
+      if (thrown == null) {
+        JakartaWebSockets.added(session, handler);
+      }
     }
   }
 

@@ -18,7 +18,8 @@ import net.bytebuddy.matcher.ElementMatcher;
 /**
  * {@code send} and {@code sendAsync} of the JDK's client implementation (the public facade only
  * delegates here). The application's {@code BodyHandler} is swapped for one that copies the body
- * into the call as the application's own subscriber consumes it.
+ * into the call as the application's own subscriber consumes it, and a request whose body was not
+ * copied up front for one whose body publisher shows the body to the call as the client sends it.
  */
 public final class HttpClientImplInstrumentation implements TypeInstrumentation {
 
@@ -47,11 +48,10 @@ public final class HttpClientImplInstrumentation implements TypeInstrumentation 
   public static class SendAdvice {
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    @Advice.AssignReturned.ToArguments(
-        @Advice.AssignReturned.ToArguments.ToArgument(
-            value = 1,
-            index = 0,
-            typing = Assigner.Typing.DYNAMIC))
+    @Advice.AssignReturned.ToArguments({
+      @Advice.AssignReturned.ToArguments.ToArgument(value = 0, index = 0, typing = Assigner.Typing.DYNAMIC),
+      @Advice.AssignReturned.ToArguments.ToArgument(value = 1, index = 1, typing = Assigner.Typing.DYNAMIC)
+    })
     public static Object[] onEnter(
         @Advice.Argument(0) HttpRequest request, @Advice.Argument(1) HttpResponse.BodyHandler<?> handler) {
       return JavaHttpClientCalls.onSend(request, handler);
@@ -67,11 +67,10 @@ public final class HttpClientImplInstrumentation implements TypeInstrumentation 
   public static class SendAsyncAdvice {
 
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    @Advice.AssignReturned.ToArguments(
-        @Advice.AssignReturned.ToArguments.ToArgument(
-            value = 1,
-            index = 0,
-            typing = Assigner.Typing.DYNAMIC))
+    @Advice.AssignReturned.ToArguments({
+      @Advice.AssignReturned.ToArguments.ToArgument(value = 0, index = 0, typing = Assigner.Typing.DYNAMIC),
+      @Advice.AssignReturned.ToArguments.ToArgument(value = 1, index = 1, typing = Assigner.Typing.DYNAMIC)
+    })
     public static Object[] onEnter(
         @Advice.Argument(0) HttpRequest request, @Advice.Argument(1) HttpResponse.BodyHandler<?> handler) {
       return JavaHttpClientCalls.onSend(request, handler);

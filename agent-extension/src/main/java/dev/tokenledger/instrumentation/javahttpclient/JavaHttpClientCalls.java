@@ -11,10 +11,10 @@ import java.util.function.BiConsumer;
 
 /**
  * What the advice on {@code HttpClientImpl.send/sendAsync} does, kept out of the advice so it can
- * be read and tested as plain code. The advice state is {@code {handler, scope}}: the handler Byte
- * Buddy passes on in the application's place (ours or the application's own; an array, so that a
- * suppressed failure, which returns null, replaces nothing), and the {@link CallScope} of a tracked
- * call.
+ * be read and tested as plain code. The advice state is {@code {request, handler, scope}}: the
+ * request and handler Byte Buddy passes on in the application's place (ours or the application's
+ * own; an array, so that a suppressed failure, which returns null, replaces nothing), and the
+ * {@link CallScope} of a tracked call.
  */
 public final class JavaHttpClientCalls {
 
@@ -30,7 +30,7 @@ public final class JavaHttpClientCalls {
 
     /** The scope of an advice state, or null when the call is not tracked. */
     static CallScope of(Object[] state) {
-      return state != null && state.length > 1 && state[1] instanceof CallScope ? (CallScope) state[1] : null;
+      return state != null && state.length > 2 && state[2] instanceof CallScope ? (CallScope) state[2] : null;
     }
 
     void close() {
@@ -43,15 +43,24 @@ public final class JavaHttpClientCalls {
   }
 
   public static Object[] onSend(HttpRequest request, HttpResponse.BodyHandler<?> handler) {
-    if (handler == null || handler instanceof TeeBodyHandler) {
+    if (request == null || handler == null || handler instanceof TeeBodyHandler) {
       // Either nothing to wrap, or an outer overload already did.
-      return new Object[] {handler, null};
+      return new Object[] {request, handler, null};
     }
-    OpenAiCall call = start(request);
+    RequestBodies.Copy body;
+    try {
+      body = RequestBodies.copyOf(request);
+    } catch (Throwable t) {
+      RateLimitedLog.warn("java-http-client", "TokenLedger could not inspect a java.net.http request: " + t);
+      return new Object[] {request, handler, null};
+    }
+    OpenAiCall call = start(request, body);
     if (call == null) {
-      return new Object[] {handler, null};
+      return new Object[] {request, handler, null};
     }
-    return new Object[] {new TeeBodyHandler<Object>(cast(handler), call), new CallScope(call)};
+    // A body not copied up front is read as the client sends it.
+    HttpRequest toSend = body == null ? RequestBodies.scanned(request, call) : request;
+    return new Object[] {toSend, new TeeBodyHandler<Object>(cast(handler), call), new CallScope(call)};
   }
 
   public static void onSendReturned(Object[] state, Throwable thrown) {
@@ -79,10 +88,9 @@ public final class JavaHttpClientCalls {
     }
   }
 
-  private static OpenAiCall start(HttpRequest request) {
+  private static OpenAiCall start(HttpRequest request, RequestBodies.Copy body) {
     try {
       URI uri = request.uri();
-      RequestBodies.Copy body = RequestBodies.copyOf(request);
       return JavaHttpClientSingletons.instrumenter().startCall(
           request.method(),
           uri.getHost(),

@@ -30,8 +30,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * What the Jakarta advice does, on a stand-in {@code Session} (a dynamic proxy of the API interface:
  * only the URI and open state are asked for): text handlers of Realtime sessions are wrapped and
  * pass every message on unchanged, other handlers and sessions are left alone, the application keeps
- * seeing its own handlers, and the handshake headers seen by the configurator attribute the usage.
- * Tyrus runs in the integration tests.
+ * seeing its own handlers, the handshake headers seen by the configurator attribute the usage, and
+ * a session whose handler's message type only the container knows is read where the container
+ * dispatches its messages. Tyrus runs in the integration tests.
  */
 @ExtendWith(TestTelemetry.Extension.class)
 class JakartaWebSocketsTest {
@@ -198,5 +199,109 @@ class JakartaWebSocketsTest {
     assertEquals("proj_c", TestTelemetry.LOGS.getFinishedLogRecordItems().get(2).getAttributes()
         .get(AttributeKey.stringKey("openai.project")));
     JakartaWebSockets.closed(third, null);
+  }
+
+  /** A handler of the container's own, declaring {@code Whole} raw, its type known only to the container. */
+  interface ContainerHandler extends MessageHandler.Whole {
+    Class<?> getType();
+  }
+
+  @Test
+  void aSessionWhoseHandlerTypeOnlyTheContainerKnowsIsReadAsTheContainerDispatches() {
+    boolean[] open = {true};
+    Session session = session("wss://api.openai.com/v1/realtime?model=gpt-realtime", open);
+    List<Object> got = new ArrayList<>();
+    MessageHandler.Whole<String> lambda = got::add;
+    assertSame(lambda, JakartaWebSockets.wrap(session, null, lambda), "passed to the container as it is");
+    JakartaWebSockets.dispatched(session, DONE, true);
+    assertEquals(0, TestTelemetry.LOGS.getFinishedLogRecordItems().size(), "not before the container accepted it");
+
+    JakartaWebSockets.added(session, lambda);
+    JakartaWebSockets.added(session, lambda);
+    JakartaWebSockets.dispatched(session, java.nio.ByteBuffer.wrap(DONE.getBytes()), true);
+    JakartaWebSockets.dispatched(session, Boolean.FALSE, true);
+    assertEquals(0, TestTelemetry.LOGS.getFinishedLogRecordItems().size(), "text only");
+    JakartaWebSockets.dispatched(session, DONE.substring(0, 30), false);
+    JakartaWebSockets.dispatched(session, DONE.substring(30), true);
+    assertEquals(1, TestTelemetry.LOGS.getFinishedLogRecordItems().size(), "fragments make one message");
+    JakartaWebSockets.dispatched(session, CREATED, true);
+    assertTrue(got.isEmpty(), "the handler itself is the container's business");
+
+    open[0] = false;
+    JakartaWebSockets.closed(session, new CloseReason(CloseReason.CloseCodes.NORMAL_CLOSURE, ""));
+    List<LogRecordData> rows = TestTelemetry.LOGS.getFinishedLogRecordItems();
+    assertEquals(2, rows.size(), "the open response became missing at the close");
+    JakartaWebSockets.dispatched(session, DONE, true);
+    assertEquals(2, TestTelemetry.LOGS.getFinishedLogRecordItems().size(), "nothing after the close");
+  }
+
+  @Test
+  void aContainersOwnHandlerTypeIsTheContainers() {
+    ContainerHandler annotated = new ContainerHandler() {
+      @Override
+      public void onMessage(Object message) {}
+
+      @Override
+      public Class<?> getType() {
+        return String.class;
+      }
+    };
+    assertNull(JakartaWebSockets.messageType(annotated.getClass(), MessageHandler.Whole.class));
+    Session session = session("ws://api.openai.com/v1/realtime?model=gpt-realtime", new boolean[] {true});
+    assertSame(annotated, JakartaWebSockets.wrap(session, null, annotated));
+    JakartaWebSockets.added(session, annotated);
+    JakartaWebSockets.dispatched(session, DONE, true);
+    assertEquals(1, TestTelemetry.LOGS.getFinishedLogRecordItems().size());
+    JakartaWebSockets.closed(session, null);
+  }
+
+  @Test
+  void textIsReadOnceWhenAHandlerOfOursReadsItAlready() {
+    Session session = session("wss://api.openai.com/v1/realtime?model=gpt-realtime", new boolean[] {true});
+    MessageHandler.Whole<ByteBuffer> binary = b -> { };
+    JakartaWebSockets.added(session, (MessageHandler.Whole<Object>) o -> { });
+    WholeTextHandler text = (WholeTextHandler) JakartaWebSockets.wrap(session, String.class, new AppText());
+    JakartaWebSockets.added(session, text);
+    JakartaWebSockets.added(session, binary);
+    // the container hands the message to our wrapper: dispatch and wrapper see it, one reads it
+    JakartaWebSockets.dispatched(session, DONE, true);
+    text.onMessage(DONE);
+    assertEquals(1, TestTelemetry.LOGS.getFinishedLogRecordItems().size());
+    JakartaWebSockets.closed(session, null);
+  }
+
+  @Test
+  void declaredHandlersAndOtherSessionsAreNotReadAtDispatch() {
+    Session realtime = session("wss://api.openai.com/v1/realtime?model=m", new boolean[] {true});
+    JakartaWebSockets.added(realtime, new AppText());
+    JakartaWebSockets.added(realtime, (MessageHandler.Whole<ByteBuffer>) new MessageHandler.Whole<ByteBuffer>() {
+      @Override
+      public void onMessage(ByteBuffer message) {}
+    });
+    JakartaWebSockets.dispatched(realtime, DONE, true);
+    Session other = session("wss://example.com/chat", new boolean[] {true});
+    JakartaWebSockets.added(other, (MessageHandler.Whole<String>) s -> { });
+    JakartaWebSockets.dispatched(other, DONE, true);
+    JakartaWebSockets.dispatched(null, DONE, true);
+    JakartaWebSockets.added(null, null);
+    assertEquals(0, TestTelemetry.LOGS.getFinishedLogRecordItems().size());
+    assertEquals(0, TestTelemetry.SPANS.getFinishedSpanItems().size());
+    JakartaWebSockets.closed(realtime, null);
+  }
+
+  @Test
+  void genericDeclarationsNameTheirRawType() {
+    class Events implements MessageHandler.Whole<List<String>> {
+      @Override
+      public void onMessage(List<String> message) {}
+    }
+    class Generic<T> implements MessageHandler.Whole<T> {
+      @Override
+      public void onMessage(T message) {}
+    }
+    assertEquals(List.class, JakartaWebSockets.messageType(Events.class, MessageHandler.Whole.class));
+    assertNull(JakartaWebSockets.messageType(Generic.class, MessageHandler.Whole.class));
+    MessageHandler.Partial<String> partial = (p, l) -> { };
+    assertNull(JakartaWebSockets.messageType(partial.getClass(), MessageHandler.Partial.class));
   }
 }

@@ -52,7 +52,7 @@ class JavaHttpClientCallsTest {
   void anOpenAiSendGetsACallAndAWrappedHandlerWithinItsContext() throws Exception {
     HttpResponse.BodyHandler<byte[]> app = HttpResponse.BodyHandlers.ofByteArray();
     Object[] state = JavaHttpClientCalls.onSend(speechRequest(), app);
-    assertTrue(state[0] instanceof TeeBodyHandler);
+    assertTrue(state[1] instanceof TeeBodyHandler);
     assertTrue(JavaHttpClientCalls.CallScope.of(state) != null);
     SpanContext during = Span.current().getSpanContext();
     assertTrue(during.isValid(), "the send runs in the call's context");
@@ -61,7 +61,7 @@ class JavaHttpClientCallsTest {
     assertTrue(CallProbe.spans().isEmpty(), "a returned send leaves the call to its body");
 
     @SuppressWarnings("unchecked")
-    HttpResponse.BodyHandler<byte[]> handler = (HttpResponse.BodyHandler<byte[]>) state[0];
+    HttpResponse.BodyHandler<byte[]> handler = (HttpResponse.BodyHandler<byte[]>) state[1];
     BodySubscriber<byte[]> subscriber = handler.apply(Flows.responseInfo(200, "Content-Type", "audio/mpeg"));
     new Upstream(Flows.items(new byte[5000], Shape.HEAP, new int[] {1000}, 1), true).subscribe(subscriber);
     assertEquals(5000, subscriber.getBody().toCompletableFuture().get(10, TimeUnit.SECONDS).length);
@@ -70,6 +70,30 @@ class JavaHttpClientCallsTest {
     assertEquals(during, CallProbe.span().getSpanContext());
     assertEquals(CallProbe.SPEECH_MODEL, CallProbe.requestModel(), "the in-memory body was read up front");
     assertEquals((long) CallProbe.SPEECH_INPUT.length(), CallProbe.inputCharacters());
+  }
+
+  @Test
+  void aBodyNotCopiedUpFrontIsSentThroughAScanningPublisher() {
+    HttpRequest inMemory = speechRequest();
+    Object[] state = JavaHttpClientCalls.onSend(inMemory, HttpResponse.BodyHandlers.ofString());
+    assertSame(inMemory, state[0], "an in-memory body was read up front: the request is the application's");
+    JavaHttpClientCalls.onSendReturned(state, null);
+
+    HttpRequest streamed = HttpRequest.newBuilder(URI.create("https://" + CallProbe.HOST + CallProbe.SPEECH_PATH))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(CallProbe.speechRequest())))
+        .build();
+    Object[] scanned = JavaHttpClientCalls.onSend(streamed, HttpResponse.BodyHandlers.ofString());
+    HttpRequest sent = (HttpRequest) scanned[0];
+    assertTrue(sent.bodyPublisher().get() instanceof ScanningBodyPublisher);
+    assertEquals(streamed.headers(), sent.headers());
+    Object[] inner = JavaHttpClientCalls.onSend(sent, (HttpResponse.BodyHandler<?>) scanned[1]);
+    assertSame(sent, inner[0], "a nested overload passes the request on as it is");
+    JavaHttpClientCalls.onSendReturned(scanned, null);
+
+    HttpRequest other = HttpRequest.newBuilder(URI.create("https://example.com/v1/audio/speech"))
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(new byte[1]))).build();
+    assertSame(other, JavaHttpClientCalls.onSend(other, HttpResponse.BodyHandlers.ofString())[0]);
   }
 
   @Test
@@ -88,7 +112,7 @@ class JavaHttpClientCallsTest {
     Object[] state = JavaHttpClientCalls.onSend(speechRequest(), HttpResponse.BodyHandlers.ofByteArray());
     @SuppressWarnings("unchecked")
     BodySubscriber<byte[]> subscriber =
-        ((HttpResponse.BodyHandler<byte[]>) state[0]).apply(Flows.responseInfo(200, "Content-Type", "audio/mpeg"));
+        ((HttpResponse.BodyHandler<byte[]>) state[1]).apply(Flows.responseInfo(200, "Content-Type", "audio/mpeg"));
     IOException eof = new IOException("EOF reached while reading");
     new Upstream(Flows.items(new byte[5000], Shape.HEAP, new int[] {1000}, 1), false).failingWith(eof).subscribe(subscriber);
     JavaHttpClientCalls.onSendReturned(state, eof);
@@ -171,10 +195,10 @@ class JavaHttpClientCallsTest {
   @Test
   void theHandlerIsWrappedOnceAcrossNestedSends() {
     Object[] outer = JavaHttpClientCalls.onSend(speechRequest(), HttpResponse.BodyHandlers.ofString());
-    HttpResponse.BodyHandler<?> wrapped = (HttpResponse.BodyHandler<?>) outer[0];
+    HttpResponse.BodyHandler<?> wrapped = (HttpResponse.BodyHandler<?>) outer[1];
     Object[] inner = JavaHttpClientCalls.onSend(speechRequest(), wrapped);
-    assertSame(wrapped, inner[0]);
-    assertNull(inner[1]);
+    assertSame(wrapped, inner[1]);
+    assertNull(inner[2]);
     assertNull(JavaHttpClientCalls.CallScope.of(inner));
     JavaHttpClientCalls.onSendReturned(inner, new IOException("inner"));
     JavaHttpClientCalls.onSendReturned(outer, new IOException("outer"));
@@ -188,13 +212,13 @@ class JavaHttpClientCallsTest {
     HttpRequest other = HttpRequest.newBuilder(URI.create("https://example.com/v1/chat/completions"))
         .POST(HttpRequest.BodyPublishers.ofString("{}")).build();
     Object[] state = JavaHttpClientCalls.onSend(other, app);
-    assertSame(app, state[0]);
+    assertSame(app, state[1]);
     assertNull(JavaHttpClientCalls.CallScope.of(state));
     assertDoesNotThrow(() -> JavaHttpClientCalls.onSendReturned(state, new IOException("x")));
 
     HttpRequest models = HttpRequest.newBuilder(URI.create("https://" + CallProbe.HOST + "/v1/models")).build();
-    assertSame(app, JavaHttpClientCalls.onSend(models, app)[0]);
-    assertNull(JavaHttpClientCalls.onSend(speechRequest(), null)[0]);
+    assertSame(app, JavaHttpClientCalls.onSend(models, app)[1]);
+    assertNull(JavaHttpClientCalls.onSend(speechRequest(), null)[1]);
     assertDoesNotThrow(() -> JavaHttpClientCalls.onSendReturned(null, null));
     assertDoesNotThrow(() -> JavaHttpClientCalls.onSendAsyncReturned(null, null, null));
     assertTrue(CallProbe.spans().isEmpty());
@@ -240,7 +264,7 @@ class JavaHttpClientCallsTest {
     };
     HttpResponse.BodyHandler<String> app = HttpResponse.BodyHandlers.ofString();
     Object[] state = assertDoesNotThrow(() -> JavaHttpClientCalls.onSend(unreadable, app));
-    assertSame(app, state[0]);
+    assertSame(app, state[1]);
     assertNull(JavaHttpClientCalls.CallScope.of(state));
     assertNotNull(state);
   }

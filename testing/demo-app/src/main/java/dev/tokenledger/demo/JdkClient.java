@@ -1,23 +1,27 @@
 package dev.tokenledger.demo;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Flow;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
 /**
- * {@code java.net.http.HttpClient}. Scenarios are spread over {@code send} and {@code sendAsync} and
- * over the byte-array, input-stream and lines body handlers, because an agent hooks each of those
- * paths separately.
+ * {@code java.net.http.HttpClient}. Scenarios are spread over {@code send} and {@code sendAsync},
+ * over the byte-array, input-stream and lines body handlers, and over request bodies in memory, from
+ * a stream and from a {@code Flow.Publisher} (as Spring's {@code JdkClientHttpRequestFactory} sends
+ * them), because an agent reads each of those paths separately.
  */
 final class JdkClient implements DemoClient {
 
@@ -27,6 +31,13 @@ final class JdkClient implements DemoClient {
 
   /** SSE scenarios read with BodyHandlers.ofLines (the rest: sendAsync + ofInputStream). */
   private static final Set<String> LINES = Set.of("chat-stream-usage", "responses-stream", "slow-stream");
+
+  /** Request bodies sent from a Flow.Publisher in small buffers: with their length, and chunked. */
+  private static final Set<String> PUBLISHED = Set.of("chat", "completions", "speech", "chat-audio", "azure-chat");
+  private static final Set<String> PUBLISHED_CHUNKED = Set.of("chat-stream-usage", "responses-stream", "malformed");
+
+  /** Request bodies read from an InputStream. */
+  private static final Set<String> STREAMED = Set.of("embeddings", "chat-image", "moderations", "transcription");
 
   private final DemoApp.Config cfg;
   private final HttpClient http;
@@ -60,9 +71,9 @@ final class JdkClient implements DemoClient {
     if (c.form() != null) {
       String boundary = "----demo" + UUID.randomUUID();
       b.header("Content-Type", "multipart/form-data; boundary=" + boundary);
-      b.POST(HttpRequest.BodyPublishers.ofByteArray(multipart(c.form(), boundary)));
+      b.POST(body(scenario, multipart(c.form(), boundary)));
     } else if (c.json() != null) {
-      b.POST(HttpRequest.BodyPublishers.ofByteArray(c.json()));
+      b.POST(body(scenario, c.json()));
     } else {
       b.GET();
     }
@@ -110,6 +121,66 @@ final class JdkClient implements DemoClient {
             : http.send(req, HttpResponse.BodyHandlers.ofByteArray());
         return Result.of(r.statusCode(), r.body());
       }
+    }
+  }
+
+  static HttpRequest.BodyPublisher body(String scenario, byte[] bytes) {
+    if (PUBLISHED.contains(scenario)) {
+      return HttpRequest.BodyPublishers.fromPublisher(new SmallBuffers(bytes, 512), bytes.length);
+    }
+    if (PUBLISHED_CHUNKED.contains(scenario)) {
+      return HttpRequest.BodyPublishers.fromPublisher(new SmallBuffers(bytes, 100));
+    }
+    if (STREAMED.contains(scenario)) {
+      return HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes));
+    }
+    return HttpRequest.BodyPublishers.ofByteArray(bytes);
+  }
+
+  /** A body published in buffers of {@code size} bytes, each when asked for. */
+  static final class SmallBuffers implements Flow.Publisher<ByteBuffer> {
+    private final byte[] bytes;
+    private final int size;
+
+    SmallBuffers(byte[] bytes, int size) {
+      this.bytes = bytes;
+      this.size = size;
+    }
+
+    @Override
+    public void subscribe(Flow.Subscriber<? super ByteBuffer> subscriber) {
+      subscriber.onSubscribe(new Flow.Subscription() {
+        private long demand;
+        private int at;
+        private boolean delivering;
+        private boolean done;
+
+        @Override
+        public synchronized void request(long n) {
+          demand = demand + n < 0 ? Long.MAX_VALUE : demand + n;
+          if (delivering) {
+            return; // the loop below delivers it
+          }
+          delivering = true;
+          while (!done && demand > 0 && at < bytes.length) {
+            int length = Math.min(size, bytes.length - at);
+            demand--;
+            ByteBuffer chunk = ByteBuffer.wrap(bytes, at, length);
+            at += length;
+            subscriber.onNext(chunk);
+          }
+          if (!done && at == bytes.length) {
+            done = true;
+            subscriber.onComplete();
+          }
+          delivering = false;
+        }
+
+        @Override
+        public synchronized void cancel() {
+          done = true;
+        }
+      });
     }
   }
 

@@ -115,6 +115,10 @@ class HttpUsageIT extends AgentTestBase {
       assertEquals(truth.inputCharacters(), ((Number) event.getOrDefault("tokenledger.usage.input_characters", 0L)).longValue());
       assertEquals(truth.batch(), event.get("tokenledger.batch"), () -> "batch flag of " + what);
       assertEquals("proj_tokenledger_it", event.get("openai.project"), () -> "project of " + what);
+      if (!truth.batch() && truth.requestModel() != null && !truth.requestModel().isEmpty()) {
+        // Read from the request body however the client sent it (in memory, streamed, published).
+        assertEquals(truth.requestModel(), event.get("gen_ai.request.model"), () -> "requested model of " + what);
+      }
       assertEquals("sk-proj…CRET", event.get("tokenledger.api_key.fingerprint"), () -> "key fingerprint of " + what);
       if (truth.usageSource().equals("reported")) {
         // The billed model: the response's, or the request's where the body names none (audio, images).

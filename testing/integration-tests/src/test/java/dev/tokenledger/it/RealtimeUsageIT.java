@@ -45,6 +45,9 @@ class RealtimeUsageIT extends AgentTestBase {
     "okhttp, UPSTREAM_WITH_EXTENSION",
     "jakarta, UPSTREAM_WITH_EXTENSION",
     "jakarta-partial, ONE_JAR",
+    "jakarta-lambda, UPSTREAM_WITH_EXTENSION",
+    "jakarta-annotated, UPSTREAM_WITH_EXTENSION",
+    "jakarta-annotated-class, ONE_JAR",
   })
   void everyBillableEventIsRecordedOncePerConnection(String client, AgentRun.Agent agent) throws Exception {
     AgentRun.Result run =

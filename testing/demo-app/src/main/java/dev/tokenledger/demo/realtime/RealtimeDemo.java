@@ -10,8 +10,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Plays a voice agent's Realtime sessions against the OpenAI simulator through three WebSocket
- * clients ({@code jdk}: java.net.http, {@code okhttp}, {@code jakarta} / {@code jakarta-partial}: the
- * Jakarta client API with whole or partial text handlers) and prints one line per connection:
+ * clients ({@code jdk}: java.net.http, {@code okhttp}, and the Jakarta client API: {@code jakarta} /
+ * {@code jakarta-partial} with whole or partial text handlers, {@code jakarta-lambda} with one lambda
+ * for every message, {@code jakarta-annotated} / {@code jakarta-annotated-class} with an annotated
+ * endpoint) and prints one line per connection:
  *
  * <pre>RESULT client=C scenario=S status=closed|dropped|closed-by-server|EXC:Class sha256=H length=N responses=R</pre>
  *
@@ -24,7 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class RealtimeDemo {
 
-  static final List<String> CLIENTS = List.of("jdk", "okhttp", "jakarta", "jakarta-partial");
+  static final List<String> CLIENTS = List.of("jdk", "okhttp", "jakarta", "jakarta-partial", "jakarta-lambda",
+      "jakarta-annotated", "jakarta-annotated-class");
 
   /** Every text the app sends that must never reach telemetry. */
   public static final List<String> PROMPT_TEXTS =
@@ -93,8 +96,11 @@ public final class RealtimeDemo {
     return switch (name) {
       case "jdk" -> new JdkRealtime();
       case "okhttp" -> new OkHttpRealtime();
-      case "jakarta" -> new JakartaRealtime(false);
-      case "jakarta-partial" -> new JakartaRealtime(true);
+      case "jakarta" -> new JakartaRealtime(JakartaRealtime.Handlers.WHOLE);
+      case "jakarta-partial" -> new JakartaRealtime(JakartaRealtime.Handlers.PARTIAL);
+      case "jakarta-lambda" -> new JakartaRealtime(JakartaRealtime.Handlers.LAMBDA);
+      case "jakarta-annotated" -> new AnnotatedJakartaRealtime(false);
+      case "jakarta-annotated-class" -> new AnnotatedJakartaRealtime(true);
       default -> throw new IllegalArgumentException("unknown client " + name);
     };
   }
