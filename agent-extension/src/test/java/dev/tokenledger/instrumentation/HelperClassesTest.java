@@ -46,7 +46,7 @@ class HelperClassesTest {
         modules.add(line.trim());
       }
     }
-    assertEquals(5, modules.size(), "the @AutoService registrations: " + modules);
+    assertEquals(6, modules.size(), "the @AutoService registrations: " + modules);
     return modules;
   }
 
