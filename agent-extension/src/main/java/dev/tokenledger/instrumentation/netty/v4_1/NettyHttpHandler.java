@@ -5,6 +5,7 @@ import dev.tokenledger.agent.OpenAiInstrumenter;
 import dev.tokenledger.usage.RateLimitedLog;
 import dev.tokenledger.usage.RequestInfo;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufHolder;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -133,9 +134,14 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
       if (msg instanceof LastHttpContent) {
         writing = null;
       }
-    } else if (msg instanceof ByteBuf && !exchange.bodyRead) {
-      // Some clients (Reactor Netty) write body chunks as plain buffers between head and end.
-      scanRequestBody(exchange, (ByteBuf) msg);
+    } else if (!exchange.bodyRead) {
+      // Body chunks written past the HTTP objects: plain buffers (Reactor Netty over HTTP/1.1), or
+      // HTTP/2 data frames, which the stream codec passes through (Reactor Netty over HTTP/2).
+      if (msg instanceof ByteBuf) {
+        scanRequestBody(exchange, (ByteBuf) msg);
+      } else if (msg instanceof ByteBufHolder) {
+        scanRequestBody(exchange, ((ByteBufHolder) msg).content());
+      }
     }
     return null;
   }
