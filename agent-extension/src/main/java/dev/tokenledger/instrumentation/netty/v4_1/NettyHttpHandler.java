@@ -2,6 +2,7 @@ package dev.tokenledger.instrumentation.netty.v4_1;
 
 import dev.tokenledger.agent.OpenAiCall;
 import dev.tokenledger.agent.OpenAiInstrumenter;
+import dev.tokenledger.agent.RealtimeConnection;
 import dev.tokenledger.usage.RateLimitedLog;
 import dev.tokenledger.usage.RequestInfo;
 import io.netty.buffer.ByteBuf;
@@ -18,8 +19,14 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
+import java.net.ProtocolException;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 
@@ -33,6 +40,11 @@ import java.util.ArrayDeque;
  * pipelined requests queue up, informational {@code 1xx} answers are skipped). A channel that closes,
  * an exception from below, or a failed write ends the calls still open as failed.
  *
+ * <p>A WebSocket upgrade of a request to a Realtime endpoint starts a {@link RealtimeConnection}
+ * instead; once the {@code 101} is in (or the first frame, when a handler in front of this one kept
+ * the {@code 101} to itself), the text of each inbound text or continuation frame is shown to it, read
+ * in place ({@link Utf8Text}); close frames either way, the channel's end or a failure end it.
+ *
  * <p>Every message goes on unchanged, in the same order: buffers are read in place (reader index and
  * reference count untouched) before the next handler gets them, and nothing keeps them. Nothing is
  * thrown from here; anything unexpected stops the tracking of this channel, never its traffic. One
@@ -43,23 +55,31 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
   /** More requests waiting for answers than any client pipelines: tracking stops beyond it. */
   static final int MAX_IN_FLIGHT = 64;
 
-  /** One request, and its call when it is a tracked OpenAI call. */
+  /**
+   * One request, and its call when it is a tracked OpenAI call, or its connection when it is the
+   * WebSocket upgrade of a Realtime connection.
+   */
   static final class Exchange {
     final OpenAiCall call;
+    final RealtimeConnection connection;
     final String contentType;
     /** The request body was read up front (a small full request); nothing to scan as it is written. */
     final boolean bodyRead;
     RequestInfo.Scanner scanner;
 
-    Exchange(OpenAiCall call, String contentType, boolean bodyRead) {
+    Exchange(OpenAiCall call, RealtimeConnection connection, String contentType, boolean bodyRead) {
       this.call = call;
+      this.connection = connection;
       this.contentType = contentType;
       this.bodyRead = bodyRead;
     }
   }
 
   /** Any request that is not a tracked call: it only keeps the answers in step. */
-  private static final Exchange UNTRACKED = new Exchange(null, null, true);
+  private static final Exchange UNTRACKED = new Exchange(null, null, null, true);
+
+  /** RSV1 on a message's first frame: the message is compressed (permessage-deflate). */
+  private static final int RSV1 = 0x4;
 
   private final OpenAiInstrumenter instrumenter;
   /** Requests sent whose response has not ended, oldest first. */
@@ -73,6 +93,15 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
   /** Set when tracking this channel stopped; everything then passes untouched. */
   private boolean stopped;
   private byte[] scratch;
+
+  /** The Realtime connection this channel carries since its upgrade; null before and for any other. */
+  private RealtimeConnection realtime;
+  /** Inside a fragmented message: text, binary, or compressed (unreadable) text. */
+  private boolean textMessage;
+  private boolean binaryMessage;
+  private boolean compressedMessage;
+  /** The text of the current message's frames; made at the first text frame. */
+  private Utf8Frames textFrames;
 
   NettyHttpHandler(OpenAiInstrumenter instrumenter) {
     this.instrumenter = instrumenter;
@@ -104,6 +133,13 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
 
   /** Returns the call a request starts, so that its write runs in the call's context. */
   private OpenAiCall onWrite(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    if (msg instanceof WebSocketFrame) {
+      if (realtime != null && msg instanceof CloseWebSocketFrame) {
+        // The application closes: responses still open end here, as the server sees it.
+        realtime.onClosed(((CloseWebSocketFrame) msg).statusCode());
+      }
+      return null;
+    }
     if (msg instanceof HttpRequest) {
       if (inFlight.size() >= MAX_IN_FLIGHT) {
         stop("netty", null);
@@ -112,6 +148,9 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
       Exchange exchange = start(ctx, (HttpRequest) msg);
       inFlight.addLast(exchange);
       writing = msg instanceof LastHttpContent ? null : exchange;
+      if (exchange.connection != null && !promise.isVoid()) {
+        promise.addListener(new WriteFailure(null, exchange.connection));
+      }
       if (exchange.call == null) {
         return null;
       }
@@ -119,7 +158,7 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
         scanRequestBody(exchange, ((HttpContent) msg).content());
       }
       if (!promise.isVoid()) {
-        promise.addListener(new WriteFailure(exchange.call));
+        promise.addListener(new WriteFailure(exchange.call, null));
       }
       return exchange.call;
     }
@@ -152,6 +191,9 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
       return UNTRACKED;
     }
     HttpHeaders headers = request.headers();
+    if (isWebSocketUpgrade(headers)) {
+      return startConnection(target, headers);
+    }
     String contentType = headers.get("Content-Type");
     byte[] body = null;
     if (request instanceof FullHttpRequest) {
@@ -182,7 +224,27 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
         scope.close();
       }
     }
-    return call == null ? UNTRACKED : new Exchange(call, contentType, body != null);
+    return call == null ? UNTRACKED : new Exchange(call, null, contentType, body != null);
+  }
+
+  private static boolean isWebSocketUpgrade(HttpHeaders headers) {
+    String upgrade = headers.get("Upgrade");
+    return upgrade != null && upgrade.toLowerCase(java.util.Locale.ROOT).contains("websocket");
+  }
+
+  private Exchange startConnection(NettyRequests.Target target, HttpHeaders headers) {
+    Context parent = NettyRequests.parent(headers);
+    RealtimeConnection connection;
+    Scope scope = parent == Context.current() ? null : parent.makeCurrent();
+    try {
+      connection =
+          instrumenter.startConnection(target.host, target.port, target.path, target.query, new NettyHeaders(headers));
+    } finally {
+      if (scope != null) {
+        scope.close();
+      }
+    }
+    return connection == null ? UNTRACKED : new Exchange(null, connection, null, true);
   }
 
   private void scanRequestBody(Exchange exchange, ByteBuf content) {
@@ -195,19 +257,27 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
     ByteBufs.show(content, exchange.scanner, scratch());
   }
 
-  /** Ends a call whose request could not be written. */
+  /** Ends a call (or a connection) whose request could not be written. */
   private static final class WriteFailure implements ChannelFutureListener {
     private final OpenAiCall call;
+    private final RealtimeConnection connection;
 
-    WriteFailure(OpenAiCall call) {
+    WriteFailure(OpenAiCall call, RealtimeConnection connection) {
       this.call = call;
+      this.connection = connection;
     }
 
     @Override
     public void operationComplete(ChannelFuture future) {
       Throwable cause = future.cause();
-      if (cause != null) {
+      if (cause == null) {
+        return;
+      }
+      if (call != null) {
         call.endWithError(cause);
+      }
+      if (connection != null) {
+        connection.onFailure(cause);
       }
     }
   }
@@ -227,6 +297,10 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
   }
 
   private void onRead(Object msg) {
+    if (msg instanceof WebSocketFrame) {
+      onFrame((WebSocketFrame) msg);
+      return;
+    }
     if (msg instanceof HttpResponse) {
       onResponse((HttpResponse) msg);
     }
@@ -242,13 +316,16 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
       // channel to another protocol: nothing of HTTP/1.1 follows on it.)
       informational = true;
       if (status == 101) {
-        switchedProtocols();
+        switchedProtocols(response);
       }
       return;
     }
     informational = false;
     Exchange exchange = inFlight.peekFirst();
     reading = exchange;
+    if (exchange != null && exchange.connection != null) {
+      exchange.connection.onFailure(new ProtocolException("WebSocket handshake answered with HTTP " + status));
+    }
     if (exchange == null || exchange.call == null) {
       return;
     }
@@ -291,13 +368,80 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
     }
   }
 
-  /** A 101 answer to a request that was not ours to follow: its call (if any) cannot be read on. */
-  private void switchedProtocols() {
+  /**
+   * A 101 answer: a Realtime connection opens; any other request's call cannot be read on (the channel
+   * speaks another protocol from here).
+   */
+  private void switchedProtocols(HttpResponse response) {
     Exchange exchange = inFlight.pollFirst();
-    if (exchange != null && exchange.call != null) {
+    reading = null;
+    if (exchange == null) {
+      return;
+    }
+    if (exchange.connection != null) {
+      open(exchange.connection, new NettyHeaders(response.headers()));
+    } else if (exchange.call != null) {
       exchange.call.end(false);
     }
-    reading = null;
+  }
+
+  private void open(RealtimeConnection connection, NettyHeaders responseHeaders) {
+    realtime = connection;
+    connection.onOpen(responseHeaders);
+  }
+
+  // ---- WebSocket frames ----
+
+  private void onFrame(WebSocketFrame frame) {
+    RealtimeConnection connection = realtime;
+    if (connection == null) {
+      // A handler in front of this one answered the handshake itself: the first frame opens.
+      Exchange head = inFlight.peekFirst();
+      if (head == null || head.connection == null) {
+        return;
+      }
+      inFlight.pollFirst();
+      open(head.connection, null);
+      connection = head.connection;
+    }
+    boolean last = frame.isFinalFragment();
+    if (frame instanceof TextWebSocketFrame) {
+      textMessage = !last;
+      binaryMessage = false;
+      compressedMessage = (frame.rsv() & RSV1) != 0;
+      showText(connection, frame, true, last);
+    } else if (frame instanceof ContinuationWebSocketFrame) {
+      if (textMessage) {
+        textMessage = !last;
+        showText(connection, frame, false, last);
+      } else if (binaryMessage) {
+        binaryMessage = !last;
+        connection.onBinary(last);
+      }
+    } else if (frame instanceof BinaryWebSocketFrame) {
+      textMessage = false;
+      binaryMessage = !last;
+      connection.onBinary(last);
+    } else if (frame instanceof CloseWebSocketFrame) {
+      connection.onClosed(((CloseWebSocketFrame) frame).statusCode());
+    }
+  }
+
+  private void showText(RealtimeConnection connection, WebSocketFrame frame, boolean first, boolean last) {
+    if (compressedMessage) {
+      // Only the client's own decompressor, were it in front of this handler, could read it.
+      if (last) {
+        RateLimitedLog.warn("netty-websocket", "TokenLedger cannot read compressed (permessage-deflate) Realtime"
+            + " messages on this Netty client; their usage is recorded as missing");
+        connection.onBinary(true);
+      }
+      return;
+    }
+    Utf8Frames frames = textFrames;
+    if (frames == null) {
+      frames = textFrames = new Utf8Frames();
+    }
+    connection.onText(frames.next(frame.content(), first, last), last);
   }
 
   // ---- the channel's end ----
@@ -305,29 +449,45 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
     endAll(null);
+    endRealtime(null);
     ctx.fireChannelInactive();
   }
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
     endAll(cause);
+    endRealtime(cause);
     ctx.fireExceptionCaught(cause);
   }
 
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) throws Exception {
     endAll(null);
+    endRealtime(null);
+  }
+
+  /** The Realtime connection's channel failed or closed without a close frame (if one came, nothing). */
+  private void endRealtime(Throwable cause) {
+    RealtimeConnection connection = realtime;
+    if (connection != null) {
+      realtime = null;
+      connection.onFailure(cause != null ? cause : new ClosedChannelException());
+    }
   }
 
   /** Ends every open call as failed by {@code cause}, or by the channel's closing when null. Never throws. */
   private void endAll(Throwable cause) {
     try {
       for (Exchange exchange; (exchange = inFlight.pollFirst()) != null; ) {
-        if (exchange.call != null) {
+        if (exchange.call != null || exchange.connection != null) {
           if (cause == null) {
             cause = new ClosedChannelException();
           }
-          exchange.call.endWithError(cause);
+          if (exchange.call != null) {
+            exchange.call.endWithError(cause);
+          } else {
+            exchange.connection.onFailure(cause);
+          }
         }
       }
       writing = null;
@@ -349,6 +509,7 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
           exchange.call.end(false);
         }
       }
+      endRealtime(why != null ? why : new IllegalStateException("tracking stopped"));
     } catch (Throwable t) {
       // the calls' own methods do not throw; nothing else is left to do here
     }
