@@ -19,9 +19,11 @@ import net.bytebuddy.matcher.ElementMatcher;
  * See {@link NettyHttpHandler} for what is read and {@link NettyPipelines} for where it sits.
  *
  * <p>Not covered: an h2c upgrade from HTTP/1.1 (the upgraded request's answer arrives on HTTP/2 frames
- * the handler does not read; its call is recorded as missing), WebSocket messages compressed with
- * permessage-deflate when the client's decompressor sits behind the handler (recorded as missing),
- * and AsyncHttpClient's WebSocket (it decodes frames behind the handler, which then sees raw bytes).
+ * the handler does not read; its call is recorded as missing, at the latest when the connection
+ * closes; untested), WebSocket messages compressed with
+ * permessage-deflate when the client's decompressor sits behind the handler (recorded as missing).
+ * WebSocket frames are read where the clients decode them: Reactor Netty, Vert.x and AsyncHttpClient
+ * all put the frame decoder in front of the handler.
  *
  * <p>Switch off with {@code otel.instrumentation.tokenledger-netty.enabled=false} (or all transports
  * with {@code otel.instrumentation.tokenledger.enabled=false}).
