@@ -7,10 +7,16 @@ import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Frame text read in place: every split of a message's bytes into frames gives the message's chars. */
 class Utf8FramesTest {
+
+  @BeforeAll
+  static void installAdvice() {
+    PipelineAdvice.install(); // before the first buffer, so that every test class's leaks are seen
+  }
 
   static final String TEXT = "{\"type\":\"response.done\",\"t\":\"a\u00e9\u20ac\uD83D\uDE00z \u00fc\u00df\u4e2d\uD83C\uDF89\"}";
 
