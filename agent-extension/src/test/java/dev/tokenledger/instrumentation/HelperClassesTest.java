@@ -46,7 +46,7 @@ class HelperClassesTest {
         modules.add(line.trim());
       }
     }
-    assertEquals(7, modules.size(), "the @AutoService registrations: " + modules);
+    assertEquals(8, modules.size(), "the @AutoService registrations: " + modules);
     return modules;
   }
 
