@@ -1,9 +1,15 @@
 package dev.tokenledger.apps;
 
-/** The JSON request bodies the plain HTTP clients send; the frameworks write their own. */
+/**
+ * What the apps ask: the prompt texts (the tests check that none of them reaches the telemetry) and
+ * the JSON request bodies the plain HTTP clients send; the frameworks write their own.
+ */
 public final class Requests {
 
   public static final String PROMPT = "Write one line about keeping a ledger.";
+
+  /** What the Realtime app types in each turn. */
+  public static final String REALTIME_TEXT = "Read me the ledger's last line.";
 
   private Requests() {}
 

@@ -2,6 +2,7 @@ package dev.tokenledger.apps.webflux;
 
 import dev.tokenledger.apps.AppMain;
 import dev.tokenledger.apps.Digest;
+import dev.tokenledger.apps.Requests;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,7 +22,7 @@ import reactor.core.publisher.Sinks;
 public final class ReactorNettyRealtimeApp {
 
   private static final String TURN = "{\"type\":\"conversation.item.create\",\"item\":{\"type\":\"message\","
-      + "\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"Read me the ledger's last line.\"}]}}";
+      + "\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"" + Requests.REALTIME_TEXT + "\"}]}}";
   private static final String RESPOND = "{\"type\":\"response.create\"}";
   private static final int TURNS = 2;
 
