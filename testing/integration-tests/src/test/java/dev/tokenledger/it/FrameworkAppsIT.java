@@ -310,6 +310,8 @@ class FrameworkAppsIT extends AgentTestBase {
 
   private static List<String> jvmArgs(App app) {
     List<String> args = new ArrayList<>(certificate.trustStoreJvmArgs());
+    // These JVMs live for seconds: the quick compiler alone halves the CPU time the agent's start takes.
+    args.add("-XX:TieredStopAtLevel=1");
     // Azure reaches the simulator as https://localhost (its certificate's name).
     args.add("-Dotel.instrumentation.tokenledger.hosts=127.0.0.1,localhost");
     if (app.netty()) {
