@@ -13,7 +13,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs the demo app in a child JVM under the real upstream agent, the way a user would:
+ * Runs an application (the demo app, a framework app) in a child JVM under the real upstream agent,
+ * the way a user would:
  * {@code -javaagent:} plus {@code -Dotel.javaagent.extensions=}, or the one-jar distribution alone.
  * The agent exports OTLP to the given endpoint with short intervals, and flushes at exit.
  */
@@ -67,13 +68,29 @@ final class AgentRun {
       String mainClass,
       String... appArgs)
       throws IOException, InterruptedException {
+    // For OkHttp 5, its jars go ahead of the demo app's own OkHttp 4: same packages, the first wins.
+    String classpath = okhttp5 ? OKHTTP5_DIR.resolve("*") + File.pathSeparator + DEMO_APP : DEMO_APP.toString();
+    return runApp(Jvm.current(), agent, otlpEndpoint, extraJvmArgs, environment, classpath, mainClass, appArgs);
+  }
+
+  /** Runs any application: its class path and main class, on the given Java runtime. */
+  static Result runApp(
+      Jvm jvm,
+      Agent agent,
+      String otlpEndpoint,
+      List<String> extraJvmArgs,
+      Map<String, String> environment,
+      String classpath,
+      String mainClass,
+      String... appArgs)
+      throws IOException, InterruptedException {
     Path out = Files.createTempFile("demo-app", ".out");
     Path err = Files.createTempFile("demo-app", ".err");
-    List<String> command = command(agent, otlpEndpoint, okhttp5, extraJvmArgs, mainClass, appArgs);
+    List<String> command = command(jvm, agent, otlpEndpoint, extraJvmArgs, classpath, mainClass, appArgs);
     Process process = start(command, environment, out, err);
     if (!process.waitFor(5, TimeUnit.MINUTES)) {
       process.destroyForcibly();
-      throw new IllegalStateException("demo app did not finish in 5 minutes: " + command);
+      throw new IllegalStateException("the app did not finish in 5 minutes: " + command);
     }
     Result result =
         new Result(
@@ -129,14 +146,22 @@ final class AgentRun {
       throws IOException {
     Path out = Files.createTempFile("demo-app", ".out");
     Path err = Files.createTempFile("demo-app", ".err");
-    Process process = start(command(agent, otlpEndpoint, false, extraJvmArgs, mainClass, appArgs), environment, out, err);
+    Process process = start(
+        command(Jvm.current(), agent, otlpEndpoint, extraJvmArgs, DEMO_APP.toString(), mainClass, appArgs),
+        environment, out, err);
     return new Running(process, out, err);
   }
 
   private static List<String> command(
-      Agent agent, String otlpEndpoint, boolean okhttp5, List<String> extraJvmArgs, String mainClass, String... appArgs) {
+      Jvm jvm,
+      Agent agent,
+      String otlpEndpoint,
+      List<String> extraJvmArgs,
+      String classpath,
+      String mainClass,
+      String... appArgs) {
     List<String> command = new ArrayList<>();
-    command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+    command.add(jvm.java().toString());
     command.add("-Xmx512m");
     switch (agent) {
       case UPSTREAM_ONLY -> command.add("-javaagent:" + UPSTREAM_AGENT);
@@ -161,11 +186,66 @@ final class AgentRun {
     // Later -D settings win: callers may override the export intervals above.
     command.addAll(extraJvmArgs);
     command.add("-cp");
-    // For OkHttp 5, its jars go ahead of the demo app's own OkHttp 4: same packages, the first wins.
-    command.add(okhttp5 ? OKHTTP5_DIR.resolve("*") + File.pathSeparator + DEMO_APP : DEMO_APP.toString());
+    command.add(classpath);
     command.add(mainClass);
     command.addAll(Arrays.asList(appArgs));
     return command;
+  }
+
+  /**
+   * A Java runtime for the child JVM: the one running the tests, or the Java 25 JDK the framework
+   * tests also run on ({@code JAVA25_HOME}, else the usual install folders).
+   */
+  record Jvm(String name, Path home) {
+
+    static final List<Path> JAVA25_FOLDERS = List.of(
+        Paths.get("/usr/lib/jvm/temurin-25-jdk-amd64"), Paths.get("/usr/lib/jvm/java-25-openjdk-amd64"));
+
+    Path java() {
+      return home.resolve("bin").resolve("java");
+    }
+
+    @Override
+    public String toString() {
+      return name;
+    }
+
+    static Jvm current() {
+      return new Jvm("Java " + Runtime.version().feature(), Paths.get(System.getProperty("java.home")));
+    }
+
+    /** The Java 25 JDK, or a failure that says how to provide one. */
+    static Jvm java25() {
+      List<Path> candidates = new ArrayList<>();
+      String configured = System.getenv("JAVA25_HOME");
+      if (configured != null && !configured.isBlank()) {
+        candidates.add(Paths.get(configured));
+      }
+      candidates.addAll(JAVA25_FOLDERS);
+      for (Path home : candidates) {
+        if (Files.isExecutable(home.resolve("bin").resolve("java")) && featureVersion(home) == 25) {
+          return new Jvm("Java 25", home);
+        }
+      }
+      throw new IllegalStateException("no Java 25 JDK: set JAVA25_HOME to one, or install Temurin 25 in "
+          + JAVA25_FOLDERS.get(0) + " (.ci/run checks for it); looked in " + candidates);
+    }
+
+    private static int featureVersion(Path home) {
+      try {
+        Process p = new ProcessBuilder(home.resolve("bin").resolve("java").toString(), "-version")
+            .redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(30, TimeUnit.SECONDS);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("version \"(\\d+)").matcher(text);
+        return m.find() ? Integer.parseInt(m.group(1)) : -1;
+      } catch (IOException e) {
+        return -1;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return -1;
+      }
+    }
   }
 
   private static Process start(List<String> command, Map<String, String> environment, Path out, Path err)

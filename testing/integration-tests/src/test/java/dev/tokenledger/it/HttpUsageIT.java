@@ -68,7 +68,7 @@ class HttpUsageIT extends AgentTestBase {
         truth.stream().filter(t -> t.host().equals("127.0.0.1") && !t.usageSource().equals("none")).toList();
     List<LogRecord> events = receiver.logs().stream().filter(Otlp::isUsageEvent).toList();
 
-    assertLedgerEqualsGroundTruth(billable, events);
+    assertLedgerEqualsGroundTruth(billable, events, "proj_tokenledger_it");
     assertNothingFromNonOpenAiHosts(truth, events);
     assertTokenCountersAddUp(billable, receiver);
     assertRequestCountsMatch(truth);
@@ -85,7 +85,12 @@ class HttpUsageIT extends AgentTestBase {
     }
   }
 
-  private static void assertLedgerEqualsGroundTruth(List<GroundTruth> billable, List<LogRecord> events) {
+  /**
+   * One ledger event per billable response, found by request id (batch lines by response id), with
+   * every token field, the source, API, model, project ({@code null}: none) and key fingerprint equal to
+   * the ground truth.
+   */
+  static void assertLedgerEqualsGroundTruth(List<GroundTruth> billable, List<LogRecord> events, String project) {
     Map<String, List<Map<String, Object>>> byKey = new HashMap<>();
     for (LogRecord event : events) {
       Map<String, Object> attributes = Otlp.attributes(event.getAttributesList());
@@ -114,7 +119,7 @@ class HttpUsageIT extends AgentTestBase {
       assertEquals(truth.audioSeconds(), ((Number) event.getOrDefault("tokenledger.usage.audio_seconds", 0.0)).doubleValue(), 1e-9);
       assertEquals(truth.inputCharacters(), ((Number) event.getOrDefault("tokenledger.usage.input_characters", 0L)).longValue());
       assertEquals(truth.batch(), event.get("tokenledger.batch"), () -> "batch flag of " + what);
-      assertEquals("proj_tokenledger_it", event.get("openai.project"), () -> "project of " + what);
+      assertEquals(project, event.get("openai.project"), () -> "project of " + what);
       if (!truth.batch() && truth.requestModel() != null && !truth.requestModel().isEmpty()) {
         // Read from the request body however the client sent it (in memory, streamed, published).
         assertEquals(truth.requestModel(), event.get("gen_ai.request.model"), () -> "requested model of " + what);
@@ -151,7 +156,7 @@ class HttpUsageIT extends AgentTestBase {
   }
 
   /** tokenledger.tokens: every type × modality × cache partition sums to the ground truth's fields. */
-  static void assertTokenCountersAddUp(List<GroundTruth> billable, OtlpReceiver receiver) {
+  static void assertTokenCountersAddUp(List<GroundTruth> billable, Exported exported) {
     Map<String, Long> expected = new HashMap<>();
     for (GroundTruth t : billable) {
       expected.merge("input/text/uncached", t.token("input_text_tokens"), Long::sum);
@@ -167,7 +172,7 @@ class HttpUsageIT extends AgentTestBase {
     }
     expected.values().removeIf(v -> v == 0);
     Map<String, Long> actual = new HashMap<>();
-    for (var point : Otlp.sumPoints(receiver.metrics(), "tokenledger.tokens")) {
+    for (var point : Otlp.sumPoints(exported.metrics(), "tokenledger.tokens")) {
       Map<String, Object> a = point.getKey();
       String key = a.get("gen_ai.token.type") + "/" + a.get("tokenledger.token.modality") + "/"
           + a.getOrDefault("tokenledger.token.cache", "-");

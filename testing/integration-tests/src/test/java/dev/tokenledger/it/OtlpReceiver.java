@@ -27,7 +27,7 @@ import java.util.zip.GZIPInputStream;
  * span, log record and metric, and every received byte, so tests can compare the agent's export
  * with ground truth and scan it for secrets.
  */
-final class OtlpReceiver implements AutoCloseable {
+final class OtlpReceiver implements Exported, AutoCloseable {
 
   private final HttpServer server;
   private final List<Span> spans = new ArrayList<>();
@@ -108,20 +108,24 @@ final class OtlpReceiver implements AutoCloseable {
     return "gzip".equalsIgnoreCase(encoding) ? new GZIPInputStream(in) : in;
   }
 
-  synchronized List<Span> spans() {
+  @Override
+  public synchronized List<Span> spans() {
     return new ArrayList<>(spans);
   }
 
-  synchronized List<LogRecord> logs() {
+  @Override
+  public synchronized List<LogRecord> logs() {
     return new ArrayList<>(logs);
   }
 
-  synchronized List<Metric> metrics() {
+  @Override
+  public synchronized List<Metric> metrics() {
     return new ArrayList<>(metrics);
   }
 
   /** Every byte received so far, decompressed. */
-  synchronized byte[] rawBytes() {
+  @Override
+  public synchronized byte[] rawBytes() {
     return raw.toByteArray();
   }
 

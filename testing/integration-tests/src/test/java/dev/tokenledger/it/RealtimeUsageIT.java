@@ -89,9 +89,9 @@ class RealtimeUsageIT extends AgentTestBase {
     return simulator.groundTruth().stream().filter(GroundTruth::realtime).toList();
   }
 
-  static List<Map<String, Object>> realtimeEvents(OtlpReceiver receiver) {
+  static List<Map<String, Object>> realtimeEvents(Exported exported) {
     List<Map<String, Object>> out = new ArrayList<>();
-    for (LogRecord record : receiver.logs()) {
+    for (LogRecord record : exported.logs()) {
       if (Otlp.isUsageEvent(record)) {
         Map<String, Object> a = Otlp.attributes(record.getAttributesList());
         if (String.valueOf(a.get("tokenledger.api")).startsWith("realtime")) {
@@ -117,9 +117,9 @@ class RealtimeUsageIT extends AgentTestBase {
    * every response cut before its {@code response.done}), keyed by response or item id, with every
    * token field and attribute equal to the ground truth. Every difference is listed in one failure.
    */
-  static void assertLedgerEqualsGroundTruth(List<GroundTruth> truth, OtlpReceiver receiver, boolean withProject) {
+  static void assertLedgerEqualsGroundTruth(List<GroundTruth> truth, Exported exported, boolean withProject) {
     List<GroundTruth> billable = truth.stream().filter(g -> !g.usageSource().equals("none")).toList();
-    List<Map<String, Object>> events = realtimeEvents(receiver);
+    List<Map<String, Object>> events = realtimeEvents(exported);
     Map<String, List<Map<String, Object>>> byId = new HashMap<>();
     for (Map<String, Object> e : events) {
       byId.computeIfAbsent(String.valueOf(e.get("gen_ai.response.id")), k -> new ArrayList<>()).add(e);
@@ -206,19 +206,19 @@ class RealtimeUsageIT extends AgentTestBase {
   }
 
   /** The agent's connections hold exactly the units the simulator's connections carried. */
-  static void assertConnectionsGroupTheSameUnits(List<GroundTruth> truth, OtlpReceiver receiver) {
+  static void assertConnectionsGroupTheSameUnits(List<GroundTruth> truth, Exported exported) {
     Set<Set<String>> expected = truth.stream().filter(g -> g.responseId() != null)
         .collect(Collectors.groupingBy(GroundTruth::connectionId,
             Collectors.mapping(GroundTruth::responseId, Collectors.toSet())))
         .values().stream().collect(Collectors.toSet());
-    Set<Set<String>> actual = realtimeEvents(receiver).stream()
+    Set<Set<String>> actual = realtimeEvents(exported).stream()
         .collect(Collectors.groupingBy(e -> String.valueOf(e.get("tokenledger.connection.id")),
             Collectors.mapping(e -> String.valueOf(e.get("gen_ai.response.id")), Collectors.toSet())))
         .values().stream().collect(Collectors.toSet());
     assertEquals(expected, actual, "units grouped per connection");
     // sideband connections share the session of the call they joined; a reconnect gets its own
     Map<String, Set<String>> connectionsPerSession = new TreeMap<>();
-    for (Map<String, Object> e : realtimeEvents(receiver)) {
+    for (Map<String, Object> e : realtimeEvents(exported)) {
       connectionsPerSession.computeIfAbsent(String.valueOf(e.get("tokenledger.session.id")), k -> new HashSet<>())
           .add(String.valueOf(e.get("tokenledger.connection.id")));
     }
@@ -235,13 +235,13 @@ class RealtimeUsageIT extends AgentTestBase {
   }
 
   /** tokenledger.requests: one per billable unit by status and source, one per error event. */
-  static void assertRequestCountsMatch(List<GroundTruth> truth, OtlpReceiver receiver) {
+  static void assertRequestCountsMatch(List<GroundTruth> truth, Exported exported) {
     Map<String, Long> expected = new TreeMap<>();
     for (GroundTruth g : truth) {
       expected.merge(g.api() + "/" + g.status() + "/" + g.usageSource(), 1L, Long::sum);
     }
     Map<String, Long> actual = new TreeMap<>();
-    for (var p : Otlp.sumPoints(receiver.metrics(), "tokenledger.requests")) {
+    for (var p : Otlp.sumPoints(exported.metrics(), "tokenledger.requests")) {
       Map<String, Object> a = p.getKey();
       if (String.valueOf(a.get("tokenledger.api")).startsWith("realtime")) {
         actual.merge(a.get("tokenledger.api") + "/" + a.get("tokenledger.status") + "/"
@@ -252,9 +252,9 @@ class RealtimeUsageIT extends AgentTestBase {
     assertEquals(expected, actual, "tokenledger.requests by api/status/source");
   }
 
-  static void assertConnectionCounter(List<RealtimeConnectionTruth> connections, OtlpReceiver receiver) {
+  static void assertConnectionCounter(List<RealtimeConnectionTruth> connections, Exported exported) {
     long counted = 0;
-    for (var p : Otlp.sumPoints(receiver.metrics(), "tokenledger.realtime.connections")) {
+    for (var p : Otlp.sumPoints(exported.metrics(), "tokenledger.realtime.connections")) {
       Map<String, Object> a = p.getKey();
       assertEquals("realtime", a.get("tokenledger.api"), "connection counter attributes: " + a);
       assertEquals("127.0.0.1", a.get("server.address"), "connection counter attributes: " + a);
@@ -266,8 +266,8 @@ class RealtimeUsageIT extends AgentTestBase {
   }
 
   /** One CLIENT span per connection, one child span per response under it, with the usage. */
-  static void assertSpans(List<GroundTruth> truth, List<RealtimeConnectionTruth> connections, OtlpReceiver receiver) {
-    List<Span> spans = receiver.spans();
+  static void assertSpans(List<GroundTruth> truth, List<RealtimeConnectionTruth> connections, Exported exported) {
+    List<Span> spans = exported.spans();
     Map<String, Span> connectionSpans = new HashMap<>();
     for (Span s : spans) {
       Map<String, Object> a = Otlp.attributes(s.getAttributesList());
@@ -341,14 +341,14 @@ class RealtimeUsageIT extends AgentTestBase {
     return null;
   }
 
-  static void assertNoSecretsExported(OtlpReceiver receiver) {
-    String exported = new String(receiver.rawBytes(), StandardCharsets.ISO_8859_1);
-    assertFalse(exported.contains(API_KEY), "the API key was exported");
-    assertFalse(exported.contains(API_KEY.substring(8, 30)), "part of the API key was exported");
-    assertFalse(exported.contains(OpenAiSimulator.COMPLETION_MARKER), "assistant transcript text was exported");
-    assertFalse(exported.contains(OpenAiSimulator.TRANSCRIPT_MARKER), "user transcript text was exported");
+  static void assertNoSecretsExported(Exported exported) {
+    String text = new String(exported.rawBytes(), StandardCharsets.ISO_8859_1);
+    assertFalse(text.contains(API_KEY), "the API key was exported");
+    assertFalse(text.contains(API_KEY.substring(8, 30)), "part of the API key was exported");
+    assertFalse(text.contains(OpenAiSimulator.COMPLETION_MARKER), "assistant transcript text was exported");
+    assertFalse(text.contains(OpenAiSimulator.TRANSCRIPT_MARKER), "user transcript text was exported");
     for (String prompt : RealtimeDemo.PROMPT_TEXTS) {
-      assertFalse(exported.contains(prompt), "instructions or user text were exported: " + prompt);
+      assertFalse(text.contains(prompt), "instructions or user text were exported: " + prompt);
     }
   }
 }

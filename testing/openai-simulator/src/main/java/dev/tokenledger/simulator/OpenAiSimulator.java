@@ -3,6 +3,8 @@ package dev.tokenledger.simulator;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -29,6 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
+import javax.net.ssl.SSLContext;
 
 /**
  * A local fake of the OpenAI HTTP API (and of Azure OpenAI's deployment URLs) that serves realistic
@@ -79,6 +82,8 @@ public final class OpenAiSimulator implements AutoCloseable {
   private final long idSalt = new SecureRandom().nextLong();
   private final RealtimeEndpoint realtime;
   private final WebSocketServer realtimeServer;
+  /** The HTTPS port once {@link #serveHttps} was called, else 0. */
+  private int httpsPort;
 
   private OpenAiSimulator(int requestedPort) throws IOException {
     AtomicInteger threads = new AtomicInteger();
@@ -87,18 +92,40 @@ public final class OpenAiSimulator implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    List<HttpServer> plain = listen(requestedPort, HttpServer::create);
+    port = plain.get(0).getAddress().getPort();
+    servers.addAll(plain);
+    realtime = new RealtimeEndpoint(g -> {
+      synchronized (truth) {
+        truth.add(g);
+      }
+    }, idSalt);
+    realtimeServer = new WebSocketServer(realtime);
+  }
+
+  /** Binds the same kind of server on 127.0.0.1 and on the other loopback addresses of localhost, one port. */
+  private interface ServerFactory {
+    HttpServer create(InetSocketAddress address, int backlog) throws IOException;
+  }
+
+  /**
+   * Servers on 127.0.0.1 (the first; port 0 picks a free port) and, on the same port, on every other
+   * loopback address "localhost" resolves to, each handled like the first and started.
+   */
+  private List<HttpServer> listen(int requestedPort, ServerFactory factory) throws IOException {
+    List<HttpServer> bound = new ArrayList<>();
     InetAddress v4 = InetAddress.getByAddress("127.0.0.1", new byte[] {127, 0, 0, 1});
-    HttpServer primary = HttpServer.create(new InetSocketAddress(v4, requestedPort), 64);
-    port = primary.getAddress().getPort();
-    servers.add(primary);
-    // "localhost" must reach the simulator too (the non-OpenAI-host scenario). Where it also
-    // resolves to another loopback address such as ::1, listen there on the same port; a client that
-    // tries ::1 first then gets the simulator instead of a refused connection.
+    HttpServer primary = factory.create(new InetSocketAddress(v4, requestedPort), 64);
+    int chosen = primary.getAddress().getPort();
+    bound.add(primary);
+    // "localhost" must reach the simulator too (the non-OpenAI-host scenario, Azure over HTTPS). Where
+    // it also resolves to another loopback address such as ::1, listen there on the same port; a client
+    // that tries ::1 first then gets the simulator instead of a refused connection.
     try {
       for (InetAddress a : InetAddress.getAllByName("localhost")) {
         if (a.isLoopbackAddress() && !a.equals(v4)) {
           try {
-            servers.add(HttpServer.create(new InetSocketAddress(a, port), 64));
+            bound.add(factory.create(new InetSocketAddress(a, chosen), 64));
           } catch (IOException unavailable) {
             // no such interface or port taken there: 127.0.0.1 still serves
           }
@@ -107,17 +134,48 @@ public final class OpenAiSimulator implements AutoCloseable {
     } catch (IOException unresolvable) {
       // localhost not resolvable: nothing more to bind
     }
-    for (HttpServer s : servers) {
+    for (HttpServer s : bound) {
       s.createContext("/", this::handle);
       s.setExecutor(executor);
       s.start();
     }
-    realtime = new RealtimeEndpoint(g -> {
-      synchronized (truth) {
-        truth.add(g);
+    return bound;
+  }
+
+  /**
+   * Also serves everything over HTTPS, on a port of its own, with the given server context (a test
+   * certificate, {@link TestCertificate}): the Azure OpenAI SDK sends an API key over HTTPS only. Same
+   * endpoints, same ground truth. Calling it again keeps the first port.
+   *
+   * @return the HTTPS port
+   */
+  public synchronized int serveHttps(SSLContext context) {
+    if (httpsPort == 0) {
+      HttpsConfigurator configurator = new HttpsConfigurator(context);
+      try {
+        List<HttpServer> https = listen(0, (address, backlog) -> {
+          HttpsServer server = HttpsServer.create(address, backlog);
+          server.setHttpsConfigurator(configurator);
+          return server;
+        });
+        servers.addAll(https);
+        httpsPort = https.get(0).getAddress().getPort();
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot serve HTTPS", e);
       }
-    }, idSalt);
-    realtimeServer = new WebSocketServer(realtime);
+    }
+    return httpsPort;
+  }
+
+  /**
+   * {@code https://localhost:PORT}, without a path: what the Azure OpenAI SDK takes as its endpoint
+   * (the certificate names localhost). Only after {@link #serveHttps}.
+   */
+  public synchronized String httpsEndpoint() {
+    if (httpsPort == 0) {
+      throw new IllegalStateException("not serving HTTPS: call serveHttps first");
+    }
+    return "https://localhost:" + httpsPort;
   }
 
   /** Starts a simulator on 127.0.0.1; port 0 picks a free port. */
@@ -182,7 +240,11 @@ public final class OpenAiSimulator implements AutoCloseable {
 
   @Override
   public void close() {
-    for (HttpServer s : servers) {
+    List<HttpServer> all;
+    synchronized (this) {
+      all = List.copyOf(servers);
+    }
+    for (HttpServer s : all) {
       s.stop(0);
     }
     realtimeServer.close();
