@@ -154,7 +154,9 @@ final class UncapturedCallSpanProcessor implements SpanProcessor {
 
   private Object parentNode(ReadableSpan span) {
     SpanContext parent = span.getParentSpanContext();
-    if (!parent.isValid() || parent.isRemote() || open.isEmpty()) {
+    // A remote parent is looked up too: a transport that takes its parent from the request's
+    // traceparent header may hand the SDK a remote span context for a span of this process.
+    if (!parent.isValid() || open.isEmpty()) {
       return null;
     }
     return open.get(parent.getSpanId());

@@ -12,6 +12,7 @@ import dev.tokenledger.agent.TokenLedgerConfig;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
@@ -246,6 +247,24 @@ class UncapturedCallSpanProcessorTest {
       call = startChat();
     }
     connect.end();
+    answer(call);
+    http.setAttribute("http.response.status_code", 200L);
+    http.end();
+
+    assertEquals("reported", onlyRecord().getAttributes().get(SOURCE));
+  }
+
+  @Test
+  void aHookWhoseParentCameFromTheTraceparentHeaderAsARemoteContextStillCoversTheCall() {
+    Span http = httpSpan(REACTOR_NETTY, "POST", CHAT_URL, Context.root());
+    SpanContext sc = http.getSpanContext();
+    // What a propagator's extract gives for the header the HTTP span wrote: the same ids, remote.
+    Context fromHeader = Context.root().with(Span.wrap(
+        SpanContext.createFromRemoteParent(sc.getTraceId(), sc.getSpanId(), sc.getTraceFlags(), sc.getTraceState())));
+    OpenAiCall call;
+    try (Scope ignored = fromHeader.makeCurrent()) {
+      call = startChat();
+    }
     answer(call);
     http.setAttribute("http.response.status_code", 200L);
     http.end();

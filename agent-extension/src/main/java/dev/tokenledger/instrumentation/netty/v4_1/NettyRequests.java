@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.opentelemetry.api.baggage.Baggage;
 import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
@@ -133,9 +134,18 @@ final class NettyRequests {
       return current;
     }
     Context parent = W3CTraceContextPropagator.getInstance().extract(current, headers, HeadersGetter.INSTANCE);
-    if (!Span.fromContext(parent).getSpanContext().isValid()) {
+    SpanContext http = Span.fromContext(parent).getSpanContext();
+    if (!http.isValid()) {
       return current;
     }
+    if (http.getSpanId().equals(Span.fromContext(current).getSpanContext().getSpanId())) {
+      return current;
+    }
+    // The header's span lives in this process: the call's span is its local child, not the first span
+    // of this process in a trace begun elsewhere (a remote parent would make it a local root).
+    parent =
+        parent.with(
+            Span.wrap(SpanContext.create(http.getTraceId(), http.getSpanId(), http.getTraceFlags(), http.getTraceState())));
     if (Baggage.fromContextOrNull(current) == null && headers.contains("baggage")) {
       parent = W3CBaggagePropagator.getInstance().extract(parent, headers, HeadersGetter.INSTANCE);
     }

@@ -1,6 +1,7 @@
 package dev.tokenledger.instrumentation.netty.v4_1;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
@@ -74,6 +75,8 @@ class NettyRequestsTest {
         .set("baggage", "tokenledger.use_case=from-header");
     Context parent = NettyRequests.parent(headers);
     assertEquals(sc.getSpanId(), Span.fromContext(parent).getSpanContext().getSpanId());
+    assertFalse(Span.fromContext(parent).getSpanContext().isRemote(),
+        "the HTTP span is in this process: the call's span is its local child, not a local root");
     assertEquals("from-header", Baggage.fromContext(parent).getEntryValue("tokenledger.use_case"),
         "no current baggage: the header's");
 
