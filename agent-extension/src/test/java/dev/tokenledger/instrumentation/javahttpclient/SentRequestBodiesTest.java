@@ -179,6 +179,13 @@ class SentRequestBodiesTest {
     RECEIVED.clear();
     HttpResponse<byte[]> expected = plain(builder.copy().POST(body.get()).build());
     Received app = received();
+    // The baseline, without us: on a loaded machine the JDK's own server now and then loses the body
+    // of an expect-continue request it has answered with 100 (the read fails). Only the baseline is
+    // sent again; the send through the advice below must succeed the first time.
+    for (int attempt = 1; app.body() == null && attempt < 3; attempt++) {
+      expected = plain(builder.copy().POST(body.get()).build());
+      app = received();
+    }
     assertArrayEquals(BODY, app.body(), what + ": the body as the application sends it");
 
     HttpRequest request = builder.copy().POST(body.get()).build();
