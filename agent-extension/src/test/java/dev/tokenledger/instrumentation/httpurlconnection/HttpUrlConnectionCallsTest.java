@@ -1,5 +1,10 @@
 package dev.tokenledger.instrumentation.httpurlconnection;
 
+import static dev.tokenledger.agent.SimulatorLedger.REQUEST_MODEL;
+import static dev.tokenledger.agent.SimulatorLedger.SOURCE;
+import static dev.tokenledger.agent.SimulatorLedger.STATUS;
+import static dev.tokenledger.agent.SimulatorLedger.chat;
+import static dev.tokenledger.agent.SimulatorLedger.sha256;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -11,10 +16,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenledger.agent.CallProbe;
 import dev.tokenledger.agent.Instrumenters;
+import dev.tokenledger.agent.SimulatorLedger;
 import dev.tokenledger.agent.TestTelemetry;
 import dev.tokenledger.simulator.GroundTruth;
 import dev.tokenledger.simulator.OpenAiSimulator;
-import dev.tokenledger.usage.UsageField;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
@@ -59,9 +64,6 @@ class HttpUrlConnectionCallsTest {
 
   static final String KEY = "sk-proj-HttpUrlConnectionTestKey0123456789XYZW";
   static final String PROJECT = "proj_url_connection";
-  static final AttributeKey<String> SOURCE = AttributeKey.stringKey("tokenledger.usage.source");
-  static final AttributeKey<String> STATUS = AttributeKey.stringKey("tokenledger.status");
-  static final AttributeKey<String> REQUEST_MODEL = AttributeKey.stringKey("gen_ai.request.model");
 
   static OpenAiSimulator simulator;
   HttpUrlConnectionCalls calls;
@@ -93,12 +95,6 @@ class HttpUrlConnectionCallsTest {
 
   AdvisedConnection open(String path) throws IOException {
     return open(simulator.baseUrl(), path);
-  }
-
-  static byte[] chat(String model, boolean stream) {
-    String body = "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hi\"}]"
-        + (stream ? ",\"stream\":true,\"stream_options\":{\"include_usage\":true}" : "") + "}";
-    return body.getBytes(StandardCharsets.UTF_8);
   }
 
   /** A JSON POST with credentials, the body written through the (advised) output stream. */
@@ -135,10 +131,6 @@ class HttpUrlConnectionCallsTest {
     }
   }
 
-  static String sha256(byte[] bytes) throws Exception {
-    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-  }
-
   // ---- what was recorded ----
 
   static GroundTruth onlyTruth() {
@@ -153,16 +145,11 @@ class HttpUrlConnectionCallsTest {
     return rows.get(0).getAttributes();
   }
 
-  /** The one row equals what the simulator sent, field for field. */
+  /** The one row equals what the simulator sent, field for field, and names the caller's project and key. */
   static Attributes assertRowIsTheTruth(GroundTruth truth) {
     Attributes row = onlyRow();
-    String what = truth.api() + " " + truth.requestModel() + " (" + row + ")";
-    assertEquals(truth.usageSource(), row.get(SOURCE), () -> "usage source of " + what);
-    for (UsageField field : UsageField.values()) {
-      Long recorded = row.get(AttributeKey.longKey("tokenledger.usage." + field.exportName()));
-      assertEquals(truth.token(field.exportName()), recorded == null ? -1 : recorded, () -> field + " of " + what);
-    }
-    assertEquals(truth.requestId(), row.get(AttributeKey.stringKey("openai.request.id")));
+    SimulatorLedger.assertRowMatches(truth, row);
+    assertEquals(truth.requestId(), row.get(SimulatorLedger.REQUEST_ID));
     assertEquals(PROJECT, row.get(AttributeKey.stringKey("openai.project")));
     assertEquals("sk-proj…XYZW", row.get(AttributeKey.stringKey("tokenledger.api_key.fingerprint")));
     return row;

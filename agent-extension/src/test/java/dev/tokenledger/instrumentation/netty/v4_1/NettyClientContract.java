@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenledger.agent.SimulatorLedger;
 import dev.tokenledger.agent.TestTelemetry;
 import dev.tokenledger.simulator.GroundTruth;
 import dev.tokenledger.simulator.OpenAiSimulator;
@@ -91,12 +92,12 @@ abstract class NettyClientContract {
   static void assertRecordedAsSent(List<Answer> answers) throws InterruptedException {
     List<GroundTruth> truths = sim.groundTruth();
     assertEquals(answers.size(), truths.size(), "one response per call");
-    Ledger.assertEqualsGroundTruth(truths);
+    SimulatorLedger.assertLedgerMatches(truths);
     for (int i = 0; i < answers.size(); i++) {
       Answer answer = answers.get(i);
       assertNull(answer.error(), () -> "the application got an error: " + answer.error());
       assertEquals(truths.get(i).httpStatus(), answer.status());
-      Ledger.assertSameBytes(truths.get(i), answer.body());
+      SimulatorLedger.assertSameBytes(truths.get(i), answer.body());
     }
   }
 
@@ -155,14 +156,14 @@ abstract class NettyClientContract {
     answers.add(call(CHAT, chatStream("sim-cut-stream", true)));
     answers.add(call(CHAT, chat("gpt-4o-mini"))); // and the client goes on working
     List<GroundTruth> truths = sim.groundTruth();
-    Ledger.assertEqualsGroundTruth(truths);
+    SimulatorLedger.assertLedgerMatches(truths);
     for (GroundTruth truth : truths.subList(0, 4)) {
       assertEquals("missing", truth.usageSource(), truth.requestModel());
     }
     for (int i : new int[] {0, 1, 4}) {
       Answer answer = answers.get(i);
       assertNull(answer.error(), () -> truths.get(i).requestModel() + ": " + answer.error());
-      Ledger.assertSameBytes(truths.get(i), answers.get(i).body());
+      SimulatorLedger.assertSameBytes(truths.get(i), answers.get(i).body());
     }
     for (Answer answer : answers) {
       assertNotThrownByUs(answer.error());
@@ -186,7 +187,7 @@ abstract class NettyClientContract {
     Answer answer = call(CHAT, chat("gpt-4o-mini"), "traceparent", traceparent);
     http.end();
     assertNull(answer.error());
-    Ledger.awaitRows(1);
+    SimulatorLedger.awaitRows(1);
     SpanData genAi = TestTelemetry.SPANS.getFinishedSpanItems().stream()
         .filter(s -> s.getName().startsWith("chat")).findFirst().orElseThrow();
     assertEquals(parent.getTraceId(), genAi.getTraceId());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenledger.agent.SimulatorLedger;
 import dev.tokenledger.agent.TestTelemetry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -108,9 +109,9 @@ class NettyPipelinesTest {
             + response(200, "req_third", CHAT_BODY.replace("12", "13")),
         StandardCharsets.UTF_8));
     releaseAll(channel.inboundMessages());
-    List<String> ids = Ledger.rows().stream().map(r -> r.getAttributes().get(Ledger.REQUEST_ID)).collect(Collectors.toList());
+    List<String> ids = SimulatorLedger.rows().stream().map(r -> r.getAttributes().get(SimulatorLedger.REQUEST_ID)).collect(Collectors.toList());
     assertEquals(List.of("req_first", "req_third"), ids);
-    assertEquals(13L, Ledger.rows().get(1).getAttributes().get(AttributeKey.longKey("tokenledger.usage.input_tokens")));
+    assertEquals(13L, SimulatorLedger.rows().get(1).getAttributes().get(AttributeKey.longKey("tokenledger.usage.input_tokens")));
     channel.finishAndReleaseAll();
   }
 
@@ -129,7 +130,7 @@ class NettyPipelinesTest {
     channel.flushOutbound();
     SpanData call = TestTelemetry.SPANS.getFinishedSpanItems().get(0);
     assertEquals("java.io.IOException", call.getAttributes().get(AttributeKey.stringKey("error.type")));
-    assertTrue(Ledger.rows().isEmpty(), "no response, no ledger row");
+    assertTrue(SimulatorLedger.rows().isEmpty(), "no response, no ledger row");
     channel.finishAndReleaseAll();
   }
 
@@ -141,12 +142,12 @@ class NettyPipelinesTest {
     String whole = response(200, "req_cut", CHAT_BODY);
     channel.writeInbound(Unpooled.copiedBuffer(whole.substring(0, whole.length() - 40), StandardCharsets.UTF_8));
     releaseAll(channel.inboundMessages());
-    assertTrue(Ledger.rows().isEmpty(), "not ended while the body goes on");
+    assertTrue(SimulatorLedger.rows().isEmpty(), "not ended while the body goes on");
     channel.close();
     releaseAll(channel.inboundMessages());
-    assertEquals(1, Ledger.rows().size());
-    assertEquals("missing", Ledger.rows().get(0).getAttributes().get(Ledger.SOURCE));
-    assertEquals("req_cut", Ledger.rows().get(0).getAttributes().get(Ledger.REQUEST_ID));
+    assertEquals(1, SimulatorLedger.rows().size());
+    assertEquals("missing", SimulatorLedger.rows().get(0).getAttributes().get(SimulatorLedger.SOURCE));
+    assertEquals("req_cut", SimulatorLedger.rows().get(0).getAttributes().get(SimulatorLedger.REQUEST_ID));
     channel.finishAndReleaseAll();
   }
 
@@ -167,8 +168,8 @@ class NettyPipelinesTest {
       ReferenceCountUtil.release(message);
     }
     assertEquals(CHAT_BODY, body.toString());
-    assertEquals(1, Ledger.rows().size());
-    assertNull(Ledger.rows().get(0).getAttributes().get(Ledger.DIAGNOSTIC));
+    assertEquals(1, SimulatorLedger.rows().size());
+    assertNull(SimulatorLedger.rows().get(0).getAttributes().get(SimulatorLedger.DIAGNOSTIC));
     channel.finishAndReleaseAll();
   }
 

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tokenledger.agent.SimulatorLedger;
 import dev.tokenledger.agent.TestTelemetry;
 import dev.tokenledger.simulator.GroundTruth;
 import dev.tokenledger.simulator.OpenAiSimulator;
-import dev.tokenledger.usage.UsageField;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.logs.data.LogRecordData;
@@ -141,23 +141,20 @@ abstract class NettyRealtimeContract {
     assertTrue(sim.awaitRealtimeIdle(connections, Duration.ofSeconds(10)), "the simulator saw the connection end");
     List<GroundTruth> truths = sim.groundTruth().stream().filter(GroundTruth::realtime).collect(Collectors.toList());
     assertEquals(units, truths.size(), () -> "units sent: " + truths);
-    List<LogRecordData> rows = Ledger.awaitRows(units);
+    List<LogRecordData> rows = SimulatorLedger.awaitRows(units);
     Thread.sleep(50);
-    assertEquals(units, Ledger.rows().size(), () -> "one row per unit: " + Ledger.rows());
+    assertEquals(units, SimulatorLedger.rows().size(), () -> "one row per unit: " + SimulatorLedger.rows());
     for (GroundTruth truth : truths) {
       List<Attributes> matches = rows.stream().map(LogRecordData::getAttributes)
-          .filter(a -> truth.responseId().equals(a.get(Ledger.RESPONSE_ID))).collect(Collectors.toList());
+          .filter(a -> truth.responseId().equals(a.get(SimulatorLedger.RESPONSE_ID))).collect(Collectors.toList());
       assertEquals(1, matches.size(), () -> "one row for " + truth);
       Attributes row = matches.get(0);
-      String what = truth.responseId() + " (" + truth.status() + ", recorded " + row.get(Ledger.SOURCE) + " "
-          + row.get(Ledger.DIAGNOSTIC) + ")";
-      for (UsageField field : UsageField.values()) {
-        Long value = row.get(AttributeKey.longKey("tokenledger.usage." + field.exportName()));
-        assertEquals(truth.token(field.exportName()), value == null ? -1L : value, () -> field + " of " + what);
-      }
-      assertEquals(truth.usageSource(), row.get(Ledger.SOURCE), () -> "usage source of " + what);
-      assertEquals(truth.status(), row.get(Ledger.STATUS), () -> "status of " + what);
-      assertEquals(truth.api(), row.get(Ledger.API), () -> "api of " + what);
+      String what = truth.responseId() + " (" + truth.status() + ", recorded " + row.get(SimulatorLedger.SOURCE) + " "
+          + row.get(SimulatorLedger.DIAGNOSTIC) + ")";
+      SimulatorLedger.assertTokensMatch(truth, row, what);
+      assertEquals(truth.usageSource(), row.get(SimulatorLedger.SOURCE), () -> "usage source of " + what);
+      assertEquals(truth.status(), row.get(SimulatorLedger.STATUS), () -> "status of " + what);
+      assertEquals(truth.api(), row.get(SimulatorLedger.API), () -> "api of " + what);
       assertEquals(truth.sessionId(), row.get(SESSION_ID), () -> "session of " + what);
     }
   }

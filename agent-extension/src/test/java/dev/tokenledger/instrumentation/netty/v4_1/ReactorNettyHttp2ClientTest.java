@@ -3,6 +3,7 @@ package dev.tokenledger.instrumentation.netty.v4_1;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import dev.tokenledger.agent.SimulatorLedger;
 import dev.tokenledger.agent.TestTelemetry;
 import dev.tokenledger.instrumentation.netty.v4_1.NettyClientContract.Answer;
 import dev.tokenledger.simulator.GroundTruth;
@@ -77,11 +78,11 @@ class ReactorNettyHttp2ClientTest {
     answers.add(post("/embeddings", "{\"model\":\"text-embedding-3-small\",\"input\":\"hello\"}"));
     List<GroundTruth> truths = sim.groundTruth();
     assertEquals(answers.size(), truths.size());
-    Ledger.assertEqualsGroundTruth(truths);
+    SimulatorLedger.assertLedgerMatches(truths);
     for (int i = 0; i < answers.size(); i++) {
       assertNull(answers.get(i).error());
       assertEquals(truths.get(i).httpStatus(), answers.get(i).status());
-      Ledger.assertSameBytes(truths.get(i), answers.get(i).body());
+      SimulatorLedger.assertSameBytes(truths.get(i), answers.get(i).body());
     }
   }
 }
