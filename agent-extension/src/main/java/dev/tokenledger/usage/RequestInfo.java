@@ -137,7 +137,11 @@ public final class RequestInfo {
         + ", responseFormat=" + responseFormat + ", parsed=" + parsed + "}";
   }
 
-  /** Feeds a request body incrementally; {@link #finish()} gives the result. Never throws. */
+  /**
+   * Feeds a request body incrementally; {@link #finish()} gives the result. Never throws. Feeding and
+   * finishing are synchronized: a client may read the response head (and so finish the scan) on one
+   * thread while another still publishes the body, after an early answer to a large upload.
+   */
   public static final class Scanner implements ByteSink {
     private final Fields fields = new Fields();
     private final JsonStreamScanner json;
@@ -165,7 +169,7 @@ public final class RequestInfo {
     }
 
     @Override
-    public void onBytes(byte[] b, int off, int len) {
+    public synchronized void onBytes(byte[] b, int off, int len) {
       if (broken || result != null || b == null || len <= 0) {
         return;
       }
@@ -204,7 +208,7 @@ public final class RequestInfo {
       }
     }
 
-    public RequestInfo finish() {
+    public synchronized RequestInfo finish() {
       if (result == null) {
         try {
           if (json != null) {
