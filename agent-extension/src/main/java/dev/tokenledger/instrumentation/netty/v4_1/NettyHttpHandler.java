@@ -26,6 +26,7 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
+import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.net.ProtocolException;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
@@ -82,6 +83,8 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
   private static final int RSV1 = 0x4;
 
   private final OpenAiInstrumenter instrumenter;
+  /** The configured propagators: they read the client's HTTP span back from a request's headers. */
+  private final TextMapPropagator propagator;
   /** Requests sent whose response has not ended, oldest first. */
   private final ArrayDeque<Exchange> inFlight = new ArrayDeque<Exchange>(4);
   /** The request whose body is being written; null between requests. */
@@ -103,8 +106,9 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
   /** The text of the current message's frames; made at the first text frame. */
   private Utf8Frames textFrames;
 
-  NettyHttpHandler(OpenAiInstrumenter instrumenter) {
+  NettyHttpHandler(OpenAiInstrumenter instrumenter, TextMapPropagator propagator) {
     this.instrumenter = instrumenter;
+    this.propagator = propagator;
   }
 
   // ---- outbound ----
@@ -204,7 +208,7 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
         content.getBytes(content.readerIndex(), body);
       }
     }
-    Context parent = NettyRequests.parent(headers);
+    Context parent = NettyRequests.parent(headers, propagator);
     OpenAiCall call;
     Scope scope = parent == Context.current() ? null : parent.makeCurrent();
     try {
@@ -233,7 +237,7 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
   }
 
   private Exchange startConnection(NettyRequests.Target target, HttpHeaders headers) {
-    Context parent = NettyRequests.parent(headers);
+    Context parent = NettyRequests.parent(headers, propagator);
     RealtimeConnection connection;
     Scope scope = parent == Context.current() ? null : parent.makeCurrent();
     try {

@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContentDecompressor;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequestEncoder;
@@ -24,6 +25,11 @@ import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.extension.trace.propagation.B3Propagator;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.javaagent.testing.UpstreamClientHandlerStandIn;
 import java.io.IOException;
@@ -131,6 +137,30 @@ class NettyPipelinesTest {
     SpanData call = TestTelemetry.SPANS.getFinishedSpanItems().get(0);
     assertEquals("java.io.IOException", call.getAttributes().get(AttributeKey.stringKey("error.type")));
     assertTrue(SimulatorLedger.rows().isEmpty(), "no response, no ledger row");
+    channel.finishAndReleaseAll();
+  }
+
+  @Test
+  void theClientsHttpSpanIsTheParentWhicheverPropagatorsAreConfigured() {
+    // otel.propagators=tracecontext,b3: a client's upstream instrumentation wrote only the b3 header.
+    TextMapPropagator configured =
+        TextMapPropagator.composite(W3CTraceContextPropagator.getInstance(), B3Propagator.injectingSingleHeader());
+    EmbeddedChannel channel = new EmbeddedChannel();
+    channel.pipeline().addLast(NettyPipelines.HANDLER_NAME, new NettyHttpHandler(NettySingletons.instrumenter(), configured));
+    channel.pipeline().addBefore(NettyPipelines.HANDLER_NAME, "codec", new HttpClientCodec());
+    assertEquals(List.of("codec", NettyPipelines.HANDLER_NAME), names(channel));
+
+    Span http = TestTelemetry.SDK.getTracer("test").spanBuilder("POST").startSpan();
+    FullHttpRequest request = chatRequest("api.openai.com");
+    B3Propagator.injectingSingleHeader().inject(Context.root().with(http), request.headers(), HttpHeaders::set);
+    exchange(channel, request, response(200, "req_b3", CHAT_BODY));
+    http.end();
+    SpanData genAi = TestTelemetry.SPANS.getFinishedSpanItems().stream()
+        .filter(span -> span.getName().startsWith("chat")).findFirst().orElseThrow();
+    assertEquals(http.getSpanContext().getTraceId(), genAi.getTraceId());
+    assertEquals(http.getSpanContext().getSpanId(), genAi.getParentSpanId(), "the GenAI span is the HTTP span's child");
+    assertEquals(List.of("req_b3"), SimulatorLedger.rows().stream()
+        .map(r -> r.getAttributes().get(SimulatorLedger.REQUEST_ID)).collect(Collectors.toList()));
     channel.finishAndReleaseAll();
   }
 
