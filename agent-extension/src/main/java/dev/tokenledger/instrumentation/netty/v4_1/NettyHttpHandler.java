@@ -502,18 +502,25 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
     }
   }
 
-  /** Stops tracking this channel: open calls end unread, later traffic passes untouched. */
+  /**
+   * Stops tracking this channel: open calls end unread, Realtime connections (open, or still waiting
+   * for their handshake's answer) end as failed, later traffic passes untouched.
+   */
   private void stop(String category, Throwable why) {
     stopped = true;
     RateLimitedLog.warn(category, "TokenLedger stopped reading a Netty HTTP channel: "
         + (why != null ? why : "more than " + MAX_IN_FLIGHT + " requests waiting for answers"));
+    Throwable cause = why != null ? why : new IllegalStateException("tracking stopped");
     try {
       for (Exchange exchange; (exchange = inFlight.pollFirst()) != null; ) {
         if (exchange.call != null) {
           exchange.call.end(false);
         }
+        if (exchange.connection != null) {
+          exchange.connection.onFailure(cause);
+        }
       }
-      endRealtime(why != null ? why : new IllegalStateException("tracking stopped"));
+      endRealtime(cause);
     } catch (Throwable t) {
       // the calls' own methods do not throw; nothing else is left to do here
     }

@@ -26,6 +26,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapPropagator;
@@ -161,6 +162,28 @@ class NettyPipelinesTest {
     assertEquals(http.getSpanContext().getSpanId(), genAi.getParentSpanId(), "the GenAI span is the HTTP span's child");
     assertEquals(List.of("req_b3"), SimulatorLedger.rows().stream()
         .map(r -> r.getAttributes().get(SimulatorLedger.REQUEST_ID)).collect(Collectors.toList()));
+    channel.finishAndReleaseAll();
+  }
+
+  @Test
+  void aRealtimeHandshakeWaitingForItsAnswerEndsWhenTrackingStops() {
+    EmbeddedChannel channel = new EmbeddedChannel(new HttpClientCodec());
+    FullHttpRequest upgrade = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/v1/realtime?model=gpt-realtime");
+    upgrade.headers().set("Host", "api.openai.com").set("Upgrade", "websocket").set("Connection", "Upgrade")
+        .set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==").set("Sec-WebSocket-Version", "13")
+        .set("Authorization", NettyClientContract.KEY);
+    channel.writeOutbound(upgrade);
+    releaseAll(channel.outboundMessages());
+    assertTrue(TestTelemetry.SPANS.getFinishedSpanItems().isEmpty(), "the handshake waits for its answer");
+    // More requests waiting for answers than tracked: tracking of the channel stops.
+    for (int i = 0; i < NettyHttpHandler.MAX_IN_FLIGHT; i++) {
+      channel.writeOutbound(chatRequest("api.openai.com"));
+      releaseAll(channel.outboundMessages());
+    }
+    List<SpanData> connections = TestTelemetry.SPANS.getFinishedSpanItems().stream()
+        .filter(span -> span.getName().startsWith("realtime")).collect(Collectors.toList());
+    assertEquals(1, connections.size(), "the connection's span ended");
+    assertEquals(StatusCode.ERROR, connections.get(0).getStatus().getStatusCode());
     channel.finishAndReleaseAll();
   }
 
