@@ -152,17 +152,14 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
       Exchange exchange = start(ctx, (HttpRequest) msg);
       inFlight.addLast(exchange);
       writing = msg instanceof LastHttpContent ? null : exchange;
-      if (exchange.connection != null && !promise.isVoid()) {
-        promise.addListener(new WriteFailure(null, exchange.connection));
+      if ((exchange.call != null || exchange.connection != null) && !promise.isVoid()) {
+        promise.addListener(new WriteFailure(exchange));
       }
       if (exchange.call == null) {
         return null;
       }
       if (msg instanceof HttpContent && !exchange.bodyRead) {
         scanRequestBody(exchange, ((HttpContent) msg).content());
-      }
-      if (!promise.isVoid()) {
-        promise.addListener(new WriteFailure(exchange.call, null));
       }
       return exchange.call;
     }
@@ -261,14 +258,17 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
     ByteBufs.show(content, exchange.scanner, scratch());
   }
 
-  /** Ends a call (or a connection) whose request could not be written. */
-  private static final class WriteFailure implements ChannelFutureListener {
-    private final OpenAiCall call;
-    private final RealtimeConnection connection;
+  /**
+   * Ends a call (or a connection) whose request could not be written, and takes its request out of
+   * those waiting for answers: the channel may stay open (an encoder that refused the message), and
+   * the next answer on it belongs to the next request. Runs on the event loop, as the promise's
+   * listeners do.
+   */
+  private final class WriteFailure implements ChannelFutureListener {
+    private final Exchange exchange;
 
-    WriteFailure(OpenAiCall call, RealtimeConnection connection) {
-      this.call = call;
-      this.connection = connection;
+    WriteFailure(Exchange exchange) {
+      this.exchange = exchange;
     }
 
     @Override
@@ -277,11 +277,21 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
       if (cause == null) {
         return;
       }
-      if (call != null) {
-        call.endWithError(cause);
-      }
-      if (connection != null) {
-        connection.onFailure(cause);
+      try {
+        inFlight.remove(exchange);
+        if (writing == exchange) {
+          writing = null;
+        }
+        if (reading == exchange) {
+          reading = null;
+        }
+      } finally {
+        if (exchange.call != null) {
+          exchange.call.endWithError(cause);
+        }
+        if (exchange.connection != null) {
+          exchange.connection.onFailure(cause);
+        }
       }
     }
   }

@@ -13,6 +13,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.EncoderException;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -184,6 +185,37 @@ class NettyPipelinesTest {
         .filter(span -> span.getName().startsWith("realtime")).collect(Collectors.toList());
     assertEquals(1, connections.size(), "the connection's span ended");
     assertEquals(StatusCode.ERROR, connections.get(0).getStatus().getStatusCode());
+    channel.finishAndReleaseAll();
+  }
+
+  @Test
+  void aRequestThatCannotBeEncodedLeavesLaterAnswersToLaterRequests() {
+    boolean[] refuse = {true};
+    EmbeddedChannel channel = new EmbeddedChannel();
+    channel.pipeline().addLast("network", new ChannelOutboundHandlerAdapter() {
+      @Override
+      public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (!refuse[0]) {
+          ctx.write(msg, promise);
+          return;
+        }
+        ReferenceCountUtil.release(msg);
+        promise.setFailure(new EncoderException("refused"));
+      }
+    });
+    channel.pipeline().addLast("codec", new HttpClientCodec());
+    channel.writeOneOutbound(chatRequest("api.openai.com"));
+    channel.flushOutbound();
+    assertTrue(channel.isOpen(), "a refused message leaves the keep-alive channel open");
+    refuse[0] = false;
+    exchange(channel, chatRequest("api.openai.com"), response(200, "req_second", CHAT_BODY));
+
+    List<SpanData> calls = TestTelemetry.SPANS.getFinishedSpanItems();
+    assertEquals(2, calls.size(), () -> "both calls ended: " + calls);
+    assertEquals(EncoderException.class.getName(), calls.get(0).getAttributes().get(AttributeKey.stringKey("error.type")));
+    assertEquals(1, SimulatorLedger.rows().size(), () -> "one row, the answered call's: " + SimulatorLedger.rows());
+    assertEquals("req_second", SimulatorLedger.rows().get(0).getAttributes().get(SimulatorLedger.REQUEST_ID));
+    assertNull(SimulatorLedger.rows().get(0).getAttributes().get(SimulatorLedger.DIAGNOSTIC));
     channel.finishAndReleaseAll();
   }
 
