@@ -26,6 +26,7 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
+import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.net.ProtocolException;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
@@ -82,6 +83,8 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
   private static final int RSV1 = 0x4;
 
   private final OpenAiInstrumenter instrumenter;
+  /** The configured propagators: they read the client's HTTP span back from a request's headers. */
+  private final TextMapPropagator propagator;
   /** Requests sent whose response has not ended, oldest first. */
   private final ArrayDeque<Exchange> inFlight = new ArrayDeque<Exchange>(4);
   /** The request whose body is being written; null between requests. */
@@ -103,8 +106,9 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
   /** The text of the current message's frames; made at the first text frame. */
   private Utf8Frames textFrames;
 
-  NettyHttpHandler(OpenAiInstrumenter instrumenter) {
+  NettyHttpHandler(OpenAiInstrumenter instrumenter, TextMapPropagator propagator) {
     this.instrumenter = instrumenter;
+    this.propagator = propagator;
   }
 
   // ---- outbound ----
@@ -148,17 +152,14 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
       Exchange exchange = start(ctx, (HttpRequest) msg);
       inFlight.addLast(exchange);
       writing = msg instanceof LastHttpContent ? null : exchange;
-      if (exchange.connection != null && !promise.isVoid()) {
-        promise.addListener(new WriteFailure(null, exchange.connection));
+      if ((exchange.call != null || exchange.connection != null) && !promise.isVoid()) {
+        promise.addListener(new WriteFailure(exchange));
       }
       if (exchange.call == null) {
         return null;
       }
       if (msg instanceof HttpContent && !exchange.bodyRead) {
         scanRequestBody(exchange, ((HttpContent) msg).content());
-      }
-      if (!promise.isVoid()) {
-        promise.addListener(new WriteFailure(exchange.call, null));
       }
       return exchange.call;
     }
@@ -204,7 +205,7 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
         content.getBytes(content.readerIndex(), body);
       }
     }
-    Context parent = NettyRequests.parent(headers);
+    Context parent = NettyRequests.parent(headers, propagator);
     OpenAiCall call;
     Scope scope = parent == Context.current() ? null : parent.makeCurrent();
     try {
@@ -233,7 +234,7 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
   }
 
   private Exchange startConnection(NettyRequests.Target target, HttpHeaders headers) {
-    Context parent = NettyRequests.parent(headers);
+    Context parent = NettyRequests.parent(headers, propagator);
     RealtimeConnection connection;
     Scope scope = parent == Context.current() ? null : parent.makeCurrent();
     try {
@@ -257,14 +258,17 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
     ByteBufs.show(content, exchange.scanner, scratch());
   }
 
-  /** Ends a call (or a connection) whose request could not be written. */
-  private static final class WriteFailure implements ChannelFutureListener {
-    private final OpenAiCall call;
-    private final RealtimeConnection connection;
+  /**
+   * Ends a call (or a connection) whose request could not be written, and takes its request out of
+   * those waiting for answers: the channel may stay open (an encoder that refused the message), and
+   * the next answer on it belongs to the next request. Runs on the event loop, as the promise's
+   * listeners do.
+   */
+  private final class WriteFailure implements ChannelFutureListener {
+    private final Exchange exchange;
 
-    WriteFailure(OpenAiCall call, RealtimeConnection connection) {
-      this.call = call;
-      this.connection = connection;
+    WriteFailure(Exchange exchange) {
+      this.exchange = exchange;
     }
 
     @Override
@@ -273,11 +277,21 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
       if (cause == null) {
         return;
       }
-      if (call != null) {
-        call.endWithError(cause);
-      }
-      if (connection != null) {
-        connection.onFailure(cause);
+      try {
+        inFlight.remove(exchange);
+        if (writing == exchange) {
+          writing = null;
+        }
+        if (reading == exchange) {
+          reading = null;
+        }
+      } finally {
+        if (exchange.call != null) {
+          exchange.call.endWithError(cause);
+        }
+        if (exchange.connection != null) {
+          exchange.connection.onFailure(cause);
+        }
       }
     }
   }
@@ -498,18 +512,25 @@ final class NettyHttpHandler extends ChannelDuplexHandler {
     }
   }
 
-  /** Stops tracking this channel: open calls end unread, later traffic passes untouched. */
+  /**
+   * Stops tracking this channel: open calls end unread, Realtime connections (open, or still waiting
+   * for their handshake's answer) end as failed, later traffic passes untouched.
+   */
   private void stop(String category, Throwable why) {
     stopped = true;
     RateLimitedLog.warn(category, "TokenLedger stopped reading a Netty HTTP channel: "
         + (why != null ? why : "more than " + MAX_IN_FLIGHT + " requests waiting for answers"));
+    Throwable cause = why != null ? why : new IllegalStateException("tracking stopped");
     try {
       for (Exchange exchange; (exchange = inFlight.pollFirst()) != null; ) {
         if (exchange.call != null) {
           exchange.call.end(false);
         }
+        if (exchange.connection != null) {
+          exchange.connection.onFailure(cause);
+        }
       }
-      endRealtime(why != null ? why : new IllegalStateException("tracking stopped"));
+      endRealtime(cause);
     } catch (Throwable t) {
       // the calls' own methods do not throw; nothing else is left to do here
     }

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ServerChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpResponseDecoder;
+import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.util.Iterator;
 import java.util.Map;
 
@@ -37,7 +38,7 @@ public final class NettyPipelines {
   public static void onHandlerAdded(ChannelPipeline pipeline, ChannelHandler handler) {
     try {
       if (isClientHttpCodec(handler)) {
-        install(pipeline, handler, NettySingletons.instrumenter());
+        install(pipeline, handler, NettySingletons.instrumenter(), NettySingletons.propagator());
       }
     } catch (Throwable t) {
       RateLimitedLog.warn("netty", "TokenLedger could not watch a Netty HTTP client: " + t);
@@ -55,7 +56,8 @@ public final class NettyPipelines {
    * handler, or null when the channel is not a client's (the HTTP/2 codec also serves servers) or the
    * codec has left the pipeline again.
    */
-  static NettyHttpHandler install(ChannelPipeline pipeline, ChannelHandler codec, OpenAiInstrumenter instrumenter) {
+  static NettyHttpHandler install(
+      ChannelPipeline pipeline, ChannelHandler codec, OpenAiInstrumenter instrumenter, TextMapPropagator propagator) {
     ChannelHandler existing = pipeline.get(HANDLER_NAME);
     if (existing instanceof NettyHttpHandler) {
       return (NettyHttpHandler) existing;
@@ -67,7 +69,7 @@ public final class NettyPipelines {
     if (codecContext == null) {
       return null;
     }
-    NettyHttpHandler handler = new NettyHttpHandler(instrumenter);
+    NettyHttpHandler handler = new NettyHttpHandler(instrumenter, propagator);
     try {
       pipeline.addAfter(behindUpstreamHandlers(pipeline, codecContext.name()), HANDLER_NAME, handler);
     } catch (IllegalArgumentException | java.util.NoSuchElementException e) {

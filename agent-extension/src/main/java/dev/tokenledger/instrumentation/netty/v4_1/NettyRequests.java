@@ -4,12 +4,11 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.opentelemetry.api.baggage.Baggage;
-import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
-import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
@@ -123,18 +122,16 @@ final class NettyRequests {
   /**
    * The context a call on this request starts in. The clients' own upstream instrumentation (Reactor
    * Netty, Vert.x, AsyncHttpClient) opens its HTTP span before the request reaches the pipeline and
-   * writes it into {@code traceparent}, while the event loop writing the request may have no context
-   * at all: that span is the parent, taken from the header. The current context keeps its baggage
-   * (attribution), or when it has none, the request's {@code baggage} header gives it. Without a
-   * {@code traceparent}, the current context.
+   * writes it into the request's headers with the configured propagators ({@code traceparent}, B3,
+   * X-Ray, Jaeger …), while the event loop writing the request may have no context at all: that span
+   * is the parent, read back with the same {@code propagator}. The current context keeps its baggage
+   * (attribution), or when it has none, the baggage the propagator reads from the request gives it.
+   * Without a span in the headers, the current context.
    */
-  static Context parent(HttpHeaders headers) {
+  static Context parent(HttpHeaders headers, TextMapPropagator propagator) {
     Context current = Context.current();
-    if (!headers.contains("traceparent")) {
-      return current;
-    }
-    Context parent = W3CTraceContextPropagator.getInstance().extract(current, headers, HeadersGetter.INSTANCE);
-    SpanContext http = Span.fromContext(parent).getSpanContext();
+    Context extracted = propagator.extract(Context.root(), headers, HeadersGetter.INSTANCE);
+    SpanContext http = Span.fromContext(extracted).getSpanContext();
     if (!http.isValid()) {
       return current;
     }
@@ -143,11 +140,14 @@ final class NettyRequests {
     }
     // The header's span lives in this process: the call's span is its local child, not the first span
     // of this process in a trace begun elsewhere (a remote parent would make it a local root).
-    parent =
-        parent.with(
+    Context parent =
+        current.with(
             Span.wrap(SpanContext.create(http.getTraceId(), http.getSpanId(), http.getTraceFlags(), http.getTraceState())));
-    if (Baggage.fromContextOrNull(current) == null && headers.contains("baggage")) {
-      parent = W3CBaggagePropagator.getInstance().extract(parent, headers, HeadersGetter.INSTANCE);
+    if (Baggage.fromContextOrNull(current) == null) {
+      Baggage baggage = Baggage.fromContextOrNull(extracted);
+      if (baggage != null) {
+        parent = parent.with(baggage);
+      }
     }
     return parent;
   }

@@ -13,10 +13,12 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.EncoderException;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContentDecompressor;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequestEncoder;
@@ -24,6 +26,12 @@ import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.extension.trace.propagation.B3Propagator;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.javaagent.testing.UpstreamClientHandlerStandIn;
 import java.io.IOException;
@@ -131,6 +139,83 @@ class NettyPipelinesTest {
     SpanData call = TestTelemetry.SPANS.getFinishedSpanItems().get(0);
     assertEquals("java.io.IOException", call.getAttributes().get(AttributeKey.stringKey("error.type")));
     assertTrue(SimulatorLedger.rows().isEmpty(), "no response, no ledger row");
+    channel.finishAndReleaseAll();
+  }
+
+  @Test
+  void theClientsHttpSpanIsTheParentWhicheverPropagatorsAreConfigured() {
+    // otel.propagators=tracecontext,b3: a client's upstream instrumentation wrote only the b3 header.
+    TextMapPropagator configured =
+        TextMapPropagator.composite(W3CTraceContextPropagator.getInstance(), B3Propagator.injectingSingleHeader());
+    EmbeddedChannel channel = new EmbeddedChannel();
+    channel.pipeline().addLast(NettyPipelines.HANDLER_NAME, new NettyHttpHandler(NettySingletons.instrumenter(), configured));
+    channel.pipeline().addBefore(NettyPipelines.HANDLER_NAME, "codec", new HttpClientCodec());
+    assertEquals(List.of("codec", NettyPipelines.HANDLER_NAME), names(channel));
+
+    Span http = TestTelemetry.SDK.getTracer("test").spanBuilder("POST").startSpan();
+    FullHttpRequest request = chatRequest("api.openai.com");
+    B3Propagator.injectingSingleHeader().inject(Context.root().with(http), request.headers(), HttpHeaders::set);
+    exchange(channel, request, response(200, "req_b3", CHAT_BODY));
+    http.end();
+    SpanData genAi = TestTelemetry.SPANS.getFinishedSpanItems().stream()
+        .filter(span -> span.getName().startsWith("chat")).findFirst().orElseThrow();
+    assertEquals(http.getSpanContext().getTraceId(), genAi.getTraceId());
+    assertEquals(http.getSpanContext().getSpanId(), genAi.getParentSpanId(), "the GenAI span is the HTTP span's child");
+    assertEquals(List.of("req_b3"), SimulatorLedger.rows().stream()
+        .map(r -> r.getAttributes().get(SimulatorLedger.REQUEST_ID)).collect(Collectors.toList()));
+    channel.finishAndReleaseAll();
+  }
+
+  @Test
+  void aRealtimeHandshakeWaitingForItsAnswerEndsWhenTrackingStops() {
+    EmbeddedChannel channel = new EmbeddedChannel(new HttpClientCodec());
+    FullHttpRequest upgrade = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/v1/realtime?model=gpt-realtime");
+    upgrade.headers().set("Host", "api.openai.com").set("Upgrade", "websocket").set("Connection", "Upgrade")
+        .set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==").set("Sec-WebSocket-Version", "13")
+        .set("Authorization", NettyClientContract.KEY);
+    channel.writeOutbound(upgrade);
+    releaseAll(channel.outboundMessages());
+    assertTrue(TestTelemetry.SPANS.getFinishedSpanItems().isEmpty(), "the handshake waits for its answer");
+    // More requests waiting for answers than tracked: tracking of the channel stops.
+    for (int i = 0; i < NettyHttpHandler.MAX_IN_FLIGHT; i++) {
+      channel.writeOutbound(chatRequest("api.openai.com"));
+      releaseAll(channel.outboundMessages());
+    }
+    List<SpanData> connections = TestTelemetry.SPANS.getFinishedSpanItems().stream()
+        .filter(span -> span.getName().startsWith("realtime")).collect(Collectors.toList());
+    assertEquals(1, connections.size(), "the connection's span ended");
+    assertEquals(StatusCode.ERROR, connections.get(0).getStatus().getStatusCode());
+    channel.finishAndReleaseAll();
+  }
+
+  @Test
+  void aRequestThatCannotBeEncodedLeavesLaterAnswersToLaterRequests() {
+    boolean[] refuse = {true};
+    EmbeddedChannel channel = new EmbeddedChannel();
+    channel.pipeline().addLast("network", new ChannelOutboundHandlerAdapter() {
+      @Override
+      public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (!refuse[0]) {
+          ctx.write(msg, promise);
+          return;
+        }
+        ReferenceCountUtil.release(msg);
+        promise.setFailure(new EncoderException("refused"));
+      }
+    });
+    channel.pipeline().addLast("codec", new HttpClientCodec());
+    channel.writeOneOutbound(chatRequest("api.openai.com"));
+    channel.flushOutbound();
+    assertTrue(channel.isOpen(), "a refused message leaves the keep-alive channel open");
+    refuse[0] = false;
+    exchange(channel, chatRequest("api.openai.com"), response(200, "req_second", CHAT_BODY));
+
+    List<SpanData> calls = TestTelemetry.SPANS.getFinishedSpanItems();
+    assertEquals(2, calls.size(), () -> "both calls ended: " + calls);
+    assertEquals(EncoderException.class.getName(), calls.get(0).getAttributes().get(AttributeKey.stringKey("error.type")));
+    assertEquals(1, SimulatorLedger.rows().size(), () -> "one row, the answered call's: " + SimulatorLedger.rows());
+    assertEquals("req_second", SimulatorLedger.rows().get(0).getAttributes().get(SimulatorLedger.REQUEST_ID));
+    assertNull(SimulatorLedger.rows().get(0).getAttributes().get(SimulatorLedger.DIAGNOSTIC));
     channel.finishAndReleaseAll();
   }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenledger.agent.TestTelemetry;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -14,15 +15,24 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.opentelemetry.api.baggage.Baggage;
+import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.extension.trace.propagation.B3Propagator;
+import io.opentelemetry.extension.trace.propagation.JaegerPropagator;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Where a Netty request goes, and which span it belongs to. */
 class NettyRequestsTest {
+
+  /** The agent's default propagators. */
+  static final TextMapPropagator W3C =
+      TextMapPropagator.composite(W3CTraceContextPropagator.getInstance(), W3CBaggagePropagator.getInstance());
 
   @BeforeAll
   static void installAdvice() {
@@ -73,7 +83,7 @@ class NettyRequestsTest {
     HttpHeaders headers = new DefaultHttpHeaders()
         .set("traceparent", "00-" + sc.getTraceId() + "-" + sc.getSpanId() + "-01")
         .set("baggage", "tokenledger.use_case=from-header");
-    Context parent = NettyRequests.parent(headers);
+    Context parent = NettyRequests.parent(headers, W3C);
     assertEquals(sc.getSpanId(), Span.fromContext(parent).getSpanContext().getSpanId());
     assertFalse(Span.fromContext(parent).getSpanContext().isRemote(),
         "the HTTP span is in this process: the call's span is its local child, not a local root");
@@ -82,11 +92,54 @@ class NettyRequestsTest {
 
     Context current = Context.root().with(Baggage.builder().put("tokenledger.use_case", "current").build());
     try (Scope ignored = current.makeCurrent()) {
-      parent = NettyRequests.parent(headers);
+      parent = NettyRequests.parent(headers, W3C);
       assertEquals(sc.getSpanId(), Span.fromContext(parent).getSpanContext().getSpanId());
       assertEquals("current", Baggage.fromContext(parent).getEntryValue("tokenledger.use_case"));
-      assertSame(current, NettyRequests.parent(new DefaultHttpHeaders()), "no traceparent: the current context");
-      assertSame(current, NettyRequests.parent(new DefaultHttpHeaders().set("traceparent", "garbage")));
+      assertSame(current, NettyRequests.parent(new DefaultHttpHeaders(), W3C), "no traceparent: the current context");
+      assertSame(current, NettyRequests.parent(new DefaultHttpHeaders().set("traceparent", "garbage"), W3C));
+    }
+    http.end();
+  }
+
+  @Test
+  void theParentIsReadWithTheConfiguredPropagators() {
+    Span http = TestTelemetry.SDK.getTracer("test").spanBuilder("POST").startSpan();
+    SpanContext sc = http.getSpanContext();
+    Context withSpan = Context.root().with(http);
+
+    HttpHeaders b3Single = new DefaultHttpHeaders();
+    B3Propagator.injectingSingleHeader().inject(withSpan, b3Single, HttpHeaders::set);
+    assertTrue(b3Single.contains("b3") && !b3Single.contains("traceparent"));
+    Context parent = NettyRequests.parent(b3Single, B3Propagator.injectingSingleHeader());
+    assertEquals(sc.getSpanId(), Span.fromContext(parent).getSpanContext().getSpanId());
+    assertEquals(sc.getTraceId(), Span.fromContext(parent).getSpanContext().getTraceId());
+    assertFalse(Span.fromContext(parent).getSpanContext().isRemote(), "a local parent, whatever the header");
+    assertSame(Context.current(), NettyRequests.parent(b3Single, W3C), "not read by propagators not configured");
+
+    // otel.propagators=tracecontext,baggage,b3multi,jaeger: whichever header the client wrote.
+    TextMapPropagator composite = TextMapPropagator.composite(
+        W3CTraceContextPropagator.getInstance(), W3CBaggagePropagator.getInstance(),
+        B3Propagator.injectingMultiHeaders(), JaegerPropagator.getInstance());
+    HttpHeaders b3Multi = new DefaultHttpHeaders().set("baggage", "tokenledger.use_case=from-header");
+    B3Propagator.injectingMultiHeaders().inject(withSpan, b3Multi, HttpHeaders::set);
+    parent = NettyRequests.parent(b3Multi, composite);
+    assertEquals(sc.getSpanId(), Span.fromContext(parent).getSpanContext().getSpanId());
+    assertFalse(Span.fromContext(parent).getSpanContext().isRemote());
+    assertEquals("from-header", Baggage.fromContext(parent).getEntryValue("tokenledger.use_case"),
+        "no current baggage: the one the configured propagators read");
+    HttpHeaders jaeger = new DefaultHttpHeaders();
+    JaegerPropagator.getInstance().inject(withSpan, jaeger, HttpHeaders::set);
+    assertEquals(sc.getSpanId(), Span.fromContext(NettyRequests.parent(jaeger, composite)).getSpanContext().getSpanId());
+
+    Context current = Context.root().with(Baggage.builder().put("tokenledger.use_case", "current").build());
+    try (Scope ignored = current.makeCurrent()) {
+      parent = NettyRequests.parent(b3Multi, composite);
+      assertEquals(sc.getSpanId(), Span.fromContext(parent).getSpanContext().getSpanId());
+      assertEquals("current", Baggage.fromContext(parent).getEntryValue("tokenledger.use_case"), "the current baggage wins");
+      try (Scope inside = withSpan.makeCurrent()) {
+        assertSame(Context.current(), NettyRequests.parent(b3Multi, composite), "the header names the current span");
+      }
+      assertSame(current, NettyRequests.parent(b3Multi, TextMapPropagator.noop()), "otel.propagators=none");
     }
     http.end();
   }

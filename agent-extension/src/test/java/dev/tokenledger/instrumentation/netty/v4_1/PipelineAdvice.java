@@ -1,6 +1,12 @@
 package dev.tokenledger.instrumentation.netty.v4_1;
 
 import dev.tokenledger.agent.TestTelemetry;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +38,7 @@ final class PipelineAdvice {
     }
     NettyLeaks.install(); // before the first buffer is made
     TestTelemetry.installGlobal();
+    useTheAgentsDefaultPropagators();
     String hosts = System.getProperty(HOSTS_PROPERTY);
     System.setProperty(HOSTS_PROPERTY, TEST_HOSTS);
     try {
@@ -61,6 +68,24 @@ final class PipelineAdvice {
         })
         .installOn(jvm);
     installed = true;
+  }
+
+  /**
+   * The agent propagates W3C trace context and baggage unless configured otherwise; the tests' SDK
+   * has no propagators. The Netty singletons take theirs from the global OpenTelemetry: the same
+   * providers, with the agent's default propagators.
+   */
+  private static void useTheAgentsDefaultPropagators() {
+    OpenTelemetrySdk sdk = TestTelemetry.SDK;
+    GlobalOpenTelemetry.resetForTest();
+    GlobalOpenTelemetry.set(
+        OpenTelemetrySdk.builder()
+            .setTracerProvider(sdk.getSdkTracerProvider())
+            .setLoggerProvider(sdk.getSdkLoggerProvider())
+            .setMeterProvider(sdk.getSdkMeterProvider())
+            .setPropagators(ContextPropagators.create(
+                TextMapPropagator.composite(W3CTraceContextPropagator.getInstance(), W3CBaggagePropagator.getInstance())))
+            .build());
   }
 
   /** The advice a type instrumentation asks for. */
