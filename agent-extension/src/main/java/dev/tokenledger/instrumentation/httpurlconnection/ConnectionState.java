@@ -33,6 +33,30 @@ final class ConnectionState {
   private WeakReference<Object> responseStream = NONE;
   private WeakReference<Object> responseWrapper = NONE;
 
+  /**
+   * How deep this thread is in the connection's sending methods, which the JDK calls from within one
+   * another; removed when it leaves the outermost, so nothing stays behind on the thread.
+   */
+  private final ThreadLocal<int[]> methodDepth = new ThreadLocal<int[]>();
+
+  /** A sending method begins on this thread: true when it is the outermost there. */
+  boolean enterMethod() {
+    int[] depth = methodDepth.get();
+    if (depth == null) {
+      depth = new int[1];
+      methodDepth.set(depth);
+    }
+    return depth[0]++ == 0;
+  }
+
+  /** A sending method ends on this thread. */
+  void exitMethod() {
+    int[] depth = methodDepth.get();
+    if (depth != null && --depth[0] <= 0) {
+      methodDepth.remove();
+    }
+  }
+
   synchronized void keepAuthorization(String value, boolean replace) {
     if (replace || authorization == null) {
       authorization = value;

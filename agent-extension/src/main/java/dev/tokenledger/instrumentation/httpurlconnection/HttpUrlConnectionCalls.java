@@ -34,11 +34,14 @@ public final class HttpUrlConnectionCalls {
   /** The advice state of a method that runs in a tracked call's context. */
   static final class Entered {
     final ConnectionState state;
+    /** No other sending method of the connection was running on this thread when this one began. */
+    final boolean outermost;
     private final Scope scope;
 
     Entered(ConnectionState state) {
       this.state = state;
       this.scope = state.call().makeCurrent();
+      this.outermost = state.enterMethod(); // last: exit undoes it only for a state that was entered
     }
 
     /** The entered state, with its scope closed; null when the method was not tracked. */
@@ -52,7 +55,12 @@ public final class HttpUrlConnectionCalls {
       } catch (Throwable t) {
         RateLimitedLog.warn(LOG, "TokenLedger could not close a context scope: " + t);
       }
+      e.state.exitMethod();
       return e.state;
+    }
+
+    static boolean outermost(Object entered) {
+      return entered instanceof Entered && ((Entered) entered).outermost;
     }
   }
 
@@ -114,11 +122,17 @@ public final class HttpUrlConnectionCalls {
    * Exit of {@code getInputStream}. It has read the response head when it returns, and also when it
    * throws for a 4xx/5xx status ({@code responseCode} says which); anything else it throws before a
    * response is the request's failure.
+   *
+   * <p>The JDK calls {@code getInputStream} from within itself ({@code getResponseCode} and the
+   * header getters go through it) after every head it reads, also the heads of redirects it follows
+   * and of authentication challenges it answers, and before it has parsed the status. Only the
+   * outermost call returns the head the application gets.
    */
   public Object[] inputStreamReturned(
       HttpURLConnection connection, Object entered, InputStream returned, Throwable thrown, int responseCode) {
+    boolean outermost = Entered.outermost(entered);
     ConnectionState state = Entered.exit(entered);
-    if (state == null) {
+    if (state == null || !outermost) {
       return null;
     }
     try {
@@ -218,7 +232,7 @@ public final class HttpUrlConnectionCalls {
     }
   }
 
-  /** How many connections are kept; each visit first ends the calls of collected ones (for tests). */
+  /** How many connections are kept (for tests). */
   int trackedConnections() {
     return tracked.size();
   }

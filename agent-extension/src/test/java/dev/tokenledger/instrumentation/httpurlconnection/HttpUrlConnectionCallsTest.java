@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.tokenledger.agent.CallProbe;
 import dev.tokenledger.agent.Instrumenters;
 import dev.tokenledger.agent.SimulatorLedger;
@@ -35,14 +36,20 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.HttpURLConnection;
 import java.net.ServerSocket;
 import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -333,6 +340,77 @@ class HttpUrlConnectionCallsTest {
     assertEquals(Map.of("error/none", 1L), CallProbe.requests());
   }
 
+  // ---- redirects the JDK follows ----
+
+  /**
+   * The JDK reads the 307's head, asks for its own status (re-entering getInputStream before the
+   * status is parsed), then sends the POST again to the location and reads the answer: only that
+   * answer is the call's. The location is on the same server (the JDK keeps the credential only
+   * there), which relays it to the simulator.
+   */
+  @Test
+  void aFollowedRedirectIsOneCallRecordedAsTheFinalAnswer() throws Exception {
+    AtomicInteger redirected = new AtomicInteger();
+    HttpClient relay = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    HttpServer moved = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    moved.createContext("/v1/chat/completions", exchange -> {
+      exchange.getRequestBody().readAllBytes();
+      redirected.incrementAndGet();
+      exchange.getResponseHeaders().set("Location", "/v1/moved/chat/completions");
+      exchange.sendResponseHeaders(307, -1); // Content-Length: 0
+      exchange.close();
+    });
+    moved.createContext("/v1/moved/", exchange -> {
+      HttpRequest.Builder forwarded = HttpRequest.newBuilder(URI.create(simulator.baseUrl() + "/chat/completions"))
+          .POST(HttpRequest.BodyPublishers.ofByteArray(exchange.getRequestBody().readAllBytes()));
+      for (String name : List.of("Authorization", "OpenAI-Project", "Content-Type")) {
+        String value = exchange.getRequestHeaders().getFirst(name);
+        if (value != null) {
+          forwarded.header(name, value);
+        }
+      }
+      try {
+        HttpResponse<byte[]> answer = relay.send(forwarded.build(), HttpResponse.BodyHandlers.ofByteArray());
+        answer.headers().map().forEach((name, values) -> {
+          if (!List.of("content-length", "transfer-encoding", "connection", "date").contains(name.toLowerCase())) {
+            exchange.getResponseHeaders().put(name, values);
+          }
+        });
+        exchange.sendResponseHeaders(answer.statusCode(), answer.body().length);
+        exchange.getResponseBody().write(answer.body());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      exchange.close();
+    });
+    moved.start();
+    try {
+      URL url = new URL("http://127.0.0.1:" + moved.getAddress().getPort() + "/v1/chat/completions");
+      HttpURLConnection connection = ReenteringConnection.open(url, calls);
+      connection.setConnectTimeout(10_000);
+      connection.setReadTimeout(30_000);
+      connection.setRequestMethod("POST");
+      connection.setDoOutput(true);
+      connection.setRequestProperty("Authorization", "Bearer " + KEY);
+      connection.setRequestProperty("OpenAI-Project", PROJECT);
+      connection.setRequestProperty("Content-Type", "application/json");
+      try (OutputStream out = connection.getOutputStream()) {
+        out.write(chat("gpt-4o-mini", false));
+      }
+      assertEquals(200, connection.getResponseCode());
+      assertTrue(CallProbe.rows().isEmpty(), () -> "nothing ends at the redirect's head: " + CallProbe.rows() + " " + CallProbe.requests());
+      Read read = readAll(connection.getInputStream());
+      assertNull(read.failure());
+      assertEquals(1, redirected.get(), "the JDK followed one redirect");
+      GroundTruth truth = onlyTruth();
+      assertEquals(truth.bodySha256(), sha256(read.bytes()), "the application read the answer as sent");
+      assertEquals("completed", assertRowIsTheTruth(truth).get(STATUS));
+      assertEquals(Map.of("completed/" + truth.usageSource(), 1L), CallProbe.requests(), "one call, one request");
+    } finally {
+      moved.stop(0);
+    }
+  }
+
   // ---- bodies not read to their end ----
 
   @Test
@@ -377,18 +455,23 @@ class HttpUrlConnectionCallsTest {
   }
 
   @Test
-  void aConnectionDroppedAfterTheStatusEndsWhenCollected() throws Exception {
+  void aConnectionDroppedAfterTheStatusEndsWhenCollectedWithoutAnyFurtherUse() throws Exception {
     askForTheStatusOnlyAndDropTheConnection();
     assertTrue(CallProbe.rows().isEmpty());
-    for (int i = 0; i < 100 && CallProbe.rows().isEmpty(); i++) {
+    // No HttpURLConnection method runs from here on, as in an application that exits after an error.
+    for (int i = 0; i < 250 && CallProbe.rows().isEmpty(); i++) {
       System.gc();
       Thread.sleep(20);
-      calls.trackedConnections(); // any visit ends the calls of collected connections
     }
     Attributes row = onlyRow();
     assertEquals("missing", row.get(SOURCE));
     assertEquals("truncated", row.get(STATUS));
     assertEquals(0, calls.trackedConnections(), "the connection's state went with it");
+    Thread reaper = Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().equals(TrackedConnections.Reaper.THREAD_NAME))
+        .findFirst()
+        .orElseThrow();
+    assertTrue(reaper.isDaemon(), "it never keeps the application's JVM alive");
   }
 
   private void askForTheStatusOnlyAndDropTheConnection() throws IOException {
