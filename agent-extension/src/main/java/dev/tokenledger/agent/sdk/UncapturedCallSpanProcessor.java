@@ -18,6 +18,9 @@ import io.opentelemetry.sdk.common.InstrumentationScopeInfo;
 import io.opentelemetry.sdk.trace.ReadWriteSpan;
 import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SpanProcessor;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -37,6 +40,17 @@ import java.util.function.Supplier;
  * keyed by span id: TokenLedger spans with their foreign descendants, and uncovered candidates with
  * theirs. An HTTP span nested in a candidate is part of the same call; the record then names the
  * innermost instrumentation, the one closest to the wire.
+ *
+ * <p>Or related as siblings: a client that starts its HTTP span from the context it captured when
+ * the application called it, while our hook starts the call in that same context (Apache's async
+ * client with a request producer of the application's own), makes the two spans children of one
+ * parent. A TokenLedger span and an open candidate with the same parent span id, the same
+ * {@code server.address} and the same {@code server.port} (where both have one) are one call,
+ * whichever starts first: the candidate is read. One TokenLedger span pairs with one candidate, so
+ * two calls side by side stay two; a TokenLedger span that has an HTTP span of its own beneath it
+ * pairs with none. Only followed TokenLedger spans and candidates wait to be paired, keyed by
+ * parent span id, each until it is paired or ends: the cap on followed spans bounds them too. A call whose spans
+ * have no parent (each the root of a trace of its own) cannot be told from a call beside it.
  *
  * <p>This runs for every span the application records, on the thread that starts or ends it: a
  * span that is not a CLIENT span and whose parent is not kept costs a few field reads and at most
@@ -59,7 +73,7 @@ final class UncapturedCallSpanProcessor implements SpanProcessor {
 
   private static final String UPSTREAM_SCOPE_PREFIX = "io.opentelemetry.";
 
-  /** The node of a TokenLedger span, or of a foreign span beneath one: an HTTP span there was read. */
+  /** The node of a foreign span beneath a TokenLedger span: an HTTP span there was read. */
   private static final Object UNDER_TOKENLEDGER = new Object();
 
   private final HostMatcher hosts;
@@ -67,6 +81,8 @@ final class UncapturedCallSpanProcessor implements SpanProcessor {
   private final int maxOpenSpans;
   /** Span id → {@link #UNDER_TOKENLEDGER}, or the {@link Candidate} the span is (or is beneath). */
   private final ConcurrentHashMap<String, Object> open = new ConcurrentHashMap<String, Object>();
+  /** Parent span id → the open TokenLedger spans and candidates beneath it not yet paired as siblings. */
+  private final ConcurrentHashMap<String, List<Sibling>> siblings = new ConcurrentHashMap<String, List<Sibling>>();
   private final AtomicLong notFollowed = new AtomicLong();
   private final Set<String> warned = ConcurrentHashMap.<String>newKeySet();
   private volatile OpenAiInstrumenter instrumenter;
@@ -92,7 +108,17 @@ final class UncapturedCallSpanProcessor implements SpanProcessor {
       InstrumentationScopeInfo scope = span.getInstrumentationScopeInfo();
       if (TokenLedgerTelemetry.SCOPE.equals(scope.getName())) {
         if (parent instanceof Candidate) {
-          ((Candidate) parent).read = true;
+          Candidate candidate = (Candidate) parent;
+          candidate.read = true;
+          unpair(candidate.sibling);
+          follow(span, UNDER_TOKENLEDGER);
+        } else {
+          startTokenLedgerSpan(span);
+        }
+      } else if (parent instanceof TokenLedgerSpan) {
+        if (span.getKind() == SpanKind.CLIENT && span.getAttribute(HTTP_REQUEST_METHOD) != null) {
+          // The call's own HTTP span is beneath it: no sibling of it is this call's.
+          unpair(((TokenLedgerSpan) parent).sibling);
         }
         follow(span, UNDER_TOKENLEDGER);
       } else if (parent == UNDER_TOKENLEDGER) {
@@ -104,8 +130,13 @@ final class UncapturedCallSpanProcessor implements SpanProcessor {
         follow(span, parent);
       } else if (span.getKind() == SpanKind.CLIENT) {
         Candidate candidate = candidate(parentContext, span, scope);
-        if (candidate != null) {
-          follow(span, candidate);
+        if (candidate != null && follow(span, candidate)) {
+          Sibling sibling = sibling(span, candidate.host, candidate.port, candidate);
+          if (sibling != null && pair(sibling) != null) {
+            candidate.read = true;
+          } else {
+            candidate.sibling = sibling;
+          }
         }
       }
     } catch (Throwable t) {
@@ -126,10 +157,15 @@ final class UncapturedCallSpanProcessor implements SpanProcessor {
       }
       String spanId = span.getSpanContext().getSpanId();
       Object node = open.remove(spanId);
-      if (node instanceof Candidate) {
+      if (node instanceof TokenLedgerSpan) {
+        unpair(((TokenLedgerSpan) node).sibling);
+      } else if (node instanceof Candidate) {
         Candidate candidate = (Candidate) node;
-        if (!candidate.read && candidate.spanId.equals(spanId)) {
-          record(candidate, span);
+        if (candidate.spanId.equals(spanId)) {
+          unpair(candidate.sibling);
+          if (!candidate.read) {
+            record(candidate, span);
+          }
         }
       }
     } catch (Throwable t) {
@@ -162,7 +198,90 @@ final class UncapturedCallSpanProcessor implements SpanProcessor {
     return open.get(parent.getSpanId());
   }
 
-  private void follow(ReadableSpan span, Object node) {
+  /** Spans waiting to be paired as siblings now. */
+  int unpairedSiblings() {
+    int count = 0;
+    for (List<Sibling> waiting : siblings.values()) {
+      synchronized (waiting) {
+        count += waiting.size();
+      }
+    }
+    return count;
+  }
+
+  /**
+   * A TokenLedger span not beneath a candidate: followed, and paired with an open candidate that is
+   * its sibling, or left to be found by one that starts later.
+   */
+  private void startTokenLedgerSpan(ReadWriteSpan span) {
+    TokenLedgerSpan node = new TokenLedgerSpan();
+    if (!follow(span, node)) {
+      return;
+    }
+    Long port = span.getAttribute(SERVER_PORT);
+    Sibling sibling = sibling(span, span.getAttribute(SERVER_ADDRESS), port == null ? -1 : port.intValue(), null);
+    if (sibling == null) {
+      return;
+    }
+    Sibling candidate = pair(sibling);
+    if (candidate != null) {
+      candidate.candidate.read = true;
+    } else {
+      node.sibling = sibling;
+    }
+  }
+
+  /** The sibling entry of a span with a parent and a server address; else null. */
+  private static Sibling sibling(ReadableSpan span, String host, int port, Candidate candidate) {
+    SpanContext parent = span.getParentSpanContext();
+    if (!parent.isValid() || host == null) {
+      return null;
+    }
+    return new Sibling(parent.getSpanId(), host, port, candidate);
+  }
+
+  /**
+   * Takes the first waiting sibling of the other kind for the same server and returns it; or, when
+   * there is none, leaves {@code entry} waiting and returns null.
+   */
+  private Sibling pair(final Sibling entry) {
+    final Sibling[] paired = new Sibling[1];
+    siblings.compute(entry.parentSpanId, (parentSpanId, waiting) -> {
+      if (waiting != null) {
+        synchronized (waiting) {
+          for (Iterator<Sibling> it = waiting.iterator(); it.hasNext(); ) {
+            Sibling other = it.next();
+            if (other.pairsWith(entry)) {
+              it.remove();
+              paired[0] = other;
+              return waiting.isEmpty() ? null : waiting;
+            }
+          }
+          waiting.add(entry);
+          return waiting;
+        }
+      }
+      List<Sibling> first = new ArrayList<Sibling>(2);
+      first.add(entry);
+      return first;
+    });
+    return paired[0];
+  }
+
+  /** {@code entry} no longer waits to be paired (null: nothing to do). */
+  private void unpair(final Sibling entry) {
+    if (entry == null) {
+      return;
+    }
+    siblings.computeIfPresent(entry.parentSpanId, (parentSpanId, waiting) -> {
+      synchronized (waiting) {
+        waiting.remove(entry);
+        return waiting.isEmpty() ? null : waiting;
+      }
+    });
+  }
+
+  private boolean follow(ReadableSpan span, Object node) {
     if (open.size() >= maxOpenSpans) {
       long count = notFollowed.incrementAndGet();
       RateLimitedLog.warn(
@@ -170,9 +289,10 @@ final class UncapturedCallSpanProcessor implements SpanProcessor {
           "TokenLedger follows at most " + maxOpenSpans + " open spans to find OpenAI calls it did not read;"
               + " " + count + " span(s) were not followed, so such a call may go unrecorded, or a call"
               + " that was read be recorded as missing too (spans that are never ended fill this)");
-      return;
+      return false;
     }
     open.put(span.getSpanContext().getSpanId(), node);
+    return true;
   }
 
   /** The candidate this span is: a foreign HTTP client span of a billable OpenAI call; else null. */
@@ -286,6 +406,35 @@ final class UncapturedCallSpanProcessor implements SpanProcessor {
     return url.length();
   }
 
+  /** The node of an open TokenLedger span. */
+  private static final class TokenLedgerSpan {
+    /** Its entry while it waits for a sibling candidate; null when it has none. */
+    volatile Sibling sibling;
+  }
+
+  /** A TokenLedger span or a candidate waiting for its sibling of the other kind. */
+  private static final class Sibling {
+    final String parentSpanId;
+    final String host;
+    final int port;
+    /** Null for a TokenLedger span. */
+    final Candidate candidate;
+
+    Sibling(String parentSpanId, String host, int port, Candidate candidate) {
+      this.parentSpanId = parentSpanId;
+      this.host = host;
+      this.port = port;
+      this.candidate = candidate;
+    }
+
+    /** One call: one of each kind, to the same server (ports compared where both are known). */
+    boolean pairsWith(Sibling other) {
+      return (candidate == null) != (other.candidate == null)
+          && host.equalsIgnoreCase(other.host)
+          && (port <= 0 || other.port <= 0 || port == other.port);
+    }
+  }
+
   /** A foreign HTTP client span of an OpenAI call, open, not yet known to be read. */
   private static final class Candidate {
     final String spanId;
@@ -298,8 +447,10 @@ final class UncapturedCallSpanProcessor implements SpanProcessor {
     final String rawQuery;
     /** The instrumentation that saw the call: the innermost HTTP span's. */
     volatile String instrumentation;
-    /** A TokenLedger span started beneath it: a transport read the call. */
+    /** A TokenLedger span started beneath it or beside it: a transport read the call. */
     volatile boolean read;
+    /** Its entry while it waits for a sibling TokenLedger span; null when it has none. */
+    volatile Sibling sibling;
 
     Candidate(
         String spanId,

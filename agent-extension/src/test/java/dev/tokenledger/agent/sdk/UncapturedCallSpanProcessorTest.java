@@ -93,6 +93,7 @@ class UncapturedCallSpanProcessorTest {
   @AfterEach
   void nothingIsLeftOpen() {
     assertEquals(0, processor.openSpans(), "spans still followed after every span ended");
+    assertEquals(0, processor.unpairedSiblings(), "spans still waiting for a sibling after every span ended");
     sdk.close();
   }
 
@@ -287,6 +288,96 @@ class UncapturedCallSpanProcessorTest {
     assertEquals(List.of(), logs.getFinishedLogRecordItems());
   }
 
+  // ---- siblings: the client's HTTP span and the call's span started from one parent ----
+
+  @Test
+  void anHttpSpanStartedBesideTheCallAfterItIsNotRecordedAgain() {
+    Span request = serverSpan();
+    OpenAiCall call;
+    Span http;
+    try (Scope ignored = Context.root().with(request).makeCurrent()) {
+      call = startChat();
+      http = httpSpan(REACTOR_NETTY, "POST", CHAT_URL, Context.current());
+    }
+    endWithStatus(http);
+    answer(call);
+    request.end();
+
+    assertEquals("reported", onlyRecord().getAttributes().get(SOURCE));
+    assertEquals(Map.of("chat.completions/completed/reported", 1L), requests());
+  }
+
+  @Test
+  void anHttpSpanStartedBesideTheCallBeforeItIsNotRecordedAgain() {
+    Span request = serverSpan();
+    Span http = httpSpan(REACTOR_NETTY, "POST", CHAT_URL, Context.root().with(request));
+    OpenAiCall call;
+    try (Scope ignored = Context.root().with(request).makeCurrent()) {
+      call = startChat();
+    }
+    answer(call);
+    endWithStatus(http);
+    request.end();
+
+    assertEquals("reported", onlyRecord().getAttributes().get(SOURCE));
+    assertEquals(Map.of("chat.completions/completed/reported", 1L), requests());
+  }
+
+  @Test
+  void siblingsToAnotherServerOrAfterTheCallEndedAreCallsOfTheirOwn() {
+    Span request = serverSpan();
+    Context beside = Context.root().with(request);
+    OpenAiCall call;
+    try (Scope ignored = beside.makeCurrent()) {
+      call = startChat();
+    }
+    endWithStatus(httpSpan(REACTOR_NETTY, "POST", "https://api.openai.com:8443/v1/chat/completions", beside));
+    endWithStatus(httpSpan(REACTOR_NETTY, "POST", "https://contoso.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-10-21", beside));
+    answer(call);
+    endWithStatus(httpSpan(REACTOR_NETTY, "POST", CHAT_URL, beside));
+    request.end();
+
+    assertEquals(Map.of("chat.completions/completed/reported", 1L, "chat.completions/completed/missing", 3L), requests());
+  }
+
+  @Test
+  void oneCallPairsWithOneSiblingSoTwoCallsSideBySideStayTwo() {
+    Span request = serverSpan();
+    Context beside = Context.root().with(request);
+    Span read = httpSpan(REACTOR_NETTY, "POST", CHAT_URL, beside);
+    Span unread = httpSpan(REACTOR_NETTY, "POST", CHAT_URL, beside);
+    OpenAiCall call;
+    try (Scope ignored = beside.makeCurrent()) {
+      call = startChat();
+    }
+    answer(call);
+    endWithStatus(read);
+    endWithStatus(unread);
+    request.end();
+
+    assertEquals(Map.of("chat.completions/completed/reported", 1L, "chat.completions/completed/missing", 1L), requests());
+  }
+
+  @Test
+  void aCallWithItsOwnHttpSpanBeneathItCoversNoSibling() {
+    Span request = serverSpan();
+    Context beside = Context.root().with(request);
+    OpenAiCall call;
+    try (Scope ignored = beside.makeCurrent()) {
+      call = startChat();
+    }
+    try (Scope ignored = call.makeCurrent()) {
+      endWithStatus(httpSpan("io.opentelemetry.okhttp-3.0", "POST", CHAT_URL, Context.current()));
+    }
+    // Another client's call to the same server from the same parent, not read.
+    Span other = httpSpan(REACTOR_NETTY, "POST", CHAT_URL, beside);
+    answer(call);
+    endWithStatus(other);
+    request.end();
+
+    assertEquals(Map.of("chat.completions/completed/reported", 1L, "chat.completions/completed/missing", 1L), requests());
+  }
+
   // ---- not candidates ----
 
   @Test
@@ -383,6 +474,11 @@ class UncapturedCallSpanProcessorTest {
   }
 
   // ---- helpers ----
+
+  /** A span of the application's, the parent the call and the client's span may share. */
+  Span serverSpan() {
+    return sdk.getTracer("io.opentelemetry.tomcat-10.0").spanBuilder("POST /ask").setSpanKind(SpanKind.SERVER).startSpan();
+  }
 
   Span httpSpan(String scope, String method, String url, Context parent) {
     return httpSpan(sdk, scope, method, url, parent);

@@ -20,35 +20,48 @@ import org.apache.http.client.methods.HttpUriRequest;
  * HTTP span there too, so ours can be its parent) and its context is current until that returns;
  * the response body is taken at {@code doExecute}, through which every overload goes once per
  * logical request (retries and redirects happen inside), before any response handler reads it.
+ * Entries are told apart by the request object, which the overloads hand down unchanged: another
+ * request executed from a response handler is a call of its own, nested in the first.
  */
 public final class ApacheHttpClientCalls {
 
-  /** The call in progress on this thread, between the outermost entry and its exit. */
+  /**
+   * The innermost call in progress on this thread, between the outermost entry for its request and
+   * that entry's exit. Another request executed meanwhile on this thread (from a response handler,
+   * which runs inside {@code execute}) is a call of its own, nested in this one.
+   */
   private static final ThreadLocal<Started> CURRENT = new ThreadLocal<Started>();
 
   /** Advice state: the call, its scope, and the request entity to put back at the end. */
   public static final class Started {
     final OpenAiCall call;
     final Scope scope;
+    /** The request as the application passed it: the overloads hand the same object down. */
+    final HttpRequest executed;
     final HttpEntityEnclosingRequest request;
     final HttpEntity originalEntity;
+    /** The call this one is nested in, current again after this one's exit. */
+    Started outer;
     boolean responded;
 
-    Started(OpenAiCall call, Scope scope, HttpEntityEnclosingRequest request, HttpEntity originalEntity) {
+    Started(OpenAiCall call, Scope scope, HttpRequest executed, HttpEntityEnclosingRequest request, HttpEntity originalEntity) {
       this.call = call;
+      this.executed = executed;
       this.scope = scope;
       this.request = request;
       this.originalEntity = originalEntity;
     }
   }
 
-  /** Entry of any {@code execute}/{@code doExecute}: starts a call unless an outer entry did. */
+  /** Entry of any {@code execute}/{@code doExecute}: starts a call unless an outer entry did for this request. */
   public static Started enter(HttpHost target, HttpRequest request) {
-    if (CURRENT.get() != null) {
+    Started current = CURRENT.get();
+    if (current != null && isFor(current, request)) {
       return null;
     }
     Started started = start(target, request);
     if (started != null) {
+      started.outer = current;
       CURRENT.set(started);
     }
     return started;
@@ -59,7 +72,11 @@ public final class ApacheHttpClientCalls {
     if (started == null) {
       return;
     }
-    CURRENT.remove();
+    if (started.outer == null) {
+      CURRENT.remove();
+    } else {
+      CURRENT.set(started.outer);
+    }
     try {
       started.scope.close();
     } catch (Throwable t) {
@@ -74,10 +91,10 @@ public final class ApacheHttpClientCalls {
     }
   }
 
-  /** Exit of {@code doExecute}: the response head is here and its body not yet read. */
-  public static void onResponse(HttpResponse response) {
+  /** Exit of {@code doExecute} for {@code request}: the response head is here and its body not yet read. */
+  public static void onResponse(HttpRequest request, HttpResponse response) {
     Started started = CURRENT.get();
-    if (started == null || response == null || started.responded) {
+    if (started == null || response == null || !isFor(started, request) || started.responded) {
       return;
     }
     started.responded = true;
@@ -106,6 +123,10 @@ public final class ApacheHttpClientCalls {
     } catch (Throwable t) {
       RateLimitedLog.warn("apache-httpclient-4", "TokenLedger could not observe a closed response: " + t);
     }
+  }
+
+  private static boolean isFor(Started started, HttpRequest request) {
+    return started.executed == request;
   }
 
   private static Started start(HttpHost target, HttpRequest request) {
@@ -143,7 +164,7 @@ public final class ApacheHttpClientCalls {
         enclosing.setEntity(new ScanningRequestEntity(entity, call.scanRequestBody(contentType)));
         original = entity;
       }
-      return new Started(call, call.makeCurrent(), enclosing, original);
+      return new Started(call, call.makeCurrent(), request, enclosing, original);
     } catch (Throwable t) {
       RateLimitedLog.warn("apache-httpclient-4", "TokenLedger could not inspect an Apache HttpClient request: " + t);
       return null;

@@ -96,11 +96,12 @@ public final class ClassicHttpClientInstrumentation implements TypeInstrumentati
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     public static void onExit(
+        @Advice.Argument(1) HttpRequest request,
         @Advice.Enter ApacheHttpClientCalls.Started state,
         @Advice.Return CloseableHttpResponse response,
         @Advice.Thrown Throwable thrown) {
       if (thrown == null) {
-        ApacheHttpClientCalls.onResponse(response);
+        ApacheHttpClientCalls.onResponse(request, response);
       }
       ApacheHttpClientCalls.exit(state, thrown);
     }

@@ -15,19 +15,28 @@ import org.apache.hc.core5.http.HttpHost;
  * (where the upstream agent starts its HTTP span, so ours can be its parent) or, for entry points
  * that bypass {@code execute} ({@code executeOpen}), at {@code doExecute}; the response body is
  * taken at {@code doExecute}, through which every entry point goes, before any response handler
- * reads it.
+ * reads it. Entries are told apart by the request object, which the entry points hand down
+ * unchanged: another request executed from a response handler is a call of its own, nested in the
+ * first.
  */
 public final class ApacheHttpClientCalls {
 
-  /** The call in progress on this thread, between the outermost entry and its exit. */
+  /**
+   * The innermost call in progress on this thread, between the outermost entry for its request and
+   * that entry's exit. Another request executed meanwhile on this thread (from a response handler,
+   * which runs inside {@code execute}) is a call of its own, nested in this one.
+   */
   private static final ThreadLocal<Started> CURRENT = new ThreadLocal<Started>();
 
   /** Advice state: the call, its scope, and the request entity to put back at the end. */
   public static final class Started {
     final OpenAiCall call;
     final Scope scope;
+    /** The request as the application passed it: the overloads hand the same object down. */
     final ClassicHttpRequest request;
     final HttpEntity originalEntity;
+    /** The call this one is nested in, current again after this one's exit. */
+    Started outer;
 
     Started(OpenAiCall call, Scope scope, ClassicHttpRequest request, HttpEntity originalEntity) {
       this.call = call;
@@ -37,13 +46,15 @@ public final class ApacheHttpClientCalls {
     }
   }
 
-  /** Entry of any {@code execute}/{@code doExecute}: starts a call unless an outer entry did. */
+  /** Entry of any {@code execute}/{@code doExecute}: starts a call unless an outer entry did for this request. */
   public static Started enter(HttpHost target, ClassicHttpRequest request) {
-    if (CURRENT.get() != null) {
+    Started current = CURRENT.get();
+    if (current != null && isFor(current, request)) {
       return null;
     }
     Started started = start(target, request);
     if (started != null) {
+      started.outer = current;
       CURRENT.set(started);
     }
     return started;
@@ -54,7 +65,11 @@ public final class ApacheHttpClientCalls {
     if (started == null) {
       return;
     }
-    CURRENT.remove();
+    if (started.outer == null) {
+      CURRENT.remove();
+    } else {
+      CURRENT.set(started.outer);
+    }
     started.scope.close();
     if (started.originalEntity != null) {
       started.request.setEntity(started.originalEntity);
@@ -65,10 +80,10 @@ public final class ApacheHttpClientCalls {
     }
   }
 
-  /** Exit of {@code doExecute}: the response head is here and its body not yet read. */
-  public static void onResponse(CloseableHttpResponse response) {
+  /** Exit of {@code doExecute} for {@code request}: the response head is here and its body not yet read. */
+  public static void onResponse(ClassicHttpRequest request, CloseableHttpResponse response) {
     Started started = CURRENT.get();
-    if (started == null || response == null) {
+    if (started == null || response == null || !isFor(started, request)) {
       return;
     }
     OpenAiCall call = started.call;
@@ -84,6 +99,10 @@ public final class ApacheHttpClientCalls {
       RateLimitedLog.warn("apache-httpclient", "TokenLedger could not observe an Apache HttpClient response: " + t);
       call.end(false);
     }
+  }
+
+  private static boolean isFor(Started started, ClassicHttpRequest request) {
+    return started.request == request;
   }
 
   private static Started start(HttpHost target, ClassicHttpRequest request) {

@@ -3,6 +3,8 @@ package dev.tokenledger.instrumentation.apachehttpclient.v5_0;
 import dev.tokenledger.agent.OpenAiCall;
 import dev.tokenledger.usage.RateLimitedLog;
 import dev.tokenledger.usage.RequestInfo;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CancellationException;
 import org.apache.hc.core5.http.EntityDetails;
@@ -21,6 +23,8 @@ import org.apache.hc.core5.http.HttpResponse;
 final class AsyncExchange {
 
   private final HttpHost target;
+  /** The application's context at {@code execute}, the parent of a call that starts later on an I/O thread. */
+  private final Context parent;
   private volatile OpenAiCall call;
   private volatile RequestInfo.Scanner requestScanner;
   private volatile boolean requestSeen;
@@ -30,6 +34,7 @@ final class AsyncExchange {
   /** An exchange whose call started up front. */
   AsyncExchange(OpenAiCall call, String requestContentType, boolean hasBody) {
     this.target = null;
+    this.parent = null;
     this.call = call;
     this.requestSeen = true;
     if (hasBody) {
@@ -37,9 +42,14 @@ final class AsyncExchange {
     }
   }
 
-  /** An exchange whose request is only known when the client sends it to {@code target} (or the request's authority). */
-  AsyncExchange(HttpHost target) {
+  /**
+   * An exchange whose request is only known when the client sends it to {@code target} (or the
+   * request's authority), from an I/O thread: the call then starts in {@code parent}, the context
+   * the application executed it in, for its trace and its baggage.
+   */
+  AsyncExchange(HttpHost target, Context parent) {
     this.target = target;
+    this.parent = parent;
   }
 
   OpenAiCall call() {
@@ -53,7 +63,15 @@ final class AsyncExchange {
     }
     requestSeen = true;
     try {
-      OpenAiCall started = ApacheRequests.startCall(target, request, null, entity == null ? null : entity.getContentType());
+      OpenAiCall started;
+      Scope scope = parent == null ? null : parent.makeCurrent();
+      try {
+        started = ApacheRequests.startCall(target, request, null, entity == null ? null : entity.getContentType());
+      } finally {
+        if (scope != null) {
+          scope.close();
+        }
+      }
       if (started != null && entity != null) {
         requestScanner = started.scanRequestBody(entity.getContentType());
       }

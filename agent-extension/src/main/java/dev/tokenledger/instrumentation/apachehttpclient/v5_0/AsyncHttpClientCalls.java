@@ -2,6 +2,7 @@ package dev.tokenledger.instrumentation.apachehttpclient.v5_0;
 
 import dev.tokenledger.agent.OpenAiCall;
 import dev.tokenledger.usage.RateLimitedLog;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import org.apache.hc.client5.http.async.methods.SimpleRequestProducer;
 import org.apache.hc.core5.concurrent.FutureCallback;
@@ -26,7 +27,7 @@ import org.apache.hc.core5.http.protocol.HttpContext;
  * the call starts here and its context is current while the client (and the upstream agent's
  * advice, inside ours) starts the HTTP exchange: the HTTP client span is the GenAI span's child. A
  * producer of any other kind shows its request only when the client asks for it, and the call
- * starts then.
+ * starts then, on an I/O thread, under the context captured here.
  */
 public final class AsyncHttpClientCalls {
 
@@ -64,7 +65,7 @@ public final class AsyncHttpClientCalls {
         exchange = new AsyncExchange(call, head.entity == null ? null : head.entity.getContentType(), head.entity != null);
         scope = call.makeCurrent();
       } else {
-        exchange = new AsyncExchange(target);
+        exchange = new AsyncExchange(target, Context.current());
       }
       state[0] = new ScanningRequestProducer(producer, exchange);
       state[1] = tee(consumer, exchange);

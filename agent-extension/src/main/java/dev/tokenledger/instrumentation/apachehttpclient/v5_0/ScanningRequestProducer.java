@@ -3,6 +3,7 @@ package dev.tokenledger.instrumentation.apachehttpclient.v5_0;
 import dev.tokenledger.usage.RateLimitedLog;
 import dev.tokenledger.usage.RequestInfo;
 import java.io.IOException;
+import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.apache.hc.core5.http.EntityDetails;
@@ -104,7 +105,8 @@ final class ScanningRequestProducer implements AsyncRequestProducer {
       int written = delegate.write(src);
       if (before != null && written > 0) {
         try {
-          before.limit(before.position() + written);
+          // Through Buffer: ByteBuffer.limit(int) returns ByteBuffer only from Java 9 on.
+          ((Buffer) before).limit(before.position() + written);
           scanner.onBytes(before);
         } catch (Throwable t) {
           RateLimitedLog.warn("apache-httpclient", "TokenLedger could not read a request body: " + t);

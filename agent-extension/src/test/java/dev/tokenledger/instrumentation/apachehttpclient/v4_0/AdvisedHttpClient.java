@@ -73,7 +73,7 @@ final class AdvisedHttpClient extends CloseableHttpClient {
       throw e;
     }
     if (isDoExecute) {
-      ApacheHttpClientCalls.onResponse((CloseableHttpResponse) result);
+      ApacheHttpClientCalls.onResponse(request, (CloseableHttpResponse) result);
     }
     ApacheHttpClientCalls.exit(started, null);
     return result;

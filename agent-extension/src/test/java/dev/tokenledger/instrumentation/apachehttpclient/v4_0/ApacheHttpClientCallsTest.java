@@ -124,6 +124,23 @@ class ApacheHttpClientCallsTest {
   }
 
   @Test
+  void aCallMadeInsideAResponseHandlerIsRecordedToo() throws Exception {
+    byte[][] inner = new byte[1][];
+    byte[] outer = client.execute(chatRequest("gpt-4o-mini", false), response -> {
+      inner[0] = client.execute(chatRequest("gpt-4o", false), nested -> EntityUtils.toByteArray(nested.getEntity()));
+      return EntityUtils.toByteArray(response.getEntity());
+    });
+    List<GroundTruth> truth = simulator.groundTruth();
+    assertEquals(2, truth.size(), truth::toString);
+    assertSameBytes(truth.get(0), outer);
+    assertSameBytes(truth.get(1), inner[0]);
+    assertLedgerMatches(truth);
+    SpanData first = CallProbe.spans().stream().filter(s -> s.getName().equals("chat gpt-4o-mini")).findFirst().orElseThrow();
+    SpanData nested = CallProbe.spans().stream().filter(s -> s.getName().equals("chat gpt-4o")).findFirst().orElseThrow();
+    assertEquals(first.getSpanContext(), nested.getParentSpanContext(), "the handler's call is nested in the first");
+  }
+
+  @Test
   void aTargetHostAndARelativeRequestAreRecordedExactly() throws Exception {
     HttpPost relative = new HttpPost("/v1/chat/completions");
     relative.setHeader("Authorization", API_KEY);

@@ -16,6 +16,7 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.sdk.trace.data.SpanData;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Map;
@@ -85,7 +86,7 @@ class ApacheHttpClientCallsTest {
     assertArrayEquals(CallProbe.speechRequest(), send(post));
 
     CloseableHttpResponse response = response(200, audio(9000));
-    ApacheHttpClientCalls.onResponse(response);
+    ApacheHttpClientCalls.onResponse(post, response);
     assertTrue(response.getEntity() instanceof TeeEntity);
     assertEquals(9000, EntityUtils.toByteArray(response.getEntity()).length);
     ApacheHttpClientCalls.exit(state, null);
@@ -111,7 +112,7 @@ class ApacheHttpClientCallsTest {
     assertArrayEquals(request, send(post));
 
     CloseableHttpResponse response = response(200, audio(100));
-    ApacheHttpClientCalls.onResponse(response);
+    ApacheHttpClientCalls.onResponse(post, response);
     EntityUtils.consume(response.getEntity());
     ApacheHttpClientCalls.exit(state, null);
     assertSame(body, post.getEntity(), "the application's entity is back");
@@ -134,7 +135,7 @@ class ApacheHttpClientCallsTest {
     assertArrayEquals(request, send(post));
     assertEquals(1, writes[0], "written by the connection only");
     CloseableHttpResponse response = response(200, audio(10));
-    ApacheHttpClientCalls.onResponse(response);
+    ApacheHttpClientCalls.onResponse(post, response);
     EntityUtils.toByteArray(response.getEntity());
     ApacheHttpClientCalls.exit(state, null);
     assertSame(body, post.getEntity());
@@ -149,7 +150,7 @@ class ApacheHttpClientCallsTest {
     assertNotNull(outer);
     assertNull(inner);
     CloseableHttpResponse response = response(200, audio(100));
-    ApacheHttpClientCalls.onResponse(response);
+    ApacheHttpClientCalls.onResponse(post, response);
     ApacheHttpClientCalls.exit(inner, null);
     EntityUtils.toByteArray(response.getEntity());
     ApacheHttpClientCalls.exit(outer, null);
@@ -159,6 +160,48 @@ class ApacheHttpClientCallsTest {
     ApacheHttpClientCalls.Started next = ApacheHttpClientCalls.enter(OPENAI, speech(new ByteArrayEntity(CallProbe.speechRequest(), JSON)));
     assertNotNull(next, "the thread is free again after the exit");
     ApacheHttpClientCalls.exit(next, new IOException("x"));
+  }
+
+  @Test
+  void aCallMadeFromAResponseHandlerIsACallOfItsOwn() throws IOException {
+    HttpPost first = speech(new ByteArrayEntity(CallProbe.speechRequest(), JSON));
+    ApacheHttpClientCalls.Started outer = ApacheHttpClientCalls.enter(OPENAI, first);
+    SpanContext outerSpan = Span.current().getSpanContext();
+    CloseableHttpResponse firstResponse = response(200, audio(100));
+    ApacheHttpClientCalls.onResponse(first, firstResponse);
+
+    // The response handler, still inside the first execute, executes another request.
+    HttpPost second = speech(new ByteArrayEntity(CallProbe.speechRequest(), JSON));
+    ApacheHttpClientCalls.Started inner = ApacheHttpClientCalls.enter(null, second);
+    assertNotNull(inner, "another request on the same thread is a call of its own");
+    assertNull(ApacheHttpClientCalls.enter(OPENAI, second), "its own overloads still make one call");
+    CloseableHttpResponse secondResponse = response(200, audio(200));
+    ApacheHttpClientCalls.onResponse(second, secondResponse);
+    assertTrue(secondResponse.getEntity() instanceof TeeEntity);
+    assertEquals(200, EntityUtils.toByteArray(secondResponse.getEntity()).length);
+    ApacheHttpClientCalls.exit(inner, null);
+    assertEquals(outerSpan, Span.current().getSpanContext(), "back in the first call's context");
+
+    // A request to another host from the handler is left alone, and not taken for the first call's.
+    HttpPost other = new HttpPost("https://example.com/v1/audio/speech");
+    assertNull(ApacheHttpClientCalls.enter(new HttpHost("https", "example.com", 443), other));
+    CloseableHttpResponse otherResponse = response(200, audio(10));
+    HttpEntity otherEntity = otherResponse.getEntity();
+    ApacheHttpClientCalls.onResponse(other, otherResponse);
+    assertSame(otherEntity, otherResponse.getEntity());
+
+    assertEquals(100, EntityUtils.toByteArray(firstResponse.getEntity()).length);
+    ApacheHttpClientCalls.exit(outer, null);
+    assertFalse(Span.current().getSpanContext().isValid());
+
+    assertEquals(2, CallProbe.rows().size());
+    assertEquals(2, CallProbe.spans().size());
+    SpanData nested = CallProbe.spans().stream()
+        .filter(s -> !s.getSpanContext().equals(outerSpan)).findFirst().orElseThrow();
+    assertEquals(outerSpan, nested.getParentSpanContext(), "the handler's call is nested in the first");
+    ApacheHttpClientCalls.Started again = ApacheHttpClientCalls.enter(OPENAI, first);
+    assertNotNull(again, "the thread is free again after both exits");
+    ApacheHttpClientCalls.exit(again, new IOException("x"));
   }
 
   @Test
@@ -186,8 +229,9 @@ class ApacheHttpClientCallsTest {
 
   @Test
   void aHandlerFailingBeforeTheBodyIsReadEndsTheCallTruncated() {
-    ApacheHttpClientCalls.Started state = ApacheHttpClientCalls.enter(OPENAI, speech(new ByteArrayEntity(CallProbe.speechRequest(), JSON)));
-    ApacheHttpClientCalls.onResponse(response(200, audio(9000)));
+    HttpPost post = speech(new ByteArrayEntity(CallProbe.speechRequest(), JSON));
+    ApacheHttpClientCalls.Started state = ApacheHttpClientCalls.enter(OPENAI, post);
+    ApacheHttpClientCalls.onResponse(post, response(200, audio(9000)));
     IllegalStateException handlerBug = new IllegalStateException("handler bug");
     ApacheHttpClientCalls.exit(state, handlerBug);
     assertEquals("truncated", CallProbe.endStatus());
@@ -196,9 +240,10 @@ class ApacheHttpClientCallsTest {
 
   @Test
   void closingTheResponseUnreadEndsTheCallTruncated() throws IOException {
-    ApacheHttpClientCalls.Started state = ApacheHttpClientCalls.enter(OPENAI, speech(new ByteArrayEntity(CallProbe.speechRequest(), JSON)));
+    HttpPost post = speech(new ByteArrayEntity(CallProbe.speechRequest(), JSON));
+    ApacheHttpClientCalls.Started state = ApacheHttpClientCalls.enter(OPENAI, post);
     CloseableHttpResponse response = response(200, audio(9000));
-    ApacheHttpClientCalls.onResponse(response);
+    ApacheHttpClientCalls.onResponse(post, response);
     ApacheHttpClientCalls.exit(state, null);
     assertNull(CallProbe.endStatus(), "the body is still the application's to read");
     response.close();
@@ -207,9 +252,10 @@ class ApacheHttpClientCallsTest {
 
   @Test
   void aResponseWithoutEntityEndsTheCallAtOnce() {
-    ApacheHttpClientCalls.Started state = ApacheHttpClientCalls.enter(OPENAI, speech(new ByteArrayEntity(CallProbe.speechRequest(), JSON)));
+    HttpPost post = speech(new ByteArrayEntity(CallProbe.speechRequest(), JSON));
+    ApacheHttpClientCalls.Started state = ApacheHttpClientCalls.enter(OPENAI, post);
     CloseableHttpResponse response = response(200, null);
-    ApacheHttpClientCalls.onResponse(response);
+    ApacheHttpClientCalls.onResponse(post, response);
     assertNull(response.getEntity());
     ApacheHttpClientCalls.exit(state, null);
     assertEquals("completed", CallProbe.endStatus());
@@ -224,11 +270,11 @@ class ApacheHttpClientCallsTest {
     assertSame(body, other.getEntity());
     CloseableHttpResponse response = response(200, audio(10));
     HttpEntity entity = response.getEntity();
-    ApacheHttpClientCalls.onResponse(response);
+    ApacheHttpClientCalls.onResponse(other, response);
     assertSame(entity, response.getEntity(), "no call on this thread: the response is left alone");
     assertNull(ApacheHttpClientCalls.enter(OPENAI, new HttpGet("https://" + CallProbe.HOST + "/v1/models")));
     assertDoesNotThrow(() -> ApacheHttpClientCalls.exit(null, new IOException("x")));
-    assertDoesNotThrow(() -> ApacheHttpClientCalls.onResponse(null));
+    assertDoesNotThrow(() -> ApacheHttpClientCalls.onResponse(other, null));
     assertTrue(CallProbe.spans().isEmpty());
   }
 
@@ -246,7 +292,7 @@ class ApacheHttpClientCallsTest {
     ApacheHttpClientCalls.Started state = assertDoesNotThrow(() -> ApacheHttpClientCalls.enter(OPENAI, post));
     assertArrayEquals(request, send(post), "our failed copy does not reach the application");
     CloseableHttpResponse response = response(200, audio(10));
-    ApacheHttpClientCalls.onResponse(response);
+    ApacheHttpClientCalls.onResponse(post, response);
     EntityUtils.toByteArray(response.getEntity());
     ApacheHttpClientCalls.exit(state, null);
     assertSame(flaky, post.getEntity());

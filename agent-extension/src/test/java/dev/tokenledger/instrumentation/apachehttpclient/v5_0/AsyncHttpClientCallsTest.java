@@ -17,7 +17,14 @@ import dev.tokenledger.agent.SimulatorLedger;
 import dev.tokenledger.agent.TestTelemetry;
 import dev.tokenledger.simulator.GroundTruth;
 import dev.tokenledger.simulator.OpenAiSimulator;
+import io.opentelemetry.api.baggage.Baggage;
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -247,43 +254,88 @@ class AsyncHttpClientCallsTest {
   @Test
   void aProducerOfItsOwnKindStartsTheCallWhenTheClientSendsIt() throws Exception {
     AsyncRequestProducer library = SimpleRequestProducer.create(chatRequest("gpt-4o-mini", true));
-    AsyncRequestProducer own = new AsyncRequestProducer() {
-      @Override
-      public void sendRequest(RequestChannel channel, HttpContext context) throws HttpException, IOException {
-        library.sendRequest(channel, context);
-      }
-
-      @Override
-      public boolean isRepeatable() {
-        return library.isRepeatable();
-      }
-
-      @Override
-      public void failed(Exception cause) {
-        library.failed(cause);
-      }
-
-      @Override
-      public int available() {
-        return library.available();
-      }
-
-      @Override
-      public void produce(DataStreamChannel channel) throws IOException {
-        library.produce(channel);
-      }
-
-      @Override
-      public void releaseResources() {
-        library.releaseResources();
-      }
-    };
+    AsyncRequestProducer own = new DelegatingProducer(library);
     BodyConsumer consumer = stream(client, own);
     assertFalse(client.currentDuringExecute.isValid(), "no call known before the client asks for the request");
     List<GroundTruth> truth = simulator.groundTruth();
     assertSameBytes(truth, consumer.bytes());
     assertLedgerMatches(truth);
     assertEquals("gpt-4o-mini", CallProbe.requestModel());
+  }
+
+  @Test
+  void aProducerSendingItsHeadFromAnotherThreadStartsTheCallInTheApplicationsContext() throws Exception {
+    AsyncRequestProducer library = SimpleRequestProducer.create(chatRequest("gpt-4o-mini", false));
+    // Hands its head to the client from a thread of its own, where the application's context is not current.
+    AsyncRequestProducer own = new DelegatingProducer(library) {
+      @Override
+      public void sendRequest(RequestChannel channel, HttpContext context) throws HttpException, IOException {
+        CompletableFuture<Void> sent = new CompletableFuture<>();
+        Thread sender = new Thread(() -> {
+          try {
+            library.sendRequest(channel, context);
+            sent.complete(null);
+          } catch (Throwable t) {
+            sent.completeExceptionally(t);
+          }
+        });
+        sender.start();
+        sent.join();
+      }
+    };
+    Span application = Span.wrap(SpanContext.create(
+        "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", TraceFlags.getSampled(), TraceState.getDefault()));
+    Context executedIn =
+        Context.root().with(application).with(Baggage.builder().put("tokenledger.use_case", "support-bot").build());
+    BodyConsumer consumer;
+    try (Scope ignored = executedIn.makeCurrent()) {
+      consumer = stream(client, own);
+    }
+    List<GroundTruth> truth = simulator.groundTruth();
+    assertSameBytes(truth, consumer.bytes());
+    assertLedgerMatches(truth);
+    SpanData call = CallProbe.span();
+    assertEquals(application.getSpanContext(), call.getParentSpanContext(), "the call is in the application's trace");
+    assertEquals("support-bot", CallProbe.rows().get(0).getAttributes().get(AttributeKey.stringKey("tokenledger.use_case")));
+  }
+
+  /** The application's producer of a kind of its own, passing everything to the library's. */
+  static class DelegatingProducer implements AsyncRequestProducer {
+    final AsyncRequestProducer library;
+
+    DelegatingProducer(AsyncRequestProducer library) {
+      this.library = library;
+    }
+
+    @Override
+    public void sendRequest(RequestChannel channel, HttpContext context) throws HttpException, IOException {
+      library.sendRequest(channel, context);
+    }
+
+    @Override
+    public boolean isRepeatable() {
+      return library.isRepeatable();
+    }
+
+    @Override
+    public void failed(Exception cause) {
+      library.failed(cause);
+    }
+
+    @Override
+    public int available() {
+      return library.available();
+    }
+
+    @Override
+    public void produce(DataStreamChannel channel) throws IOException {
+      library.produce(channel);
+    }
+
+    @Override
+    public void releaseResources() {
+      library.releaseResources();
+    }
   }
 
   @Test
