@@ -241,9 +241,10 @@ class FrameworkAppsIT extends AgentTestBase {
 
   /**
    * No call is ever unseen: with its transport's TokenLedger hook switched off, a call to an OpenAI host
-   * is still recorded, once, as {@code missing} with a diagnostic that names the transport.
+   * is still recorded, once, as {@code missing} with a diagnostic that names the transport. A
+   * {@code tokenledger.it.frameworks} selection may hold none of the apps this runs for.
    */
-  @ParameterizedTest(name = "{0}: {1} with {2} switched off")
+  @ParameterizedTest(name = "{0}: {1} with {2} switched off", allowZeroInvocations = true)
   @MethodSource("uncaptured")
   void aCallNoHookReadStillLeavesOneMissingRecord(JavaRuntime runtime, App app, String hook) throws Exception {
     AgentRun.Result run = runUnderAgent(runtime.jvm(), app, List.of("-Dotel.instrumentation." + hook + ".enabled=false"));

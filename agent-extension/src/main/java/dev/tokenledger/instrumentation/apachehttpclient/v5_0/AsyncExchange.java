@@ -129,7 +129,11 @@ final class AsyncExchange {
       return;
     }
     ended = true;
-    current.end(reachedEnd);
+    try {
+      current.end(reachedEnd);
+    } catch (Throwable t) {
+      RateLimitedLog.warn("apache-httpclient", "TokenLedger could not end an Apache HttpClient call: " + t);
+    }
   }
 
   /** The exchange failed: before a response, a failed request; after one, a body that broke off. */
@@ -139,7 +143,11 @@ final class AsyncExchange {
       return;
     }
     ended = true;
-    current.endWithError(error != null ? error : new CancellationException());
+    try {
+      current.endWithError(error != null ? error : new CancellationException());
+    } catch (Throwable t) {
+      RateLimitedLog.warn("apache-httpclient", "TokenLedger could not end an Apache HttpClient call: " + t);
+    }
   }
 
   /** The application cancelled, or the client let go of the consumer without an end: whatever came so far. */

@@ -6,7 +6,8 @@ import org.apache.hc.core5.concurrent.FutureCallback;
  * The callback of the future the async client returns (the application's, or none): a failure or a
  * cancel that never reached the response consumer (the client can fail the future first, or alone)
  * still ends the call. Completion ends nothing: a streaming consumer completes the future with the
- * response head, before its body.
+ * response head, before its body. The call ends before the application's callback runs, which may
+ * be what the application waits on before it exits.
  */
 final class EndingFutureCallback<T> implements FutureCallback<T> {
 
@@ -27,23 +28,17 @@ final class EndingFutureCallback<T> implements FutureCallback<T> {
 
   @Override
   public void failed(Exception ex) {
-    try {
-      if (delegate != null) {
-        delegate.failed(ex);
-      }
-    } finally {
-      exchange.fail(ex);
+    exchange.fail(ex);
+    if (delegate != null) {
+      delegate.failed(ex);
     }
   }
 
   @Override
   public void cancelled() {
-    try {
-      if (delegate != null) {
-        delegate.cancelled();
-      }
-    } finally {
-      exchange.abandon();
+    exchange.abandon();
+    if (delegate != null) {
+      delegate.cancelled();
     }
   }
 }

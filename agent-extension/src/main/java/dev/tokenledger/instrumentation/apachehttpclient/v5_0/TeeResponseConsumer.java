@@ -17,6 +17,10 @@ import org.apache.hc.core5.http.protocol.HttpContext;
  * buffer go to the exchange just before the application's consumer gets them (read through a
  * duplicate, so the buffer the application's consumer receives is untouched), and the call ends when
  * the stream ends (complete), fails, or is let go of early. Flow control is the application's alone.
+ *
+ * <p>The call ends before the application's consumer hears of the end: that consumer completes the
+ * future the application waits on, and an application that then exits (the JVM's shutdown closes the
+ * agent's exporters) would lose a record and span still being written on the client's I/O thread.
  */
 final class TeeResponseConsumer<T> implements AsyncResponseConsumer<T> {
 
@@ -54,28 +58,19 @@ final class TeeResponseConsumer<T> implements AsyncResponseConsumer<T> {
 
   @Override
   public void streamEnd(List<? extends Header> trailers) throws HttpException, IOException {
-    try {
-      delegate.streamEnd(trailers);
-    } finally {
-      exchange.end(true);
-    }
+    exchange.end(true);
+    delegate.streamEnd(trailers);
   }
 
   @Override
   public void failed(Exception cause) {
-    try {
-      delegate.failed(cause);
-    } finally {
-      exchange.fail(cause);
-    }
+    exchange.fail(cause);
+    delegate.failed(cause);
   }
 
   @Override
   public void releaseResources() {
-    try {
-      delegate.releaseResources();
-    } finally {
-      exchange.abandon();
-    }
+    exchange.abandon();
+    delegate.releaseResources();
   }
 }

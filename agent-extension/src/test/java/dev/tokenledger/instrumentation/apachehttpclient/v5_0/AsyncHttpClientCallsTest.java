@@ -366,47 +366,37 @@ class AsyncHttpClientCallsTest {
   }
 
   @Test
+  void theCallIsRecordedBeforeTheApplicationHearsTheBodyEnded() throws Exception {
+    // The application's consumer completes the future the application waits on; an application that
+    // then exits must not lose what is still being recorded on the client's I/O thread.
+    ApplicationConsumer consumer = new ApplicationConsumer();
+    CompletableFuture<Integer> done = new CompletableFuture<>();
+    client.execute(SimpleRequestProducer.create(chatRequest("gpt-4o-mini", true)), consumer, callback(done));
+    assertEquals(200, done.get(30, TimeUnit.SECONDS));
+    assertEquals("streamEnd: 1 row, 1 span", consumer.recordedAtEnd);
+
+    TestTelemetry.clear();
+    simulator.reset();
+    SimpleHttpResponse response = client.execute(chatRequest("gpt-4o-mini", false), null).get(30, TimeUnit.SECONDS);
+    assertEquals(200, response.getCode());
+    assertEquals(1, CallProbe.rows().size(), "the row is there when the future returns");
+    assertEquals(1, CallProbe.spans().size(), "the span is there when the future returns");
+  }
+
+  @Test
+  void aBrokenOffBodyIsRecordedBeforeTheApplicationHearsOfTheFailure() throws Exception {
+    ApplicationConsumer consumer = new ApplicationConsumer();
+    CompletableFuture<Integer> done = new CompletableFuture<>();
+    client.execute(SimpleRequestProducer.create(chatRequest("sim-truncated", false)), consumer, callback(done));
+    assertThrows(ExecutionException.class, () -> done.get(30, TimeUnit.SECONDS));
+    assertEquals("failed: 1 row, 1 span", consumer.recordedAtEnd);
+    assertEquals("truncated", CallProbe.endStatus());
+  }
+
+  @Test
   void theApplicationsConsumerGetsTheBufferUntouched() throws Exception {
     AsyncExchange exchange = new AsyncExchange(CallProbe.startSpeech(true), null, false);
-    List<Integer> seen = new java.util.ArrayList<>();
-    BodyConsumer body = new BodyConsumer(true);
-    AsyncResponseConsumer<Integer> app = new AsyncResponseConsumer<Integer>() {
-      @Override
-      public void consumeResponse(HttpResponse response, EntityDetails entityDetails, HttpContext context,
-          FutureCallback<Integer> resultCallback) throws HttpException, IOException {
-        body.consumeResponse(response, entityDetails, context, resultCallback);
-      }
-
-      @Override
-      public void informationResponse(HttpResponse response, HttpContext context) {}
-
-      @Override
-      public void failed(Exception cause) {
-        body.failed(cause);
-      }
-
-      @Override
-      public void updateCapacity(CapacityChannel capacityChannel) throws IOException {
-        body.updateCapacity(capacityChannel);
-      }
-
-      @Override
-      public void consume(ByteBuffer src) throws IOException {
-        seen.add(src.position());
-        seen.add(src.limit());
-        body.consume(src);
-      }
-
-      @Override
-      public void streamEnd(List<? extends Header> trailers) throws HttpException, IOException {
-        body.streamEnd(trailers);
-      }
-
-      @Override
-      public void releaseResources() {
-        body.releaseResources();
-      }
-    };
+    ApplicationConsumer app = new ApplicationConsumer();
     TeeResponseConsumer<Integer> tee = new TeeResponseConsumer<>(app, exchange);
     BasicHttpResponse head = new BasicHttpResponse(200);
     head.setHeader("Content-Type", "audio/mpeg");
@@ -416,11 +406,66 @@ class AsyncHttpClientCallsTest {
     direct.put(new byte[] {9, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9});
     direct.flip().position(2).limit(11);
     tee.consume(direct);
-    assertEquals(List.of(2, 11), seen, "the application's consumer saw the buffer as the client handed it");
+    assertEquals(List.of(2, 11), app.seen, "the application's consumer saw the buffer as the client handed it");
     assertNull(CallProbe.endStatus());
     tee.streamEnd(null);
     assertEquals(200, done.get(1, TimeUnit.SECONDS));
-    assertArrayEquals(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9}, body.bytes());
+    assertArrayEquals(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9}, app.body.bytes());
     assertEquals("completed", CallProbe.endStatus());
+    assertEquals("streamEnd: 1 row, 1 span", app.recordedAtEnd);
+  }
+
+  /**
+   * An application's consumer ({@link BodyConsumer} behind it) that notes where each buffer it is
+   * handed starts and stops, and what had been recorded when it heard of the end.
+   */
+  static final class ApplicationConsumer implements AsyncResponseConsumer<Integer> {
+    final BodyConsumer body = new BodyConsumer(true);
+    final List<Integer> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    volatile String recordedAtEnd;
+
+    private void noteEnd(String how) {
+      if (recordedAtEnd == null) {
+        recordedAtEnd = how + ": " + CallProbe.rows().size() + " row, " + CallProbe.spans().size() + " span";
+      }
+    }
+
+    @Override
+    public void consumeResponse(HttpResponse response, EntityDetails entityDetails, HttpContext context,
+        FutureCallback<Integer> resultCallback) throws HttpException, IOException {
+      body.consumeResponse(response, entityDetails, context, resultCallback);
+    }
+
+    @Override
+    public void informationResponse(HttpResponse response, HttpContext context) {}
+
+    @Override
+    public void failed(Exception cause) {
+      noteEnd("failed");
+      body.failed(cause);
+    }
+
+    @Override
+    public void updateCapacity(CapacityChannel capacityChannel) throws IOException {
+      body.updateCapacity(capacityChannel);
+    }
+
+    @Override
+    public void consume(ByteBuffer src) throws IOException {
+      seen.add(src.position());
+      seen.add(src.limit());
+      body.consume(src);
+    }
+
+    @Override
+    public void streamEnd(List<? extends Header> trailers) throws HttpException, IOException {
+      noteEnd("streamEnd");
+      body.streamEnd(trailers);
+    }
+
+    @Override
+    public void releaseResources() {
+      body.releaseResources();
+    }
   }
 }
