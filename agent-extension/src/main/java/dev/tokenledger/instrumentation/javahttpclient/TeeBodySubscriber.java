@@ -10,7 +10,7 @@ import java.util.concurrent.Flow;
  * Sits between the JDK and the application's subscriber. Each buffer is read through a duplicate
  * before the application's subscriber moves its position; demand is the application's alone (we
  * never call {@code request(n)}). The call ends on completion, on error, or when the application
- * cancels (e.g. closes an {@code InputStream} body early).
+ * cancels (e.g. closes an {@code InputStream} body early) — each time before the signal is passed on.
  */
 final class TeeBodySubscriber<T> implements java.net.http.HttpResponse.BodySubscriber<T> {
 
@@ -46,20 +46,16 @@ final class TeeBodySubscriber<T> implements java.net.http.HttpResponse.BodySubsc
 
   @Override
   public void onError(Throwable throwable) {
-    try {
-      delegate.onError(throwable);
-    } finally {
-      call.end(false);
-    }
+    // The call ends (it never throws) before the application hears of the end: an application that
+    // exits as soon as its body is complete must not race the record it leaves.
+    call.end(false);
+    delegate.onError(throwable);
   }
 
   @Override
   public void onComplete() {
-    try {
-      delegate.onComplete();
-    } finally {
-      call.end(true);
-    }
+    call.end(true);
+    delegate.onComplete();
   }
 
   /** The application's subscription, telling the call when the application stops reading. */
@@ -79,11 +75,8 @@ final class TeeBodySubscriber<T> implements java.net.http.HttpResponse.BodySubsc
 
     @Override
     public void cancel() {
-      try {
-        delegate.cancel();
-      } finally {
-        call.end(false);
-      }
+      call.end(false);
+      delegate.cancel();
     }
   }
 }

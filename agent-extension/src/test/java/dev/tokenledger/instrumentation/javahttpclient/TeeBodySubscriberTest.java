@@ -97,6 +97,28 @@ class TeeBodySubscriberTest {
   }
 
   @Test
+  void theCallIsRecordedBeforeTheApplicationHearsTheBodyEnded() throws Exception {
+    List<Integer> rowsWhenComplete = new ArrayList<>();
+    AppSubscriber app = new AppSubscriber() {
+      @Override
+      public void onComplete() {
+        // An application may exit as soon as it hears this: the record must already be written.
+        rowsWhenComplete.add(CallProbe.rows().size());
+      }
+    };
+    TeeBodySubscriber<Void> tee = tee(app);
+    new Upstream(Flows.items(BATCH.bytes, Shape.HEAP, new int[] {4096}, 1), true).subscribe(tee);
+    for (int i = 0; i < 500 && rowsWhenComplete.isEmpty(); i++) {
+      if (!app.subscriptions.isEmpty()) {
+        app.subscriptions.get(0).request(Long.MAX_VALUE);
+      }
+      Thread.sleep(10);
+    }
+    assertEquals(1, rowsWhenComplete.size(), "the application heard the end once");
+    assertTrue(rowsWhenComplete.get(0) > 0, "rows written when the application heard the end");
+  }
+
+  @Test
   void ofStringGetsExactlyTheBody() throws Exception {
     TeeBodySubscriber<String> tee = tee(BodySubscribers.ofString(StandardCharsets.UTF_8));
     new Upstream(Flows.items(BATCH.bytes, Shape.READ_ONLY, new int[] {4096, 3}, 2), true).subscribe(tee);
