@@ -80,6 +80,7 @@ public final class TokenLedgerAttributes {
   public static final AttributeKey<Double> USAGE_AUDIO_SECONDS = doubleKey("tokenledger.usage.audio_seconds");
   public static final AttributeKey<Long> USAGE_INPUT_CHARACTERS = longKey("tokenledger.usage.input_characters");
   public static final AttributeKey<String> API_KEY_FINGERPRINT = stringKey("tokenledger.api_key.fingerprint");
+  public static final AttributeKey<String> RECORD_ID = stringKey("tokenledger.record.id");
   public static final AttributeKey<String> SESSION_ID = stringKey("tokenledger.session.id");
   public static final AttributeKey<String> CONNECTION_ID = stringKey("tokenledger.connection.id");
   public static final AttributeKey<String> USE_CASE = stringKey("tokenledger.use_case");

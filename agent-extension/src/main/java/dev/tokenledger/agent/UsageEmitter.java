@@ -177,7 +177,8 @@ final class UsageEmitter {
             .setTimestamp(Instant.now())
             .setContext(record.context)
             .setSeverity(Severity.INFO)
-            .setAllAttributes(common);
+            .setAllAttributes(common)
+            .setAttribute(RECORD_ID, record.recordId);
     for (UsageField field : UsageField.values()) {
       event.setAttribute(USAGE_FIELDS.get(field), tokens.get(field));
     }

@@ -28,6 +28,11 @@ final class UsageRecord {
   final Context context;
   /** A span to state the usage on, still open (its owner ends it), or null. */
   final Span span;
+  /**
+   * {@code tokenledger.record.id}: minted by {@link RecordIds} unless the path gives one that the
+   * same usage always gets (a Batch output line, whose file may be downloaded more than once).
+   */
+  final String recordId;
 
   private UsageRecord(Builder b) {
     this.origin = b.origin;
@@ -41,6 +46,7 @@ final class UsageRecord {
     this.connectionId = b.connectionId;
     this.context = b.context;
     this.span = b.span;
+    this.recordId = b.recordId != null ? b.recordId : RecordIds.next();
   }
 
   static Builder builder(UsageOrigin origin, OpenAiApi api, ResponseUsage usage, Context context) {
@@ -59,6 +65,7 @@ final class UsageRecord {
     private String sessionId;
     private String connectionId;
     private Span span;
+    private String recordId;
 
     private Builder(UsageOrigin origin, OpenAiApi api, ResponseUsage usage, Context context) {
       this.origin = origin;
@@ -96,6 +103,12 @@ final class UsageRecord {
 
     Builder span(Span v) {
       span = v;
+      return this;
+    }
+
+    /** A record id that stays the same however often this usage is seen (Batch output lines). */
+    Builder recordId(String v) {
+      recordId = v;
       return this;
     }
 

@@ -106,6 +106,29 @@ class OpenAiCallTest {
   }
 
   @Test
+  void everyLedgerEventCarriesItsOwnRecordId() {
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (int i = 0; i < 3; i++) {
+      OpenAiCall call = startChat();
+      call.onResponse(200, CallProbe.headers("Content-Type", "application/json"));
+      byte[] response = CHAT_RESPONSE.getBytes(StandardCharsets.UTF_8);
+      call.onBytes(response, 0, i == 2 ? 100 : response.length); // the third is a missing record
+      call.end(i != 2);
+    }
+    List<LogRecordData> events = LOGS.getFinishedLogRecordItems();
+    assertEquals(3, events.size());
+    for (LogRecordData e : events) {
+      String id = e.getAttributes().get(AttributeKey.stringKey("tokenledger.record.id"));
+      assertNotNull(id, "every usage record, missing ones too, has an id");
+      assertTrue(id.matches("[0-9a-f]{32}"), id);
+      ids.add(id);
+    }
+    assertEquals(3, ids.size(), "ids are unique: " + ids);
+    // Ids are for the ledger only: never a metric attribute (unbounded cardinality).
+    assertTrue(!METRICS.collectAllMetrics().toString().contains("tokenledger.record.id"));
+  }
+
+  @Test
   void anErrorResponseIsARequestWithoutALedgerRow() {
     OpenAiCall call = startChat();
     call.onResponse(429, CallProbe.headers("x-request-id", "req_2", "Content-Type", "application/json"));
