@@ -35,7 +35,12 @@ import java.util.regex.Pattern;
  *   <li>plain views keep reading the Distributed tables; GRANTs on a sharded table are repeated for
  *       its {@code _local} table; ALTER/DROP/TRUNCATE/OPTIMIZE of a sharded table act on the local
  *       table (a column change must also be written for the Distributed table, as its own
- *       statement).
+ *       statement), and a DROP drops its Distributed table too;
+ *   <li>{@code CREATE TABLE x AS y ENGINE = …MergeTree} with a sharded {@code y} copies the structure
+ *       of {@code y}'s local table;
+ *   <li>a statement marked {@code -- cluster: one_node} is left as it is: no ON CLUSTER, the
+ *       Distributed tables named as written. It runs once, on the node the migration runs against
+ *       (the rollup's automatic correction, which must run once for the whole cluster).
  * </ul>
  * Requires the macros {@code {shard}} and {@code {replica}} (unique per node across the cluster)
  * and ClickHouse Keeper, as every replicated setup does.
@@ -44,6 +49,7 @@ final class ClusterVariant {
 
   private static final Pattern HINT_EVERYWHERE = Pattern.compile("(?m)^\\s*--\\s*cluster:\\s*replicate_everywhere\\s*$");
   private static final Pattern HINT_KEY = Pattern.compile("(?m)^\\s*--\\s*cluster:\\s*sharding_key\\s*=\\s*(.+?)\\s*$");
+  private static final Pattern HINT_ONE_NODE = Pattern.compile("(?m)^\\s*--\\s*cluster:\\s*one_node\\s*$");
   private static final String SHARDED_PATH = "'/clickhouse/tables/{uuid}/{shard}', '{replica}'";
   private static final String EVERYWHERE_PATH = "'/clickhouse/tables/all/{database}/{table}', '{replica}'";
 
@@ -78,6 +84,9 @@ final class ClusterVariant {
     if (code.isEmpty()) {
       return List.of(statement);
     }
+    if (HINT_ONE_NODE.matcher(statement).find()) {
+      return List.of(statement); // for the whole cluster, once: on the node the migration runs against
+    }
     String first = upper(tokens.get(code.get(0)));
     List<String> out = new ArrayList<>();
     switch (first) {
@@ -91,6 +100,10 @@ final class ClusterVariant {
       }
       case "ALTER", "DROP", "TRUNCATE", "OPTIMIZE", "RENAME", "EXCHANGE", "UNDROP", "DETACH" -> {
         int nameEnd = nameEndAfterKind(tokens, code);
+        if (first.equals("DROP") && nameEnd >= 0 && droppedName(tokens, code) != null
+            && sharded.contains(droppedName(tokens, code))) {
+          out.add(insertAfter(tokens, nameEnd, onCluster())); // the Distributed table, then the local one
+        }
         List<Token> local = SqlText.tokenize(withLocalReferences(tokens));
         out.add(nameEnd < 0 ? SqlText.join(local) : insertAfter(local, nameEnd, onCluster()));
       }
@@ -119,7 +132,9 @@ final class ClusterVariant {
           Token tableToken = t.get(c.nameEnd);
           t.set(c.nameEnd, renamed(tableToken, c.table + "_local"));
         }
-        out.add(insertAfter(t, c.nameEnd, onCluster()));
+        String local = insertAfter(t, c.nameEnd, onCluster());
+        // CREATE TABLE x AS y: a sharded y's structure is its local table's.
+        out.add(everywhere ? local : withLocalReferences(SqlText.tokenize(local)));
         if (!everywhere) {
           Matcher key = HINT_KEY.matcher(statement);
           String shardingKey = key.find() ? key.group(1) : "rand()";
@@ -203,6 +218,21 @@ final class ClusterVariant {
       i += 2; // IF EXISTS
     }
     return i < code.size() ? nameEnd(tokens, code, i) : -1;
+  }
+
+  // For DROP [TABLE|…] [IF EXISTS] [db.]name: the name as db.table (null without a database).
+  private static String droppedName(List<Token> tokens, List<Integer> code) {
+    int i = 1;
+    while (i < code.size() && isKindWord(upper(tokens.get(code.get(i))))) {
+      i++;
+    }
+    if (i + 1 < code.size() && upper(tokens.get(code.get(i))).equals("IF")) {
+      i += 2;
+    }
+    if (i + 2 < code.size() && tokens.get(code.get(i + 1)).isSymbol('.')) {
+      return tokens.get(code.get(i)).identifier() + "." + tokens.get(code.get(i + 2)).identifier();
+    }
+    return null;
   }
 
   private static boolean isKindWord(String w) {
