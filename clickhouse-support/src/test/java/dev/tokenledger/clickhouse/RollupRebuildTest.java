@@ -42,12 +42,12 @@ class RollupRebuildTest {
       // Settled history: records ingested long ago (moved to 2020 the way a real old row has it).
       List<Record> old = UsageFixture.records(21, 300, START, 7200);
       ClickHouseTarget.exec(c, UsageFixture.insertSql(ch.db(), old, null));
-      ClickHouseTarget.exec(c, "CREATE TABLE " + ch.q() + ".old AS " + ch.q() + ".usage_events ENGINE = Memory");
+      ClickHouseTarget.exec(c, "CREATE TABLE " + ch.q() + ".old AS " + ch.q() + ".usage_records ENGINE = Memory");
       ClickHouseTarget.exec(c, "INSERT INTO " + ch.q() + ".old SELECT * REPLACE (toDateTime('2020-01-01 00:00:00',"
-          + " 'UTC') AS ingested_at) FROM " + ch.q() + ".usage_events");
-      ClickHouseTarget.exec(c, "TRUNCATE TABLE " + ch.q() + ".usage_events");
+          + " 'UTC') AS ingested_at) FROM " + ch.q() + ".usage_records");
+      ClickHouseTarget.exec(c, "TRUNCATE TABLE " + ch.q() + ".usage_records");
       ClickHouseTarget.exec(c, "TRUNCATE TABLE " + ch.q() + ".usage_hourly");
-      ClickHouseTarget.exec(c, "INSERT INTO " + ch.q() + ".usage_events SELECT * FROM " + ch.q() + ".old");
+      ClickHouseTarget.exec(c, "INSERT INTO " + ch.q() + ".usage_records SELECT * FROM " + ch.q() + ".old");
       all.addAll(old);
       assertEquals(expectedPerHour(all), actualPerHour(c), "the rollup before the damage");
 
