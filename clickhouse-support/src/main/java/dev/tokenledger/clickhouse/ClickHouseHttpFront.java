@@ -102,6 +102,7 @@ public final class ClickHouseHttpFront implements AutoCloseable {
   private final EmbeddedClickHouse engine;
   private final HttpServer server;
   private final ExecutorService executor;
+  private volatile StatementHook afterExecute;
   private volatile String requiredUser;
   private volatile String requiredPassword;
   private final String displayName;
@@ -162,6 +163,26 @@ public final class ClickHouseHttpFront implements AutoCloseable {
   public void requireCredentials(String user, String password) {
     this.requiredUser = user;
     this.requiredPassword = password;
+  }
+
+  /**
+   * Test hook for fault injection: called after the engine has executed a statement (an INSERT is
+   * committed, its materialized views included) and before the answer is sent.
+   */
+  @FunctionalInterface
+  public interface StatementHook {
+    /**
+     * @param sql the statement (an INSERT's text up to its FORMAT clause, without its data)
+     */
+    void afterExecute(String sql) throws InterruptedException;
+  }
+
+  /**
+   * Installs a {@link StatementHook} (null: none), e.g. one that sleeps past the client's timeout, so
+   * the client sees no answer for an insert the server committed.
+   */
+  public void afterExecute(StatementHook hook) {
+    this.afterExecute = hook;
   }
 
   @Override
@@ -237,6 +258,14 @@ public final class ClickHouseHttpFront implements AutoCloseable {
         }
       }
       EmbeddedClickHouse.Result r = engine.execute(sql, format, database, settings, queryParams);
+      StatementHook hook = afterExecute;
+      if (hook != null) {
+        try {
+          hook.afterExecute(head);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       String actualFormat = format;
       if (!keyword.equals("INSERT")) {
         Matcher m = FORMAT_CLAUSE.matcher(head);
