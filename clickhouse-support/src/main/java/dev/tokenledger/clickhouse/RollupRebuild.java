@@ -36,6 +36,11 @@ import java.util.stream.Collectors;
  *
  * <p>What is summed is read from the rollup itself: every column of usage_hourly outside
  * {@link #KEY}, so a token field that a migration adds to both tables is rebuilt with no change here.
+ *
+ * <p>The correction ({@link #correctionSelect}) is also what the rollup's automatic correction runs
+ * every minute for the hours with recent inserts (migration 017, {@link #settleSelect}): the ledger
+ * is read through usage_events, which counts each record id once (016), and the settled rows of a
+ * key end up in one row at ingest time 1970-01-01 (docs/clickhouse.md#exactly-once).
  */
 public final class RollupRebuild {
 
