@@ -146,7 +146,11 @@ class SmallPartsTest {
         .set(UsageField.OUTPUT_TOKENS, -1).build().invariantViolation());
     assertNotNull(TokenUsage.builder().audioSeconds(Double.NaN).build().invariantViolation());
 
-    String longRaw = "{\"pad\":\"" + "x".repeat(TokenUsage.MAX_RAW_JSON_CHARS) + "\"}";
+    StringBuilder counts = new StringBuilder("{\"n0\":0");
+    for (int i = 1; counts.length() <= TokenUsage.MAX_RAW_JSON_CHARS; i++) {
+      counts.append(",\"n").append(i).append("\":").append(i);
+    }
+    String longRaw = counts.append('}').toString();
     TokenUsage capped = ok.toBuilder().rawJson(longRaw).build();
     assertEquals("", capped.rawJson());
     assertEquals(ok.get(UsageField.INPUT_TOKENS), capped.get(UsageField.INPUT_TOKENS), "nothing else is lost");
