@@ -55,7 +55,7 @@ class SmallPartsTest {
     assertEquals("sk-admin\u2026wxyz", ApiKeyFingerprint.of("Bearer sk-admin-0123456789abcdefghijklmnopqrstuvwxyz"));
     assertEquals("sk-None\u20261234", ApiKeyFingerprint.of("sk-None-abcdefghijklmnop1234"));
     assertEquals("sk\u2026bkFJ", ApiKeyFingerprint.of("sk-abcdefghijklmnopqrT3BlbkFJ"));
-    assertEquals("ek\u2026a1b2", ApiKeyFingerprint.of("Bearer ek_68f1c2a9e0d1c2b3a4f5a1b2"));
+    assertEquals("ek", ApiKeyFingerprint.of("Bearer ek_68f1c2a9e0d1c2b3a4f5a1b2"), "per-session secrets: class only");
     assertEquals("azure\u2026cdef", ApiKeyFingerprint.of("0123456789abcdef0123456789abcdef"));
     assertEquals("jwt", ApiKeyFingerprint.of("Bearer eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJ4In0.c2ln"));
     assertEquals("key\u2026wxyz", ApiKeyFingerprint.of("gsk_0123456789abcdefghijklmnopqrstuvwxyz"));
