@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MigrationsTest {
 
-  static final List<String> TABLES = List.of("api_key_map", "model_prices", "openai_usage_import", "otel_logs",
+  static final List<String> TABLES = List.of("api_key_map", "model_prices", "openai_usage_import", "openai_usage_import_runs",
+      "openai_usage_imported", "otel_logs",
       "otel_metrics_exponential_histogram", "otel_metrics_gauge", "otel_metrics_histogram", "otel_metrics_sum",
       "otel_metrics_summary", "otel_traces", "otel_traces_trace_id_ts", "otel_traces_trace_id_ts_mv",
       "schema_migrations", "usage_cost_hourly", "usage_daily_openai", "usage_events", "usage_events_mv",
