@@ -108,6 +108,9 @@ public final class TokenLedgerInterceptor implements Interceptor {
 
   private static Response withTeeBody(OpenAiCall call, Response response) {
     try {
+      // This interceptor runs first: keys and projects the application's interceptors add are only
+      // on the request that was sent.
+      call.onRequestSent(OkHttpHeaders.sentFor(response));
       call.onResponse(response.code(), new OkHttpHeaders(response.headers()));
       ResponseBody body = response.body();
       if (body == null) {

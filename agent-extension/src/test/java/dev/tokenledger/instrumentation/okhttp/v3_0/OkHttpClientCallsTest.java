@@ -73,6 +73,11 @@ class OkHttpClientCallsTest {
 
   /** A client reaching the simulator for the OpenAI host, with the application's interceptors. */
   static OkHttpClient client(Interceptor... applicationInterceptors) {
+    return client(null, applicationInterceptors);
+  }
+
+  /** With the application's own network interceptor too (null for none). */
+  static OkHttpClient client(Interceptor networkInterceptor, Interceptor[] applicationInterceptors) {
     OkHttpClient.Builder builder = new OkHttpClient.Builder()
         .retryOnConnectionFailure(false)
         .dns(host -> {
@@ -81,6 +86,9 @@ class OkHttpClientCallsTest {
         });
     for (Interceptor interceptor : applicationInterceptors) {
       builder.addInterceptor(interceptor);
+    }
+    if (networkInterceptor != null) {
+      builder.addNetworkInterceptor(networkInterceptor);
     }
     // What the agent's advice on the builder's constructor does; ours ends up first either way.
     TokenLedgerInterceptor.install(builder.interceptors());
@@ -146,5 +154,91 @@ class OkHttpClientCallsTest {
     assertLedgerMatches(truth);
     assertEquals("gpt-4o-mini", SimulatorLedger.rows().get(0).getAttributes().get(SimulatorLedger.REQUEST_MODEL),
         "the body was read as the client wrote it");
+  }
+
+  /** An application interceptor that signs every request with the key and names the project. */
+  static Interceptor signing(String project) {
+    return chain -> chain.proceed(chain.request().newBuilder()
+        .header("Authorization", API_KEY)
+        .header("OpenAI-Project", project)
+        .build());
+  }
+
+  @Test
+  void theKeyAndProjectAnApplicationInterceptorAddsAttributeTheCall() throws Exception {
+    Request request = new Request.Builder()
+        .url(SimulatorLedger.chatUrl(simulator.port()))
+        .post(RequestBody.create(SimulatorLedger.chat("gpt-4o-mini", false), JSON))
+        .build();
+    Interceptor organization = chain -> chain.proceed(chain.request().newBuilder()
+        .header("OpenAI-Organization", "org_network").build());
+    byte[] body = execute(client(organization, new Interceptor[] {signing("proj_interceptor")}), request);
+    List<GroundTruth> truth = simulator.groundTruth();
+    assertSameBytes(truth, body);
+    assertLedgerMatches(truth);
+    Attributes row = SimulatorLedger.rows().get(0).getAttributes();
+    assertEquals(FINGERPRINT, row.get(KEY_FINGERPRINT));
+    assertEquals("proj_interceptor", row.get(PROJECT));
+    assertEquals("proj_interceptor", truth.get(0).project());
+    assertEquals("org_network", row.get(AttributeKey.stringKey("openai.organization")),
+        "a network interceptor's header too: the response does not name it");
+  }
+
+  /** Every text message the application's listener got, then {@code <closed>}. */
+  static final class AppListener extends WebSocketListener {
+    final BlockingQueue<String> received = new LinkedBlockingQueue<>();
+
+    @Override
+    public void onMessage(WebSocket webSocket, String text) {
+      received.add(text);
+    }
+
+    @Override
+    public void onClosed(WebSocket webSocket, int code, String reason) {
+      received.add("<closed>");
+    }
+
+    @Override
+    public void onFailure(WebSocket webSocket, Throwable t, Response response) {
+      received.add("<closed> " + t);
+    }
+
+    void await(String type) throws InterruptedException {
+      while (true) {
+        String message = received.poll(20, TimeUnit.SECONDS);
+        assertNotNull(message, "no " + type + " in time");
+        assertTrue(!message.startsWith("<closed>"), message);
+        if (message.contains("\"type\":\"" + type + "\"")) {
+          return;
+        }
+      }
+    }
+  }
+
+  @Test
+  void theKeyAndProjectAnApplicationInterceptorAddsToARealtimeHandshakeAttributeTheConnection() throws Exception {
+    OkHttpClient client = client(signing("proj_realtime"));
+    int port = java.net.URI.create(simulator.realtimeUri()).getPort();
+    Request request = new Request.Builder()
+        .url("ws://" + SimulatorLedger.HOST + ":" + port + "/v1/realtime?model=gpt-realtime")
+        .build();
+    AppListener app = new AppListener();
+    // What the advice on newWebSocket does around the client's own.
+    Object[] state = OkHttpWebSockets.onNewWebSocket(request, app);
+    WebSocket webSocket = client.newWebSocket(request, (WebSocketListener) state[0]);
+    OkHttpWebSockets.onNewWebSocketReturned(state, null);
+    app.await("session.created");
+    webSocket.send("{\"type\":\"response.create\"}");
+    app.await("response.done");
+    webSocket.close(1000, "done");
+    assertTrue(simulator.awaitRealtimeIdle(1, Duration.ofSeconds(10)), "the simulator saw the connection end");
+    List<GroundTruth> truth = simulator.groundTruth().stream().filter(GroundTruth::realtime).collect(Collectors.toList());
+    assertEquals(1, truth.size(), truth::toString);
+    assertEquals("proj_realtime", truth.get(0).project(), "the handshake carried the interceptor's headers");
+    Attributes row = SimulatorLedger.awaitRows(1).get(0).getAttributes();
+    assertEquals(truth.get(0).responseId(), row.get(SimulatorLedger.RESPONSE_ID));
+    assertEquals(FINGERPRINT, row.get(KEY_FINGERPRINT));
+    assertEquals("proj_realtime", row.get(PROJECT));
+    client.dispatcher().executorService().shutdown();
   }
 }

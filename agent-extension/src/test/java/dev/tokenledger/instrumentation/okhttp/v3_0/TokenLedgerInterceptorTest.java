@@ -257,6 +257,26 @@ class TokenLedgerInterceptorTest {
   }
 
   @Test
+  void theKeyAndProjectAddedByTheApplicationsInterceptorsAttributeTheCall() throws IOException {
+    Interceptor signing = chain -> chain.proceed(chain.request().newBuilder()
+        .header("Authorization", CallProbe.API_KEY)
+        .header("OpenAI-Project", "proj_signed")
+        .build());
+    OkHttpClient.Builder builder = new OkHttpClient.Builder().addInterceptor(signing).addInterceptor(network);
+    TokenLedgerInterceptor.install(builder.interceptors());
+    network.responseBytes = CHAT_RESPONSE.getBytes(StandardCharsets.UTF_8);
+    Request unsigned = new Request.Builder().url("https://" + CallProbe.HOST + "/v1/chat/completions")
+        .post(RequestBody.create("{\"model\":\"gpt-4o\",\"messages\":[]}", JSON)).build();
+    try (Response response = builder.build().newCall(unsigned).execute()) {
+      assertEquals(CHAT_RESPONSE, response.body().string());
+    }
+    Attributes row = CallProbe.rows().get(0).getAttributes();
+    assertEquals("proj_signed", row.get(AttributeKey.stringKey("openai.project")), "the response does not name it");
+    assertEquals("sk-proj…aB3d", row.get(AttributeKey.stringKey("tokenledger.api_key.fingerprint")));
+    assertEquals("proj_signed", CallProbe.span().getAttributes().get(AttributeKey.stringKey("openai.project")));
+  }
+
+  @Test
   void installPutsExactlyOneInterceptorFirst() {
     Interceptor app = chain -> chain.proceed(chain.request());
     List<Interceptor> interceptors = new ArrayList<>(List.of(app, new TokenLedgerInterceptor(TestTelemetry.INSTRUMENTER), network));
