@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The coverage-guided fuzzer (Jazzer) on the extension's readers: each target runs for the given time
-# and prints its executions, the inputs in its corpus and its findings.
+# and prints its executions (and per second), the inputs in its corpus, the code edges they cover,
+# and its findings.
 #   json-scanner     the streaming JSON scanner
 #   sse-reader       the text/event-stream parser and the stream reader behind a response collector
 #   usage-parser     JSON bodies of every API and usage objects through every usage shape
@@ -43,7 +44,10 @@ done
 
 # Seeds: the unit tests' fixtures and the simulator's answers, written anew each run.
 rm -rf "$out/seeds"
-java -cp "$cp" dev.tokenledger.fuzz.FuzzTargets seeds "$out/seeds" "${targets[@]}" 2>/dev/null
+if ! java -cp "$cp" dev.tokenledger.fuzz.FuzzTargets seeds "$out/seeds" "${targets[@]}" >"$out/seeds.log" 2>&1; then
+  cat "$out/seeds.log" >&2
+  exit 1
+fi
 
 status=0
 failed=0
@@ -68,7 +72,8 @@ for t in "${targets[@]}"; do
   set -e
   runs=$(grep -aoE '^stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
   rate=$(grep -aoE '^stat::average_exec_per_sec: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
-  inputs=$(find "$dir/corpus" "$out/seeds/$t" -type f | wc -l)
+  inputs=$(grep -aoE 'DONE .* corp: [0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
+  edges=$(grep -aoE 'DONE +cov: [0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
   findings=$(find "$dir/findings" -type f -name 'crash-*' | wc -l)
   if [ "$findings" -eq 0 ] && [ "$rc" -ne 0 ]; then
     echo "  the fuzzer stopped with status $rc; the end of $log:" >&2
@@ -84,7 +89,8 @@ for t in "${targets[@]}"; do
       "run $t $dir/findings/crash-*; a finding copied to agent-extension/src/test/resources/fuzz/$t/" \
       "is replayed by the unit tests (FuzzTargetsTest)" >&2
   fi
-  summary+=("$(printf '%-16s executions %10s  (%s/s)  inputs %6s  findings %s' "$t" "${runs:-?}" "${rate:-?}" "$inputs" "$findings")")
+  summary+=("$(printf '%-16s executions %9s  (%s/s)  corpus inputs %5s  coverage %5s  findings %s' \
+    "$t" "${runs:-?}" "${rate:-?}" "${inputs:-?}" "${edges:-?}" "$findings")")
 done
 printf '%s\n' "${summary[@]}"
 echo "fuzz: $((${#targets[@]} - failed)) passed, $failed failed"
