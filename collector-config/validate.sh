@@ -40,6 +40,9 @@ env_for() {
         "TOKENLEDGER_CLICKHOUSE_USER=tokenledger_collector" \
         "TOKENLEDGER_WRITER_PASSWORD=validate-only-not-a-secret" \
         "TOKENLEDGER_QUEUE_DIR=$scratch/queue" \
+        "TOKENLEDGER_OTLP_TOKEN=validate-only-not-a-token" \
+        "TOKENLEDGER_OTLP_TLS_CERT_FILE=$scratch/otlp-cert.pem" \
+        "TOKENLEDGER_OTLP_TLS_KEY_FILE=$scratch/otlp-key.pem" \
         "TOKENLEDGER_MEMORY_LIMIT_MIB=1536" \
         "TOKENLEDGER_MEMORY_SPIKE_MIB=384"
       ;;
@@ -80,10 +83,18 @@ for path in "${configs[@]}"; do
   run_validate "$file" pass "with the variables a user sets" "${vars[@]}"
 done
 
-# The production file must not start with its required variables missing.
+# The production file must not start with its required variables missing: each check leaves out one
+# of them (validate reads no certificate file, so the TLS paths need not exist).
 if [ -f "$here/collector-production.yaml" ]; then
-  run_validate collector-production.yaml fail "without TOKENLEDGER_CLICKHOUSE_ENDPOINT" \
-    "TOKENLEDGER_WRITER_PASSWORD=x" "TOKENLEDGER_QUEUE_DIR=$scratch/queue"
+  mapfile -t prod < <(env_for collector-production.yaml)
+  for required in TOKENLEDGER_CLICKHOUSE_ENDPOINT TOKENLEDGER_OTLP_TOKEN TOKENLEDGER_OTLP_TLS_CERT_FILE \
+      TOKENLEDGER_OTLP_TLS_KEY_FILE; do
+    without=()
+    for assignment in "${prod[@]}"; do
+      [ "${assignment%%=*}" = "$required" ] || without+=("$assignment")
+    done
+    run_validate collector-production.yaml fail "without $required" "${without[@]}"
+  done
 fi
 
 echo "validate: $passed passed, $failed failed"
