@@ -16,6 +16,7 @@ package clickhouseledger
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/exporter/clickhouseexporter"
 	"go.opentelemetry.io/collector/component"
@@ -29,6 +30,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/metric/noop"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 )
 
 // Config is the contrib exporter's configuration, unchanged.
@@ -61,11 +63,30 @@ func insertOnce(cfg *Config) *clickhouseexporter.Config {
 }
 
 // innerSettings: the inner exporter reports no metrics of its own (every insert attempt would be
-// counted again beside this exporter's batch-level figures).
+// counted again beside this exporter's batch-level figures) and does not log each failed attempt
+// (with no queue of its own it would log "Rejecting data. Try enabling sending_queue" for an
+// attempt that the outer exporter retries); everything else it logs is kept.
 func innerSettings(set exporter.Settings) exporter.Settings {
 	inner := set
 	inner.TelemetrySettings.MeterProvider = noop.NewMeterProvider()
+	inner.TelemetrySettings.Logger = set.Logger.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
+		return attemptFilter{c}
+	}))
 	return inner
+}
+
+// attemptFilter drops the helper's per-attempt failure line; the outer exporter logs the outcome.
+type attemptFilter struct{ zapcore.Core }
+
+func (f attemptFilter) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	if strings.HasPrefix(e.Message, "Exporting failed. Rejecting data.") {
+		return ce
+	}
+	return f.Core.Check(e, ce)
+}
+
+func (f attemptFilter) With(fields []zapcore.Field) zapcore.Core {
+	return attemptFilter{f.Core.With(fields)}
 }
 
 // refusedSettings: the id under which refused rows are counted as permanent send failures.
@@ -76,6 +97,7 @@ func refusedSettings(set exporter.Settings) exporter.Settings {
 		name = set.ID.Name() + "_refused"
 	}
 	refused.ID = component.NewIDWithName(set.ID.Type(), name)
+	refused.TelemetrySettings.Logger = innerSettings(set).TelemetrySettings.Logger
 	return refused
 }
 

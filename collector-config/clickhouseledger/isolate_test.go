@@ -119,12 +119,12 @@ func TestOtherErrorsAreRetriedWhole(t *testing.T) {
 func TestClassification(t *testing.T) {
 	for msg, want := range map[string]bool{
 		"logs insert failed: [HTTP 400] response body: \"Code: 469. DB::Exception: Constraint violated\"": true,
-		"Code: 6. DB::Exception: Cannot parse text":                         true,
-		"failed to append log row: converting string to Int64 is unsupported": true,
-		"Code: 516. DB::Exception: default: Authentication failed":            false,
-		"Code: 241. DB::Exception: Memory limit (total) exceeded":             false,
-		"context deadline exceeded":                                           false,
-		"Code: 4690. DB::Exception: not a real code":                          false,
+		"Code: 6. DB::Exception: Cannot parse text":                                                       true,
+		"failed to append log row: converting string to Int64 is unsupported":                             true,
+		"Code: 516. DB::Exception: default: Authentication failed":                                        false,
+		"Code: 241. DB::Exception: Memory limit (total) exceeded":                                         false,
+		"context deadline exceeded":                                                                       false,
+		"Code: 4690. DB::Exception: not a real code":                                                      false,
 	} {
 		if got := isRowRefusal(errors.New(msg)); got != want {
 			t.Errorf("%q: got %v want %v", msg, got, want)

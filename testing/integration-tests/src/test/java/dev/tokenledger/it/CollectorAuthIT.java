@@ -1,0 +1,120 @@
+package dev.tokenledger.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tokenledger.clickhouse.ClickHouseHttpFront;
+import dev.tokenledger.clickhouse.EmbeddedClickHouse;
+import dev.tokenledger.clickhouse.Migrations;
+import dev.tokenledger.clickhouse.SqlText;
+import dev.tokenledger.simulator.GroundTruth;
+import dev.tokenledger.simulator.OpenAiSimulator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Nobody forges ledger rows: the production configuration's OTLP receivers speak TLS only and require
+ * the bearer token. The real Collector runs collector-production.yaml with a certificate and a token
+ * made for this run; then
+ * <ul>
+ *   <li>the demo app under the agent, configured as the README says (token through
+ *       {@code OTEL_EXPORTER_OTLP_HEADERS}, the certificate through
+ *       {@code OTEL_EXPORTER_OTLP_CERTIFICATE}), lands every billable response in the ledger;</li>
+ *   <li>requests without a token, with a wrong token or another scheme are answered 401, and
+ *       plaintext HTTP with the right token is refused; none of their records reaches ClickHouse,
+ *       while a record sent with the token after them does.</li>
+ * </ul>
+ */
+class CollectorAuthIT {
+
+  @Test
+  void onlyTheTokenOverTlsGetsIn() throws Exception {
+    Path out = Path.of(System.getProperty("tokenledger.it.dir", "target/it")).toAbsolutePath().getParent()
+        .resolve("collector-auth-it");
+    Files.createDirectories(out);
+    Path queue = Files.createTempDirectory("tokenledger-queue-");
+    String db = "tl_auth_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+    ClickHouseHttpFront front = ClickHouseHttpFront.start(EmbeddedClickHouse.shared());
+    Collector collector = null;
+    try (OpenAiSimulator simulator = OpenAiSimulator.start(0)) {
+      try (var c = Migrations.connect(front.url(), "default", "")) {
+        new Migrations(Migrations.loadDefault(), new Migrations.Options().database(db).skipAccessControl(true).log(null))
+            .apply(c);
+      }
+      Path binary = Collector.build(out.resolve("collector-build.log"));
+      collector = Collector.startProduction(binary, front.url(), "default", "", db, queue, out.resolve("collector.log"),
+          TimeUnit.SECONDS.toMillis(30), "exporters::clickhouse::sending_queue::batch::flush_timeout=500ms");
+      String q = SqlText.quoteIdentifier(db);
+
+      // Forgeries first: with a token that is not the Collector's, without one, with the token under
+      // another scheme, and in plaintext to the TLS port with the right token.
+      Map<String, OtlpPost.Answer> forged = new LinkedHashMap<>();
+      String https = collector.otlpHttpEndpoint();
+      String plain = https.replace("https://", "http://");
+      forged.put("no-token", OtlpPost.post(collector, https, record("no-token"), null, Duration.ofSeconds(10)));
+      forged.put("wrong-token", OtlpPost.post(collector, https, record("wrong-token"),
+          "Bearer " + TlsMaterial.randomToken(), Duration.ofSeconds(10)));
+      forged.put("other-scheme", OtlpPost.post(collector, https, record("other-scheme"),
+          "Basic " + collector.token, Duration.ofSeconds(10)));
+      forged.put("token-without-scheme", OtlpPost.post(collector, https, record("token-without-scheme"),
+          collector.token, Duration.ofSeconds(10)));
+      OtlpPost.Answer plaintext = OtlpPost.post(collector, plain, record("plaintext"), "Bearer " + collector.token,
+          Duration.ofSeconds(10));
+      forged.forEach((name, answer) -> assertEquals(401, answer.status(), name + ": " + answer));
+      assertFalse(plaintext.accepted(), "plaintext HTTP to the TLS receiver: " + plaintext);
+      assertEquals(400, plaintext.status(), "Go's TLS server answers a plaintext request 400: " + plaintext);
+
+      // The agent, configured as a user would, through the environment.
+      Map<String, String> env = new LinkedHashMap<>(collector.agentEnvironment());
+      env.put("OPENAI_API_KEY", HttpUsageIT.API_KEY);
+      AgentRun.Result run = AgentRun.runMain(AgentRun.Agent.ONE_JAR, collector.otlpHttpEndpoint(), false, List.of(), env,
+          AgentRun.DEMO_APP_MAIN, "--base-url", simulator.baseUrl(), "--project", "proj_tokenledger_auth");
+      Files.writeString(out.resolve("demo-app.out"), run.stdout() + "\n--- stderr ---\n" + run.stderr());
+      assertEquals(0, run.exitCode(), () -> "demo app failed:\n" + run.stdout() + run.stderr());
+      List<GroundTruth> billable = simulator.groundTruth().stream()
+          .filter(t -> t.host().equals("127.0.0.1") && !t.usageSource().equals("none"))
+          .toList();
+      assertFalse(billable.isEmpty(), "the simulator recorded no billable responses");
+
+      // One more record with the token, after the forgeries: once it is in, so would they be.
+      OtlpPost.Answer good = OtlpPost.post(collector, record("with-token"), Duration.ofSeconds(10));
+      assertTrue(good.accepted(), "the right token over TLS: " + good);
+
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      long ledger = 0;
+      Set<String> ids = Set.of();
+      while (System.nanoTime() < deadline) {
+        ledger = ClickHouseRows.count(front, "SELECT count() AS n FROM " + q + ".usage_events");
+        ids = ClickHouseRows.strings(front, "SELECT LogAttributes['" + OtlpPost.RECORD_ID + "'] AS v FROM " + q
+            + ".otel_logs WHERE mapContains(LogAttributes, '" + OtlpPost.RECORD_ID + "')");
+        if (ledger >= billable.size() && ids.contains("with-token")) {
+          break;
+        }
+        Thread.sleep(300);
+      }
+      assertEquals(billable.size(), ledger, "ledger rows from the agent that presented the token over TLS");
+      assertEquals(Set.of("with-token"), ids, "test records in otel_logs: only the one sent with the token");
+      String log = collector.logText();
+      assertFalse(log.contains("\"level\":\"error\""), "the Collector logged errors:\n" + log);
+    } finally {
+      if (collector != null) {
+        collector.close();
+      }
+      front.close();
+      Files.walk(queue).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  private static byte[] record(String id) {
+    return OtlpPost.logs("forger", List.of(Map.of(OtlpPost.RECORD_ID, id)));
+  }
+}
