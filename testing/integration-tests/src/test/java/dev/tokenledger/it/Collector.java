@@ -145,16 +145,22 @@ final class Collector implements AutoCloseable {
       String database, Path queueDir, Path log, long startTimeoutMillis, Map<String, String> extraEnv,
       List<String> commandPrefix, String... sets) throws IOException, InterruptedException {
     int[] ports = freePorts(4);
+    // Another production configuration (with tokenledger.it.collector, e.g. an earlier build with the
+    // configuration it shipped with, to show a test failing before a fix); it is taken as one
+    // whose receivers have neither TLS nor a token.
+    String givenConfig = System.getProperty("tokenledger.it.collector.config");
+    boolean secured = givenConfig == null || givenConfig.isBlank();
+    Path config = secured ? COLLECTOR_CONFIG.resolve("collector-production.yaml") : Paths.get(givenConfig);
     List<String> command = new ArrayList<>(commandPrefix);
     command.addAll(List.of(
         binary.toString(),
-        "--config=" + COLLECTOR_CONFIG.resolve("collector-production.yaml"),
+        "--config=" + config,
         "--set=exporters::clickhouse::database=" + database));
     for (String set : sets) {
       command.add("--set=" + set);
     }
-    TlsMaterial tls = TlsMaterial.generate(Files.createTempDirectory("tokenledger-collector-tls-"));
-    String token = TlsMaterial.randomToken();
+    TlsMaterial tls = secured ? TlsMaterial.generate(Files.createTempDirectory("tokenledger-collector-tls-")) : null;
+    String token = secured ? TlsMaterial.randomToken() : null;
     Map<String, String> env = new LinkedHashMap<>();
     env.put("TOKENLEDGER_CLICKHOUSE_ENDPOINT", clickhouseEndpoint);
     env.put("TOKENLEDGER_CLICKHOUSE_USER", user);
@@ -163,9 +169,11 @@ final class Collector implements AutoCloseable {
     env.put("TOKENLEDGER_QUEUE_DIR", queueDir.toString());
     env.put("TOKENLEDGER_MEMORY_LIMIT_MIB", "512");
     env.put("TOKENLEDGER_MEMORY_SPIKE_MIB", "128");
-    env.put("TOKENLEDGER_OTLP_TOKEN", token);
-    env.put("TOKENLEDGER_OTLP_TLS_CERT_FILE", tls.certificate().toString());
-    env.put("TOKENLEDGER_OTLP_TLS_KEY_FILE", tls.privateKey().toString());
+    if (secured) {
+      env.put("TOKENLEDGER_OTLP_TOKEN", token);
+      env.put("TOKENLEDGER_OTLP_TLS_CERT_FILE", tls.certificate().toString());
+      env.put("TOKENLEDGER_OTLP_TLS_KEY_FILE", tls.privateKey().toString());
+    }
     env.put("TOKENLEDGER_OTLP_HTTP_ENDPOINT", "127.0.0.1:" + ports[0]);
     env.put("TOKENLEDGER_OTLP_GRPC_ENDPOINT", "127.0.0.1:" + ports[1]);
     env.put("TOKENLEDGER_HEALTH_ENDPOINT", "127.0.0.1:" + ports[2]);

@@ -52,7 +52,7 @@ class CollectorAuthIT {
       }
       Path binary = Collector.build(out.resolve("collector-build.log"));
       collector = Collector.startProduction(binary, front.url(), "default", "", db, queue, out.resolve("collector.log"),
-          TimeUnit.SECONDS.toMillis(30), "exporters::clickhouse::sending_queue::batch::flush_timeout=500ms");
+          TimeUnit.SECONDS.toMillis(30), "exporters::clickhouse::retry_on_failure::max_interval=5s");
       String q = SqlText.quoteIdentifier(db);
 
       // Forgeries first: with a token that is not the Collector's, without one, with the token under
@@ -89,7 +89,7 @@ class CollectorAuthIT {
       OtlpPost.Answer good = OtlpPost.post(collector, record("with-token"), Duration.ofSeconds(10));
       assertTrue(good.accepted(), "the right token over TLS: " + good);
 
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
       long ledger = 0;
       Set<String> ids = Set.of();
       while (System.nanoTime() < deadline) {
@@ -101,10 +101,15 @@ class CollectorAuthIT {
         }
         Thread.sleep(300);
       }
-      assertEquals(billable.size(), ledger, "ledger rows from the agent that presented the token over TLS");
+      final Collector running = collector;
+      assertEquals(billable.size(), ledger, () -> "ledger rows from the agent that presented the token over TLS"
+          + " (Collector log " + running.log() + ")");
       assertEquals(Set.of("with-token"), ids, "test records in otel_logs: only the one sent with the token");
-      String log = collector.logText();
-      assertFalse(log.contains("\"level\":\"error\""), "the Collector logged errors:\n" + log);
+      // Errors in the Collector's log other than the plaintext request's failed handshake: none.
+      List<String> errors = collector.logText().lines()
+          .filter(l -> l.contains("\"level\":\"error\"") && !l.contains("TLS handshake error"))
+          .toList();
+      assertEquals(List.of(), errors, "the Collector logged errors");
     } finally {
       if (collector != null) {
         collector.close();
