@@ -9,7 +9,7 @@
 # their checks and builds the pipeline graph, without starting anything (no ClickHouse needed).
 # TOKENLEDGER_* variables of the calling shell are not passed on, so the result does not depend
 # on the caller's environment. It also checks that the production configuration refuses to load
-# without its required variables.
+# without its required variables, and runs the unit tests of the local component modules (go test).
 #
 # Exit status 0 when all pass; otherwise non-zero, naming each failing file.
 set -euo pipefail
@@ -96,6 +96,24 @@ if [ -f "$here/collector-production.yaml" ]; then
     run_validate collector-production.yaml fail "without $required" "${without[@]}"
   done
 fi
+
+# The local components' own unit tests, with the module and build caches build.sh uses.
+cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/tokenledger/collector"
+for module in clickhouseledger; do
+  out=""
+  rc=0
+  out="$(cd "$here/$module" && GOMODCACHE="$cache_root/gomod" GOCACHE="$cache_root/gobuild" \
+    GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=mod -modcacherw" go test ./... 2>&1)" || rc=$?
+  if [ "$rc" -eq 0 ]; then
+    passed=$((passed + 1))
+    echo "validate.sh: ok     $module (go test)"
+  else
+    failed=$((failed + 1))
+    failures+=("$module (go test)")
+    echo "validate.sh: FAILED $module (go test), exit status $rc" >&2
+    printf '%s\n' "$out" | sed 's/^/    /' >&2
+  fi
+done
 
 echo "validate: $passed passed, $failed failed"
 if [ "$failed" -gt 0 ]; then

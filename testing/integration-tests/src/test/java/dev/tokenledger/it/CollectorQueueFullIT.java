@@ -8,6 +8,7 @@ import dev.tokenledger.clickhouse.ClickHouseHttpFront;
 import dev.tokenledger.clickhouse.EmbeddedClickHouse;
 import dev.tokenledger.clickhouse.Migrations;
 import dev.tokenledger.clickhouse.SqlText;
+import dev.tokenledger.simulator.OpenAiSimulator;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,6 +62,102 @@ class CollectorQueueFullIT {
     // Larger records so that a few dozen requests fill the 2 MiB.
     run("disk", Map.of(), List.of("unshare", "-Urm", "sh", "-c",
         "mount -t tmpfs -o size=2m tl-queue \"$0\" && exec \"$@\""), 200, Duration.ofSeconds(10), 400);
+  }
+
+  /**
+   * What the agent does when the Collector holds its export (block_on_overflow): the exporter's call
+   * timeout (3 s here through OTEL_EXPORTER_OTLP_TIMEOUT; 10 s by default) ends it, the batch is
+   * dropped and counted in the SDK's {@code otlp.exporter.exported{type=log, success=false}} — sent
+   * to a second receiver here, since the Collector is the one that is full. Every log record the
+   * agent sent is then either accepted by the Collector (and in ClickHouse once it returns) or
+   * counted as refused by the Collector; none is gone without a count.
+   */
+  @Test
+  void theAgentDropsAndCountsWhatAFullCollectorHoldsPastItsTimeout() throws Exception {
+    Path out = Path.of(System.getProperty("tokenledger.it.dir", "target/it")).toAbsolutePath().getParent()
+        .resolve("collector-queue-full-it");
+    Files.createDirectories(out);
+    Path queue = Files.createTempDirectory("tokenledger-queue-");
+    String db = "tl_fullagent_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+    EmbeddedClickHouse engine = EmbeddedClickHouse.shared();
+    ClickHouseHttpFront front = ClickHouseHttpFront.start(engine);
+    int port = front.port();
+    Collector collector = null;
+    try (OpenAiSimulator simulator = OpenAiSimulator.start(0); OtlpReceiver agentMetrics = new OtlpReceiver()) {
+      try (var c = Migrations.connect(front.url(), "default", "")) {
+        new Migrations(Migrations.loadDefault(), new Migrations.Options().database(db).skipAccessControl(true).log(null))
+            .apply(c);
+      }
+      Path binary = Collector.build(out.resolve("collector-build.log"));
+      collector = Collector.startProduction(binary, front.url(), "default", "", db, queue,
+          out.resolve("collector-agent.log"), TimeUnit.SECONDS.toMillis(30),
+          Map.of("TOKENLEDGER_QUEUE_MAX_BYTES", "32768"), List.of(),
+          "exporters::clickhouse::retry_on_failure::max_interval=2s",
+          "exporters::clickhouse::sending_queue::batch::flush_timeout=500ms");
+      final Collector running = collector;
+      front.close();
+
+      Map<String, String> env = new LinkedHashMap<>(collector.agentEnvironment());
+      env.put("OPENAI_API_KEY", HttpUsageIT.API_KEY);
+      env.put("OTEL_EXPORTER_OTLP_TIMEOUT", "3000");
+      // Only the logs go to the full Collector; metrics (with the exporter's own counters) and spans
+      // go to a receiver that always answers.
+      List<String> jvm = List.of(
+          "-Dotel.exporter.otlp.metrics.endpoint=" + agentMetrics.endpoint() + "/v1/metrics",
+          "-Dotel.exporter.otlp.traces.endpoint=" + agentMetrics.endpoint() + "/v1/traces");
+      AgentRun.Result run = AgentRun.runMain(AgentRun.Agent.ONE_JAR, collector.otlpHttpEndpoint(), false, jvm, env,
+          AgentRun.DEMO_APP_MAIN, "--base-url", simulator.baseUrl(), "--project", "proj_tokenledger_full");
+      Files.writeString(out.resolve("demo-app-agent.out"), run.stdout() + "\n--- stderr ---\n" + run.stderr());
+      assertEquals(0, run.exitCode(), () -> "demo app failed:\n" + run.stdout() + run.stderr());
+
+      double seen = sum(agentMetrics, "otlp.exporter.seen", null);
+      double exportedOk = sum(agentMetrics, "otlp.exporter.exported", true);
+      double exportedFailed = sum(agentMetrics, "otlp.exporter.exported", false);
+      double accepted = collector.selfMetric("otelcol_receiver_accepted_log_records");
+      double enqueueFailed = -1;
+      long counted = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+      while (System.nanoTime() < counted && accepted + enqueueFailed < seen) {
+        Thread.sleep(200);
+        accepted = collector.selfMetric("otelcol_receiver_accepted_log_records");
+        enqueueFailed = collector.selfMetric("otelcol_exporter_enqueue_failed_log_records", "exporter=\"clickhouse\"");
+      }
+      System.err.printf("[CollectorQueueFullIT:agent] agent sent %s log records: %s exported, %s failed;"
+          + " Collector accepted %s, refused %s%n", seen, exportedOk, exportedFailed, accepted, enqueueFailed);
+      assertTrue(exportedFailed > 0, "the agent's exports were held past its timeout and counted as failed");
+      assertTrue(run.stderr().contains("Failed to export logs"), "the agent logged the failed export");
+      assertEquals(seen, exportedOk + exportedFailed, 0.0, "the agent counts every record it tried, once");
+      assertEquals(seen, accepted + enqueueFailed, 0.0,
+          "every record the agent sent was accepted by the Collector or counted as refused there");
+      assertTrue(exportedOk <= accepted, "the Collector accepted at least what the agent saw acknowledged");
+
+      front = ClickHouseHttpFront.start(engine, port);
+      String idsSql = "SELECT toString(count()) AS v FROM " + SqlText.quoteIdentifier(db) + ".otel_logs";
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+      long landed = 0;
+      while (System.nanoTime() < deadline) {
+        landed = Long.parseLong(ClickHouseRows.list(front, idsSql).get(0));
+        if (landed >= accepted && running.selfMetric("otelcol_exporter_queue_size", "data_type=\"logs\"") == 0) {
+          break;
+        }
+        Thread.sleep(500);
+      }
+      assertEquals((long) accepted, landed, "every record the Collector accepted is in ClickHouse, once");
+    } finally {
+      if (collector != null) {
+        collector.close();
+      }
+      front.close();
+      Files.walk(queue).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  /** Sum of a log-type counter of the agent's exporter metrics; {@code success} null for any. */
+  private static double sum(OtlpReceiver receiver, String name, Boolean success) {
+    return Otlp.sumPoints(receiver.metrics(), name).stream()
+        .filter(p -> "log".equals(p.getKey().get("type")))
+        .filter(p -> success == null || success.equals(p.getKey().get("success")))
+        .mapToDouble(Map.Entry::getValue)
+        .sum();
   }
 
   /**
