@@ -31,7 +31,9 @@ import java.util.regex.Pattern;
  * </ul>
  *
  * <p>It refuses to erase: an hour in the range whose rollup has settled rows but whose ledger has
- * none (the ledger keeps 400 days, the rollup for ever) is an error, not an hour set to zero.
+ * none (the ledger keeps 400 days, the rollup for ever) is an error, not an hour set to zero; so is
+ * a range that the ledger's retention edge reaches ({@link RetentionEdge}: hours whose ledger rows
+ * may be partly expired while the rollup still counts them all).
  *
  * <p>What is summed is read from the rollup itself: every column of usage_hourly outside
  * {@link #KEY}, so a token field that a migration adds to both tables is rebuilt with no change here.
@@ -76,7 +78,8 @@ public final class RollupRebuild {
    * @param from the first hour, a whole UTC hour
    * @param to the end (exclusive), a whole UTC hour after {@code from}
    * @throws IllegalArgumentException when the range is not whole hours or empty
-   * @throws IllegalStateException when an hour's rollup has rows but its ledger has none (expired)
+   * @throws IllegalStateException when an hour's rollup has rows but its ledger has none (expired),
+   *     or the ledger's retention edge reaches the range
    * @throws SQLException when ClickHouse refuses a statement
    */
   public static Result rebuild(Connection connection, String database, Instant from, Instant to) throws SQLException {
@@ -109,6 +112,7 @@ public final class RollupRebuild {
 
     List<Measure> measures = measures(connection, database);
     try (Statement st = connection.createStatement()) {
+      RetentionEdge.check(connection, database, events, hourly, from, to, settled);
       List<String> orphans = new ArrayList<>();
       try (ResultSet rs = st.executeQuery("SELECT toString(hour) FROM " + hourly + " WHERE " + rollupWhere
           + " GROUP BY hour HAVING sum(num_model_requests) != 0 AND hour NOT IN (SELECT DISTINCT"
