@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tokenledger.clickhouse.UsageFixture.Record;
 import java.sql.Connection;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
@@ -15,6 +16,12 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -212,6 +219,125 @@ class RollupRebuildTest {
       RollupRebuild.Result r = RollupRebuild.rebuild(c, ch.db(), nextMonth, nextMonth.plus(1, ChronoUnit.HOURS), settled);
       assertEquals(0, r.correctionRows(), r.toString());
     }
+  }
+
+  /**
+   * One rebuild at a time: a second rebuild started while the first holds the lock fails with a
+   * message naming the holder; the first completes exactly; afterwards the lock is free again.
+   */
+  @Test
+  void aSecondRebuildWhileOneRunsFailsClearlyAndTheFirstCompletes() throws Exception {
+    Instant settled;
+    List<Record> records = fixedHours(51, 40, START);
+    try (Connection c = ch.connect()) {
+      ClickHouseTarget.exec(c, UsageFixture.insertSql(ch.db(), records, "async_insert = 0"));
+      long now = Long.parseLong(ClickHouseTarget.scalar(c, "SELECT toUnixTimestamp(now())"));
+      settled = Instant.ofEpochSecond(now).truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS);
+      ClickHouseTarget.exec(c, "ALTER TABLE " + ch.q() + ".usage_hourly DELETE WHERE hour = toDateTime("
+          + START.getEpochSecond() + ", 'UTC') SETTINGS mutations_sync = 2");
+      assertNotEquals(expectedPerHour(records), actualPerHour(c), "the damage shows");
+    }
+    CountDownLatch firstHoldsTheLock = new CountDownLatch(1);
+    CountDownLatch secondTried = new CountDownLatch(1);
+    AtomicReference<Object> first = new AtomicReference<>();
+    Thread firstRebuild = new Thread(() -> {
+      try (Connection c = ch.connect()) {
+        first.set(RollupRebuild.rebuild(c, ch.db(), FROM, TO, settled, RollupRebuildLock.LEASE, () -> {
+          firstHoldsTheLock.countDown();
+          try {
+            secondTried.await(60, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }));
+      } catch (Throwable t) {
+        first.set(t);
+        firstHoldsTheLock.countDown();
+      }
+    }, "first-rebuild");
+    firstRebuild.start();
+    try (Connection c = ch.connect()) {
+      assertTrue(firstHoldsTheLock.await(60, TimeUnit.SECONDS));
+      RollupRebuild.AlreadyRunning second = assertThrows(RollupRebuild.AlreadyRunning.class,
+          () -> RollupRebuild.rebuild(c, ch.db(), FROM, TO, settled));
+      assertTrue(second.getMessage().startsWith("another rollup rebuild is running: "), second.getMessage());
+      assertTrue(second.getMessage().contains("rebuilding " + FROM + " – " + TO), second.getMessage());
+    } finally {
+      secondTried.countDown();
+      firstRebuild.join();
+    }
+    assertTrue(first.get() instanceof RollupRebuild.Result, String.valueOf(first.get()));
+    assertTrue(((RollupRebuild.Result) first.get()).correctionRows() > 0, String.valueOf(first.get()));
+    try (Connection c = ch.connect()) {
+      assertEquals(expectedPerHour(records), actualPerHour(c), "the first rebuild's result, added once");
+      RollupRebuild.Result again = RollupRebuild.rebuild(c, ch.db(), FROM, TO, settled);
+      assertEquals(0, again.correctionRows(), "the lock is free again, and there is nothing left to correct");
+    }
+  }
+
+  /** Claims racing for the lock from several connections at once: exactly one holds it each time. */
+  @Test
+  void claimsRacingForTheLockHaveOneWinner() throws Exception {
+    int contenders = 6;
+    ExecutorService pool = Executors.newFixedThreadPool(contenders);
+    try {
+      for (int round = 0; round < 8; round++) {
+        CyclicBarrier start = new CyclicBarrier(contenders);
+        List<Future<RollupRebuildLock>> attempts = new ArrayList<>();
+        for (int i = 0; i < contenders; i++) {
+          attempts.add(pool.submit(() -> {
+            Connection c = ch.connect();
+            start.await(30, TimeUnit.SECONDS);
+            try {
+              return RollupRebuildLock.acquire(c, ch.db(), FROM, TO, RollupRebuildLock.LEASE);
+            } catch (RollupRebuild.AlreadyRunning busy) {
+              c.close();
+              return null;
+            }
+          }));
+        }
+        List<RollupRebuildLock> held = new ArrayList<>();
+        for (Future<RollupRebuildLock> f : attempts) {
+          RollupRebuildLock lock = f.get(60, TimeUnit.SECONDS);
+          if (lock != null) {
+            held.add(lock);
+          }
+        }
+        assertEquals(1, held.size(), "round " + round + ": holders " + held.size());
+        held.get(0).close();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** A lock whose holder died is taken over once its lease has passed; a lease too short to correct is refused. */
+  @Test
+  void anExpiredLockIsTakenOver() throws Exception {
+    try (Connection c = ch.connect()) {
+      // Taken and never released, as by a rebuild that died.
+      RollupRebuildLock dead = RollupRebuildLock.acquire(c, ch.db(), FROM, TO, Duration.ofSeconds(10));
+      assertThrows(RollupRebuild.AlreadyRunning.class,
+          () -> RollupRebuildLock.acquire(c, ch.db(), FROM, TO, RollupRebuildLock.LEASE));
+      Thread.sleep(Math.max(0, dead.secondsLeft() + 1) * 1000 + 500);
+      RollupRebuild.Result r = RollupRebuild.rebuild(c, ch.db(), FROM, TO);
+      assertEquals(0, r.correctionRows(), r.toString());
+      assertTrue(dead.claim().generation() > 0);
+
+      IllegalStateException tooShort = assertThrows(IllegalStateException.class,
+          () -> RollupRebuild.rebuild(c, ch.db(), FROM, TO, Instant.now().truncatedTo(ChronoUnit.HOURS),
+              Duration.ofSeconds(60), () -> {}));
+      assertTrue(tooShort.getMessage().contains("nothing was corrected"), tooShort.getMessage());
+    }
+  }
+
+  /** {@code n} records spread over the two hours from {@code start}, with their generated tokens. */
+  private static List<Record> fixedHours(long seed, int n, Instant start) {
+    List<Record> out = new ArrayList<>(UsageFixture.records(seed, n, start, 7200));
+    for (Record r : out) {
+      r.eventName = "tokenledger.usage";
+    }
+    return out;
   }
 
   /** {@code n} records at {@code time}, 100 input tokens each. */
