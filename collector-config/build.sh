@@ -59,7 +59,13 @@ if command -v sha256sum >/dev/null 2>&1; then hash_cmd=(sha256sum)
 elif command -v shasum >/dev/null 2>&1; then hash_cmd=(shasum -a 256)
 else die "neither sha256sum nor shasum is available to hash the manifest"
 fi
-key="$( { cat "$manifest"; printf '\n%s\n%s\n' "$go_version" "$builder_version"; } | "${hash_cmd[@]}" | cut -c1-16)"
+# Local component modules the manifest names with `path:` (copied next to the builder's working
+# directory); their sources are part of the key.
+local_modules=(clickhouseledger)
+key="$( { cat "$manifest"; printf '\n%s\n%s\n' "$go_version" "$builder_version";
+          for m in "${local_modules[@]}"; do
+            find "$here/$m" -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) ! -name '*_test.go' | LC_ALL=C sort | xargs cat
+          done; } | "${hash_cmd[@]}" | cut -c1-16)"
 
 dist_dir="$cache_root/dist/$key"
 binary="$dist_dir/$dist_name"
@@ -105,6 +111,10 @@ fi
 work="$cache_root/work/$key"
 rm -rf "$work"
 mkdir -p "$work"
+for m in "${local_modules[@]}"; do
+  mkdir -p "$work/$m"
+  find "$here/$m" -maxdepth 1 -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) ! -name '*_test.go' -exec cp {} "$work/$m/" \;
+done
 log="$work/build.log"
 say "building $dist_name (key $key) with builder $builder_version and $go_version; the first build takes minutes"
 say "log: $log"

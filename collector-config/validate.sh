@@ -9,7 +9,7 @@
 # their checks and builds the pipeline graph, without starting anything (no ClickHouse needed).
 # TOKENLEDGER_* variables of the calling shell are not passed on, so the result does not depend
 # on the caller's environment. It also checks that the production configuration refuses to load
-# without its required variables.
+# without its required variables, and runs the unit tests of the local component modules (go test).
 #
 # Exit status 0 when all pass; otherwise non-zero, naming each failing file.
 set -euo pipefail
@@ -40,6 +40,9 @@ env_for() {
         "TOKENLEDGER_CLICKHOUSE_USER=tokenledger_collector" \
         "TOKENLEDGER_WRITER_PASSWORD=validate-only-not-a-secret" \
         "TOKENLEDGER_QUEUE_DIR=$scratch/queue" \
+        "TOKENLEDGER_OTLP_TOKEN=validate-only-not-a-token" \
+        "TOKENLEDGER_OTLP_TLS_CERT_FILE=$scratch/otlp-cert.pem" \
+        "TOKENLEDGER_OTLP_TLS_KEY_FILE=$scratch/otlp-key.pem" \
         "TOKENLEDGER_MEMORY_LIMIT_MIB=1536" \
         "TOKENLEDGER_MEMORY_SPIKE_MIB=384"
       ;;
@@ -80,11 +83,37 @@ for path in "${configs[@]}"; do
   run_validate "$file" pass "with the variables a user sets" "${vars[@]}"
 done
 
-# The production file must not start with its required variables missing.
+# The production file must not start with its required variables missing: each check leaves out one
+# of them (validate reads no certificate file, so the TLS paths need not exist).
 if [ -f "$here/collector-production.yaml" ]; then
-  run_validate collector-production.yaml fail "without TOKENLEDGER_CLICKHOUSE_ENDPOINT" \
-    "TOKENLEDGER_WRITER_PASSWORD=x" "TOKENLEDGER_QUEUE_DIR=$scratch/queue"
+  mapfile -t prod < <(env_for collector-production.yaml)
+  for required in TOKENLEDGER_CLICKHOUSE_ENDPOINT TOKENLEDGER_OTLP_TOKEN TOKENLEDGER_OTLP_TLS_CERT_FILE \
+      TOKENLEDGER_OTLP_TLS_KEY_FILE; do
+    without=()
+    for assignment in "${prod[@]}"; do
+      [ "${assignment%%=*}" = "$required" ] || without+=("$assignment")
+    done
+    run_validate collector-production.yaml fail "without $required" "${without[@]}"
+  done
 fi
+
+# The local components' own unit tests, with the module and build caches build.sh uses.
+cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/tokenledger/collector"
+for module in clickhouseledger; do
+  out=""
+  rc=0
+  out="$(cd "$here/$module" && GOMODCACHE="$cache_root/gomod" GOCACHE="$cache_root/gobuild" \
+    GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=mod -modcacherw" go test ./... 2>&1)" || rc=$?
+  if [ "$rc" -eq 0 ]; then
+    passed=$((passed + 1))
+    echo "validate.sh: ok     $module (go test)"
+  else
+    failed=$((failed + 1))
+    failures+=("$module (go test)")
+    echo "validate.sh: FAILED $module (go test), exit status $rc" >&2
+    printf '%s\n' "$out" | sed 's/^/    /' >&2
+  fi
+done
 
 echo "validate: $passed passed, $failed failed"
 if [ "$failed" -gt 0 ]; then

@@ -19,9 +19,11 @@
 --     (toStartOfHour(Timestamp), written as in the key, without a time zone argument). Each run recomputes those hours' settled state
 --     from scratch, so an insert that commits late, a correction counted twice or lost, or a rollup
 --     row that went missing is put right by a later run while the hour is in that window;
---   * never an hour older than the ledger's retention less a day: there the ledger may have lost
---     rows the rollup still counts, and the rollup outlives the ledger (the marked number follows
---     --ttl ledger_days);
+--   * never an hour older than 31 days, or than the ledger's retention less a day (the marked number
+--     follows --ttl ledger_days): near the retention edge the ledger may have lost rows the rollup
+--     still counts, and the rollup outlives the ledger. 31 days stays far from any retention, also
+--     one shortened by hand, and covers records replayed after a month-long outage; older hours
+--     are for the rebuild, which checks the edge;
 --   * keys whose correction is zero in every measure are left out: a run with nothing to correct
 --     inserts nothing.
 --
@@ -89,7 +91,8 @@ FROM
             WHERE ingested_at >= toStartOfMinute(now('UTC') - INTERVAL 1 MINUTE) - INTERVAL 60 MINUTE
               AND ingested_at < toStartOfMinute(now('UTC') - INTERVAL 1 MINUTE)
         )
-      AND toStartOfHour(Timestamp) >= toStartOfHour(now('UTC') - toIntervalDay(400) /* ttl:ledger_days */) + INTERVAL 1 DAY
+      AND toStartOfHour(Timestamp) >= greatest(toStartOfHour(now('UTC') - toIntervalDay(400) /* ttl:ledger_days */) + INTERVAL 1 DAY,
+          toStartOfHour(now('UTC') - INTERVAL 31 DAY))
       AND ingested_at < toStartOfMinute(now('UTC') - INTERVAL 1 MINUTE)
     UNION ALL
     SELECT hour, ServiceName, provider, api, operation, model, project_id, organization_id,
@@ -115,7 +118,8 @@ FROM
             WHERE ingested_at >= toStartOfMinute(now('UTC') - INTERVAL 1 MINUTE) - INTERVAL 60 MINUTE
               AND ingested_at < toStartOfMinute(now('UTC') - INTERVAL 1 MINUTE)
         )
-      AND hour >= toStartOfHour(now('UTC') - toIntervalDay(400) /* ttl:ledger_days */) + INTERVAL 1 DAY
+      AND hour >= greatest(toStartOfHour(now('UTC') - toIntervalDay(400) /* ttl:ledger_days */) + INTERVAL 1 DAY,
+          toStartOfHour(now('UTC') - INTERVAL 31 DAY))
       AND greatest(ingest_hour, ingest_minute) < toStartOfMinute(now('UTC') - INTERVAL 1 MINUTE)
 )
 GROUP BY hour, ServiceName, provider, api, operation, model, project_id, organization_id,

@@ -117,6 +117,19 @@ public final class OpenAiCall implements ByteSink {
     return context.makeCurrent();
   }
 
+  /**
+   * The request's headers as the client sent them, when they can differ from those the call
+   * started with (a client's own interceptors add a key or a project later): the key, project and
+   * organization they name attribute the call. Before {@link #onResponse}.
+   */
+  public void onRequestSent(Headers sentHeaders) {
+    try {
+      origin = origin.withSentRequest(sentHeaders);
+    } catch (Throwable t) {
+      RateLimitedLog.warn("call-request", "TokenLedger could not read the headers of a sent OpenAI request: " + t);
+    }
+  }
+
   /** The response status line and headers have arrived; the body has not been read yet. */
   public void onResponse(int status, Headers responseHeaders) {
     try {

@@ -103,6 +103,21 @@ public final class RealtimeConnection implements RealtimeConnectionState.Sink {
   }
 
   /**
+   * The handshake request's headers as the client sent them, when they can differ from those the
+   * connection started with (a client's own interceptors add a key or a project later): the key,
+   * project and organization they name attribute the connection. Before {@link #onOpen}.
+   */
+  public void onRequestSent(Headers sentHeaders) {
+    try {
+      if (opened == 0) {
+        origin = origin.withSentRequest(sentHeaders);
+      }
+    } catch (Throwable t) {
+      RateLimitedLog.warn("realtime-open", "TokenLedger could not read the headers of a sent Realtime handshake: " + t);
+    }
+  }
+
+  /**
    * The handshake succeeded: the connection counts from here. {@code responseHeaders} (may be null)
    * are the 101 response's, where the client shows them.
    */

@@ -112,6 +112,34 @@ final class UsageOrigin {
         attribution);
   }
 
+  /**
+   * This origin with the key, project and organization named by the request as it was sent, which
+   * can differ from the request the call started with: a client's own interceptors may add them
+   * afterwards. What the sent headers do not name stays as it was. {@code sentHeaders} may be null.
+   */
+  UsageOrigin withSentRequest(Headers sentHeaders) {
+    if (sentHeaders == null) {
+      return this;
+    }
+    String sentKey = fingerprint(sentHeaders, null);
+    String sentProject = header(sentHeaders, "OpenAI-Project");
+    String sentOrganization = header(sentHeaders, "OpenAI-Organization");
+    if (sentKey == null && sentProject == null && sentOrganization == null) {
+      return this;
+    }
+    return new UsageOrigin(
+        providerName,
+        serverAddress,
+        serverPort,
+        azureDeployment,
+        azureApiVersion,
+        sentKey != null ? sentKey : apiKeyFingerprint,
+        sentProject != null ? sentProject : project,
+        sentOrganization != null ? sentOrganization : organization,
+        requestId,
+        attribution);
+  }
+
   static String header(Headers headers, String name) {
     if (headers == null) {
       return null;

@@ -14,10 +14,12 @@ import java.util.Locale;
  * get the class only, since four characters would be a real share of them.
  *
  * <p>Classes: {@code sk-proj}, {@code sk-svcacct}, {@code sk-admin}, {@code sk-None} (legacy user
- * keys), {@code sk} (other OpenAI keys), {@code ek} (ephemeral Realtime client secrets; they expire
- * within minutes and cannot be mapped to a key id), {@code azure} (Azure OpenAI {@code api-key}s: 32
- * hex characters, or the newer 84-character alphanumeric keys), {@code jwt} (bearer tokens such as
- * Entra ID tokens: they rotate hourly, so only the class is kept), {@code key} (anything else).
+ * keys), {@code sk} (other OpenAI keys), {@code ek} (ephemeral Realtime client secrets: minted per
+ * session, expiring within minutes, and never mappable to a key id, so only the class is kept; a
+ * suffix would give every session its own metric series), {@code azure} (Azure OpenAI
+ * {@code api-key}s: 32 hex characters, or the newer 84-character alphanumeric keys), {@code jwt}
+ * (bearer tokens such as Entra ID tokens: they rotate hourly, so only the class is kept),
+ * {@code key} (anything else).
  */
 public final class ApiKeyFingerprint {
 
@@ -51,8 +53,8 @@ public final class ApiKeyFingerprint {
         return null;
       }
       String cls = classOf(v);
-      if ("jwt".equals(cls) || v.length() < MIN_KEY_LENGTH_FOR_SUFFIX) {
-        return cls;
+      if ("jwt".equals(cls) || "ek".equals(cls) || v.length() < MIN_KEY_LENGTH_FOR_SUFFIX) {
+        return cls; // short-lived credentials: a suffix would name one token, a series per session
       }
       return cls + ELLIPSIS + v.substring(v.length() - 4);
     } catch (Throwable t) {

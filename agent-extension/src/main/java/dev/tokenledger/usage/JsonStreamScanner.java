@@ -112,6 +112,7 @@ public final class JsonStreamScanner {
   private int captureFrom; // start of the pending capture in the current chunk
 
   private long offset; // bytes consumed before the current chunk
+  private int chunkStart; // where the current chunk starts in its array
   private boolean sawValue;
   private boolean trailingData;
   private String error;
@@ -196,6 +197,7 @@ public final class JsonStreamScanner {
   public void feed(byte[] b, int off, int len) {
     int end = off + len;
     int i = off;
+    chunkStart = off;
     if (capturing) {
       captureFrom = off;
     }
@@ -559,10 +561,10 @@ public final class JsonStreamScanner {
     valueEnded();
   }
 
-  private void fail(String message, int indexInChunk) {
+  private void fail(String message, int indexInArray) {
     if (state != S_ERROR) {
       error = message;
-      errorOffset = offset + indexInChunk;
+      errorOffset = offset + (indexInArray - chunkStart);
       state = S_ERROR;
       capturing = false;
     }

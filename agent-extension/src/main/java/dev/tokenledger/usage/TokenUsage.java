@@ -4,8 +4,8 @@ import java.util.Arrays;
 
 /**
  * The token usage of one billable response in the export vocabulary of {@link UsageField}, plus the
- * non-token billing units (transcription seconds, speech input characters) and the provider's usage
- * object verbatim. Immutable.
+ * non-token billing units (transcription seconds, speech input characters) and the counts of the
+ * provider's usage object as it sent them. Immutable.
  *
  * <p>Records built by {@link UsageParser} always satisfy {@link #invariantViolation()}: whenever the
  * provider's numbers are negative or do not add up, the parser clamps them (the reported totals win
@@ -72,7 +72,10 @@ public final class TokenUsage {
     return splitInferred;
   }
 
-  /** The provider's usage object as it was sent; "" when there was none or it exceeded the cap. */
+  /**
+   * The provider's usage object with its counts as they were sent and nothing else (no string
+   * member); "" when there was none or it exceeded the cap.
+   */
   public String rawJson() {
     return rawJson;
   }
@@ -251,9 +254,14 @@ public final class TokenUsage {
       return this;
     }
 
-    /** Kept verbatim up to {@link #MAX_RAW_JSON_CHARS}; null or longer becomes "". */
+    /**
+     * The provider's usage object, reduced to its counts ({@link CountsOnlyJson}: numbers as sent,
+     * nested objects of them) and kept up to {@link #MAX_RAW_JSON_CHARS}; null, a text that is not
+     * a JSON object, or a longer one becomes "".
+     */
     public Builder rawJson(String json) {
-      this.rawJson = json == null || json.length() > MAX_RAW_JSON_CHARS ? "" : json;
+      String counts = CountsOnlyJson.of(json);
+      this.rawJson = counts == null || counts.length() > MAX_RAW_JSON_CHARS ? "" : counts;
       return this;
     }
 

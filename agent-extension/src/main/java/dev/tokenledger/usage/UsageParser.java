@@ -79,25 +79,35 @@ public final class UsageParser {
         .build();
   }
 
-  /** A count, or null when absent, null or not a number; non-integral numbers are truncated. */
+  /**
+   * Largest count magnitude taken; beyond it a count is clamped. No bill comes near it, and it keeps
+   * every sum the rules take (at most four counts) within the range of a long.
+   */
+  static final long MAX_COUNT = Long.MAX_VALUE / 4;
+
+  /**
+   * A count, or null when absent, null or not a number; non-integral numbers are truncated, and
+   * counts beyond {@link #MAX_COUNT} either way are clamped to it.
+   */
   static Long number(JsonObject o, String key) {
     if (o == null) {
       return null;
     }
     Object v = o.get(key);
     if (v instanceof Long) {
-      return (Long) v;
+      long n = (Long) v;
+      return n > MAX_COUNT ? MAX_COUNT : n < -MAX_COUNT ? -MAX_COUNT : n;
     }
     if (v instanceof Number) {
       double d = ((Number) v).doubleValue();
       if (d != d || Double.isInfinite(d)) {
         return null;
       }
-      if (d > 9.0e18) {
-        return Long.MAX_VALUE / 4;
+      if (d > MAX_COUNT) {
+        return MAX_COUNT;
       }
-      if (d < -9.0e18) {
-        return Long.MIN_VALUE / 4;
+      if (d < -MAX_COUNT) {
+        return -MAX_COUNT;
       }
       return (long) d;
     }

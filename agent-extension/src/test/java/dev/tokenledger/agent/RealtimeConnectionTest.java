@@ -269,6 +269,37 @@ class RealtimeConnectionTest {
     assertEquals("sess_C9G5QPteg4UIbo", str(row, "tokenledger.session.id"));
   }
 
+  /**
+   * Ephemeral client secrets are minted per session: a fingerprint of each would give every
+   * session its own metric series. Two sessions with different {@code ek_} keys share one series.
+   */
+  @Test
+  void ephemeralKeysOfDifferentSessionsShareOneMetricSeries() {
+    String[] keys = {"Bearer ek_68f1c2a9e0d1c2b3a4f5a1b2", "Bearer ek_0a9b8c7d6e5f4a3b2c1d0e9f"};
+    for (String key : keys) {
+      RealtimeConnection connection = TestTelemetry.INSTRUMENTER.startConnection(
+          URI.create("wss://api.openai.com/v1/realtime?model=gpt-realtime"), CallProbe.headers("Authorization", key));
+      connection.onOpen(null);
+      connection.onText(RESPONSE_DONE, true);
+      connection.onClosed(1000);
+    }
+    List<MetricData> metrics = new ArrayList<>(TestTelemetry.METRICS.collectAllMetrics());
+    List<LongPointData> requests = points(metrics, "tokenledger.requests");
+    assertEquals(1, requests.size(), "one series for both sessions: " + requests);
+    assertEquals(2L, requests.get(0).getValue());
+    for (MetricData metric : metrics) {
+      java.util.Set<String> fingerprints = new java.util.HashSet<>();
+      for (io.opentelemetry.sdk.metrics.data.PointData point : metric.getData().getPoints()) {
+        fingerprints.add(point.getAttributes().get(AttributeKey.stringKey("tokenledger.api_key.fingerprint")));
+      }
+      fingerprints.remove(null); // metrics that carry no key at all
+      assertTrue(fingerprints.isEmpty() || fingerprints.equals(java.util.Set.of("ek")), metric.getName() + ": " + fingerprints);
+    }
+    for (LogRecordData row : TestTelemetry.LOGS.getFinishedLogRecordItems()) {
+      assertEquals("ek", str(row.getAttributes(), "tokenledger.api_key.fingerprint"));
+    }
+  }
+
   @Test
   void aFailedHandshakeIsNotAConnection() {
     RealtimeConnection connection =

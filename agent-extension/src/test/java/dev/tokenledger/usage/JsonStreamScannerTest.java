@@ -129,6 +129,18 @@ class JsonStreamScannerTest {
     assertTrue(s.failed());
   }
 
+  /** Transports hand slices of larger arrays: the offset counts bytes of the document, not of the array. */
+  @Test
+  void errorOffsetCountsFromTheStartOfTheSlice() {
+    JsonStreamScanner s = new JsonStreamScanner(new Recorder());
+    s.reset();
+    byte[] array = "xxxx{\"s\":]yy".getBytes(StandardCharsets.UTF_8);
+    s.feed(array, 4, 2);
+    s.feed(array, 6, 6);
+    assertTrue(s.failed());
+    assertEquals(5, s.errorOffset(), s.error());
+  }
+
   @Test
   void oversizedScalarsAreDroppedNotCut() {
     Recorder r = new Recorder();

@@ -55,7 +55,7 @@ class SmallPartsTest {
     assertEquals("sk-admin\u2026wxyz", ApiKeyFingerprint.of("Bearer sk-admin-0123456789abcdefghijklmnopqrstuvwxyz"));
     assertEquals("sk-None\u20261234", ApiKeyFingerprint.of("sk-None-abcdefghijklmnop1234"));
     assertEquals("sk\u2026bkFJ", ApiKeyFingerprint.of("sk-abcdefghijklmnopqrT3BlbkFJ"));
-    assertEquals("ek\u2026a1b2", ApiKeyFingerprint.of("Bearer ek_68f1c2a9e0d1c2b3a4f5a1b2"));
+    assertEquals("ek", ApiKeyFingerprint.of("Bearer ek_68f1c2a9e0d1c2b3a4f5a1b2"), "per-session secrets: class only");
     assertEquals("azure\u2026cdef", ApiKeyFingerprint.of("0123456789abcdef0123456789abcdef"));
     assertEquals("jwt", ApiKeyFingerprint.of("Bearer eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJ4In0.c2ln"));
     assertEquals("key\u2026wxyz", ApiKeyFingerprint.of("gsk_0123456789abcdefghijklmnopqrstuvwxyz"));
@@ -146,7 +146,11 @@ class SmallPartsTest {
         .set(UsageField.OUTPUT_TOKENS, -1).build().invariantViolation());
     assertNotNull(TokenUsage.builder().audioSeconds(Double.NaN).build().invariantViolation());
 
-    String longRaw = "{\"pad\":\"" + "x".repeat(TokenUsage.MAX_RAW_JSON_CHARS) + "\"}";
+    StringBuilder counts = new StringBuilder("{\"n0\":0");
+    for (int i = 1; counts.length() <= TokenUsage.MAX_RAW_JSON_CHARS; i++) {
+      counts.append(",\"n").append(i).append("\":").append(i);
+    }
+    String longRaw = counts.append('}').toString();
     TokenUsage capped = ok.toBuilder().rawJson(longRaw).build();
     assertEquals("", capped.rawJson());
     assertEquals(ok.get(UsageField.INPUT_TOKENS), capped.get(UsageField.INPUT_TOKENS), "nothing else is lost");

@@ -140,7 +140,7 @@ class UsageParserTest {
     TokenUsage duration = UsageShape.TRANSCRIPTION.parse(usageOf("transcription-duration.json"));
     assertTokens(Fixtures.zeroTokens(), duration);
     assertEquals(43.0, duration.audioSeconds());
-    assertTrue(duration.rawJson().contains("\"seconds\": 43"), duration.rawJson());
+    assertEquals("{\"seconds\":43}", duration.rawJson(), "counts only: the type tag is a string");
   }
 
   @Test
@@ -202,6 +202,26 @@ class UsageParserTest {
     assertTrue(u.splitInferred());
     assertNotNull(u.anomaly());
     assertTrue(u.anomaly().contains("cached_tokens exceeds input_tokens"), u.anomaly());
+  }
+
+  /** Counts no bill can have must not overflow the sums the rules take: no record may go negative. */
+  @Test
+  void countsNearTheLongRangeDoNotOverflow() {
+    String max = String.valueOf(Long.MAX_VALUE);
+    for (UsageShape shape : UsageShape.values()) {
+      for (String huge : new String[] {max, "4000000000000000000", "8.9e18"}) {
+        JsonObject usage = Json.parseObject(
+            "{\"prompt_tokens\":" + huge + ",\"input_tokens\":" + huge + ",\"completion_tokens\":" + huge
+                + ",\"output_tokens\":" + huge + ",\"prompt_tokens_details\":{\"text_tokens\":" + huge
+                + ",\"audio_tokens\":" + huge + ",\"image_tokens\":" + huge + "},\"input_token_details\":"
+                + "{\"text_tokens\":" + huge + ",\"audio_tokens\":" + huge + ",\"image_tokens\":" + huge + "},"
+                + "\"output_token_details\":{\"text_tokens\":" + huge + ",\"audio_tokens\":" + huge + "},"
+                + "\"completion_tokens_details\":{\"text_tokens\":" + huge + ",\"audio_tokens\":" + huge
+                + ",\"reasoning_tokens\":" + huge + "}}");
+        TokenUsage u = shape.parse(usage);
+        assertNull(u.invariantViolation(), () -> shape + " " + huge + ": " + u);
+      }
+    }
   }
 
   @Test

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Reads completions usage from OpenAI's organization Usage API
@@ -26,10 +27,14 @@ final class OpenAiUsageApi {
   private static final int MAX_PAGES = 10_000;
   private static final int ATTEMPTS = 4;
 
+  private static final int MAX_REDIRECTS = 5;
+
   private final String baseUrl;
   private final String adminKey;
+  // Redirects are followed by hand (see send): the client's own redirect handling would carry the
+  // Authorization header, the admin key, to whatever host a redirect names.
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(15))
-      .followRedirects(HttpClient.Redirect.NORMAL).build();
+      .followRedirects(HttpClient.Redirect.NEVER).build();
 
   OpenAiUsageApi(String baseUrl, String adminKey) {
     this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
@@ -77,13 +82,11 @@ final class OpenAiUsageApi {
   }
 
   private String get(String url, int pageNumber) throws CliException {
-    HttpRequest req = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
-        .header("Authorization", "Bearer " + adminKey).header("Accept", "application/json").GET().build();
     long backoffMs = 1000;
     for (int attempt = 1; ; attempt++) {
       HttpResponse<String> resp;
       try {
-        resp = http.send(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        resp = send(URI.create(url));
       } catch (IOException e) {
         if (attempt < ATTEMPTS) {
           sleep(backoffMs);
@@ -119,6 +122,62 @@ final class OpenAiUsageApi {
       };
       throw new CliException(CliException.OPENAI_API, what + " Nothing was imported.");
     }
+  }
+
+  /**
+   * One GET with the admin key, following redirects within the origin (scheme, host and port) of
+   * the first request only. A redirect elsewhere is refused before anything is sent there: the key
+   * reads the whole organization's usage, and a redirect is no reason to hand it to another host.
+   */
+  private HttpResponse<String> send(URI first) throws IOException, InterruptedException, CliException {
+    URI uri = first;
+    for (int redirects = 0; ; redirects++) {
+      HttpRequest req = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60))
+          .header("Authorization", "Bearer " + adminKey).header("Accept", "application/json").GET().build();
+      HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      int status = resp.statusCode();
+      Optional<String> location = resp.headers().firstValue("Location");
+      boolean redirect = status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+      if (!redirect || location.isEmpty()) {
+        return resp;
+      }
+      URI next;
+      try {
+        next = uri.resolve(location.get().trim());
+      } catch (IllegalArgumentException e) {
+        throw new CliException(CliException.OPENAI_API, "The Usage API at " + baseUrl + " redirected (HTTP " + status
+            + ") to an address that is not a valid URL. Nothing was imported.");
+      }
+      if (!sameOrigin(first, next)) {
+        throw new CliException(CliException.OPENAI_API, "The Usage API at " + baseUrl + " redirected (HTTP " + status
+            + ") to another origin, " + origin(next) + "; the admin key is only ever sent to the origin of --base-url"
+            + " (" + origin(first) + "), so the redirect was not followed. If that address really serves the Usage"
+            + " API, pass it with --base-url. Nothing was imported.");
+      }
+      if (redirects == MAX_REDIRECTS) {
+        throw new CliException(CliException.OPENAI_API, "The Usage API at " + baseUrl + " kept redirecting (more than "
+            + MAX_REDIRECTS + " redirects). Check --base-url. Nothing was imported.");
+      }
+      uri = next;
+    }
+  }
+
+  static boolean sameOrigin(URI a, URI b) {
+    return a.getScheme() != null && a.getScheme().equalsIgnoreCase(b.getScheme())
+        && a.getHost() != null && a.getHost().equalsIgnoreCase(b.getHost())
+        && port(a) == port(b);
+  }
+
+  private static int port(URI u) {
+    if (u.getPort() != -1) {
+      return u.getPort();
+    }
+    return "https".equalsIgnoreCase(u.getScheme()) ? 443 : "http".equalsIgnoreCase(u.getScheme()) ? 80 : -1;
+  }
+
+  /** Scheme, host and port only: a redirect's path or query may carry anything. */
+  private static String origin(URI u) {
+    return u.getScheme() + "://" + u.getHost() + (u.getPort() == -1 ? "" : ":" + u.getPort());
   }
 
   // OpenAI's error shape: {"error": {"message": …}}; the message never contains the key.

@@ -12,7 +12,10 @@ import java.util.Map;
 /**
  * {@code rebuild-rollup --from … --to …}: recomputes usage_hourly for whole UTC hours [from, to)
  * from the ledger, with clickhouse-support's {@link RollupRebuild} (idempotent, safe while data
- * flows; one rebuild at a time). Times are ISO-8601 instants ({@code 2026-11-24T10:00:00Z}), UTC
+ * flows). Nothing is rebuilt, and the command says why and exits with {@link CliException#STATEMENT},
+ * when another rebuild is running (one at a time, by a lock in ClickHouse), when the ledger's
+ * retention edge reaches the range (hours whose ledger rows may be partly expired), or when an
+ * hour's ledger rows are gone. Times are ISO-8601 instants ({@code 2026-11-24T10:00:00Z}), UTC
  * date-times ({@code 2026-11-24 10:00}) or dates (midnight UTC).
  */
 final class RebuildRollup {
@@ -31,7 +34,7 @@ final class RebuildRollup {
       throw CliException.usage("--to (" + to + ") must be after --from (" + from + ")");
     }
     try (ClickHouseSession s = TokenLedger.open(a, env, err)) {
-      s.requireMigrated("usage_events", "usage_hourly");
+      s.requireMigrated("usage_events", "usage_hourly", "rollup_rebuild_lock");
       RollupRebuild.Result r;
       try {
         r = RollupRebuild.rebuild(s.connection(), s.database(), from, to);

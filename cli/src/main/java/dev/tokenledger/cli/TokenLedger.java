@@ -46,7 +46,7 @@ public final class TokenLedger {
       "  parity [--days N] [--json] [--differences-only]   (N defaults to 7)",
       "      our numbers next to OpenAI's imported ones, per day, project, API key, model and field",
       "  rebuild-rollup --from TIME --to TIME",
-      "      recompute usage_hourly for [from, to) from the ledger (idempotent, safe while data flows)",
+      "      recompute usage_hourly for [from, to) from the ledger (idempotent, safe while data flows; one at a time)",
       "",
       "Connection options (any position):",
       "  --url URL         ClickHouse HTTP endpoint (default $CLICKHOUSE_URL, else " + ClickHouseSession.Settings.DEFAULT_URL + ")",

@@ -25,10 +25,10 @@ import java.util.UUID;
 /**
  * Loads OpenAI's completions usage into {@code openai_usage_import}, all or nothing: the whole input
  * is read and checked first (a malformed or truncated file names the line and column of the first
- * problem and imports nothing); then the rows are inserted under a new import id, and only after
- * every row is in are the rows of earlier imports for the same time range removed. Re-importing
- * the same range therefore leaves exactly one copy, and a failed insert removes its own rows again,
- * leaving the earlier import as it was.
+ * problem and imports nothing); then the rows are inserted under a new import id and committed in
+ * one step, after which readers see this import, and no earlier one, for its time range. Re-importing
+ * the same range therefore leaves exactly one copy, and an import that fails or is killed before its
+ * commit shows nothing, leaving the earlier import as it was.
  *
  * <p>Which token fields are read and stored is what the table has ({@link #tokenColumns}): a field
  * that a migration adds to openai_usage_import is imported from then on, with no change here.
@@ -47,7 +47,7 @@ final class UsageImport {
    * stores. Fails with "run migrate first" when the database is not migrated.
    */
   static List<String> tokenColumns(ClickHouseSession s) throws CliException {
-    s.requireMigrated("openai_usage_import", "usage_parity_daily");
+    s.requireMigrated("openai_usage_import", "openai_usage_import_runs", "usage_parity_daily");
     try {
       return TableColumns.tokens(s.connection(), s.database(), "openai_usage_import");
     } catch (SQLException e) {
@@ -114,36 +114,92 @@ final class UsageImport {
    */
   static Result store(ClickHouseSession s, List<ImportRow> rows, List<String> tokenColumns, String source, long from,
       long to, PrintStream err) throws CliException {
+    return store(s, rows, tokenColumns, source, from, to, err, CHUNK, (done, total) -> {
+      if (total > CHUNK) {
+        err.println("tokenledger: inserted " + done + " of " + total + " rows …");
+      }
+    });
+  }
+
+  /** Told after each chunk of rows is inserted (progress on stderr). */
+  interface Progress {
+    void inserted(int done, int total);
+  }
+
+  /**
+   * As {@link #store(ClickHouseSession, List, List, String, long, long, PrintStream)}, inserting
+   * {@code chunkRows} rows per statement and telling {@code progress} after each.
+   *
+   * <p>All or nothing for readers, even if the command is killed: the import is recorded as pending in
+   * {@code openai_usage_import_runs}, its rows go in under its new id, in chunks, and
+   * {@code openai_usage_imported} (which {@code usage_parity_daily} reads) shows none of them until
+   * the import's commit row is inserted after the last chunk. A one-row insert is atomic, and from
+   * that moment the import is what readers see for its range and bucket widths, in place of every
+   * earlier import there (migration 020). Deleting the replaced rows afterwards changes no figure.
+   */
+  static Result store(ClickHouseSession s, List<ImportRow> rows, List<String> tokenColumns, String source, long from,
+      long to, PrintStream err, int chunkRows, Progress progress) throws CliException {
     String table = SqlText.quoteIdentifier(s.database()) + ".openai_usage_import";
+    String runs = SqlText.quoteIdentifier(s.database()) + ".openai_usage_import_runs";
     String importId = source + "-" + UUID.randomUUID();
+    String id = SqlText.quoteString(importId);
     TreeSet<String> widths = new TreeSet<>();
     rows.forEach(r -> widths.add(r.bucketWidth()));
     if (widths.isEmpty()) {
       widths.add("1d");
     }
+    StringJoiner w = new StringJoiner(", ");
+    widths.forEach(x -> w.add(SqlText.quoteString(x)));
+    String run = "INSERT INTO " + runs + " (import_id, state, source, range_start, range_end, bucket_widths, row_count)"
+        + " VALUES (" + id + ", '%s', " + SqlText.quoteString(source) + ", toDateTime(" + from + ", 'UTC'), toDateTime("
+        + to + ", 'UTC'), [" + w + "], " + rows.size() + ")";
+    s.execute(String.format(Locale.ROOT, run, "pending"));
     try {
-      for (int i = 0; i < rows.size(); i += CHUNK) {
-        List<ImportRow> chunk = rows.subList(i, Math.min(rows.size(), i + CHUNK));
+      for (int i = 0; i < rows.size(); i += chunkRows) {
+        List<ImportRow> chunk = rows.subList(i, Math.min(rows.size(), i + chunkRows));
         s.execute(insertSql(table, tokenColumns, chunk, source, importId));
-        if (rows.size() > CHUNK) {
-          err.println("tokenledger: inserted " + (i + chunk.size()) + " of " + rows.size() + " rows …");
-        }
+        progress.inserted(i + chunk.size(), rows.size());
       }
     } catch (CliException e) {
       try {
-        s.execute("DELETE FROM " + table + " WHERE import_id = " + SqlText.quoteString(importId));
+        s.execute("DELETE FROM " + table + " WHERE import_id = " + id);
       } catch (CliException cleanup) {
-        throw new CliException(e.exitCode(), e.getMessage() + "\nThe partial import " + importId + " could not be removed"
-            + " again (" + cleanup.getMessage() + "); re-run the import to replace it.", e);
+        // Never committed, so never shown; a later import removes them.
       }
-      throw new CliException(e.exitCode(), e.getMessage() + "\nNothing was imported (rows inserted so far were removed"
-          + " again).", e);
+      throw new CliException(e.exitCode(), e.getMessage() + "\nNothing was imported.", e);
     }
-    StringJoiner w = new StringJoiner(", ");
-    widths.forEach(x -> w.add(SqlText.quoteString(x)));
-    s.execute("DELETE FROM " + table + " WHERE start_time >= toDateTime(" + from + ", 'UTC') AND start_time < toDateTime("
-        + to + ", 'UTC') AND bucket_width IN (" + w + ") AND import_id != " + SqlText.quoteString(importId));
+    try {
+      s.execute(String.format(Locale.ROOT, run, "committed"));
+    } catch (CliException e) {
+      throw new CliException(e.exitCode(), e.getMessage() + "\nAll rows were inserted, but whether import " + importId
+          + " was committed is not known. Run the import again: the rerun replaces it either way.", e);
+    }
+    removeHiddenRows(s, table, runs, importId, from, to, w.toString(), err);
     return new Result(rows.size(), from, to, importId);
+  }
+
+  /**
+   * Frees the space of rows no reader shows any more: in the range this import replaced, the rows
+   * of earlier imports and rows written by hand (never those of an import committed later or still
+   * running); anywhere, the rows of imports still pending after a day. A failure here changes no
+   * figure, so it is only reported.
+   */
+  private static void removeHiddenRows(ClickHouseSession s, String table, String runs, String importId, long from,
+      long to, String widths, PrintStream err) {
+    String id = SqlText.quoteString(importId);
+    String unfinished = "SELECT import_id FROM " + runs + " GROUP BY import_id HAVING countIf(state = 'committed') = 0";
+    try {
+      s.execute("DELETE FROM " + table + " WHERE start_time >= toDateTime(" + from + ", 'UTC') AND start_time <"
+          + " toDateTime(" + to + ", 'UTC') AND bucket_width IN (" + widths + ") AND import_id != " + id
+          + " AND import_id NOT IN (SELECT import_id FROM " + runs + " WHERE state = 'committed' AND recorded_at >"
+          + " (SELECT max(recorded_at) FROM " + runs + " WHERE import_id = " + id + " AND state = 'committed'))"
+          + " AND import_id NOT IN (" + unfinished + ")");
+      s.execute("DELETE FROM " + table + " WHERE import_id IN (" + unfinished + " AND max(recorded_at) < now64(3) -"
+          + " INTERVAL 1 DAY)");
+    } catch (CliException e) {
+      err.println("tokenledger: import " + importId + " is complete; removing the rows it replaced failed ("
+          + e.getMessage() + "). They are not shown, and the next import of that range removes them.");
+    }
   }
 
   /** The range a set of rows covers: [earliest start, latest end). */

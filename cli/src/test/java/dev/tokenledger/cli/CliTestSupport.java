@@ -114,6 +114,11 @@ final class CliTestSupport {
     }
   }
 
+  /** A session of the command on {@code database}, for calling its parts directly. */
+  static ClickHouseSession session(String database) throws Exception {
+    return ClickHouseSession.open(new ClickHouseSession.Settings(url(), user, password, database, false, null), System.err);
+  }
+
   static void execute(String database, String sql) throws Exception {
     ClickHouseSession.Settings s = new ClickHouseSession.Settings(url(), user, password, database, false, null);
     try (ClickHouseSession session = ClickHouseSession.open(s, System.err)) {

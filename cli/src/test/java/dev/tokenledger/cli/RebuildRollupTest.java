@@ -57,6 +57,49 @@ class RebuildRollupTest {
     }
   }
 
+  /**
+   * What the command says when it must not rebuild: another rebuild holds the lock (a claim as a
+   * running rebuild leaves it), or the range is at the ledger's retention edge. Exit 8, the rollup
+   * untouched.
+   */
+  @Test
+  void refusesWhileAnotherRebuildRunsAndAtTheRetentionEdge() throws Exception {
+    String db = CliTestSupport.migratedDatabase("tl_cli_rebuild_refused");
+    try (OpenAiSimulator sim = OpenAiSimulator.start(0)) {
+      SimulatedTraffic traffic = SimulatedTraffic.generate(sim, 22, 1);
+      CliTestSupport.execute(db, traffic.otelLogsInsert(db));
+      Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(3, ChronoUnit.DAYS);
+      String from = hour.toString();
+      String to = hour.plus(1, ChronoUnit.HOURS).toString();
+
+      CliTestSupport.execute(db, "INSERT INTO " + db + ".rollup_rebuild_lock (generation, event, owner, expires_at,"
+          + " range_from, range_to) VALUES (1, 'claim', '4242@ops-host/1a2b3c4d', now() + 3600, toDateTime("
+          + hour.getEpochSecond() + ", 'UTC'), toDateTime(" + hour.plus(1, ChronoUnit.HOURS).getEpochSecond() + ", 'UTC'))");
+      CliTestSupport.Result busy = CliTestSupport.cli(db, "rebuild-rollup", "--from", from, "--to", to);
+      assertEquals(8, busy.exit(), busy.all());
+      assertTrue(busy.err().contains("Nothing was rebuilt: another rollup rebuild is running: 4242@ops-host/1a2b3c4d"),
+          busy.err());
+      CliTestSupport.execute(db, "INSERT INTO " + db + ".rollup_rebuild_lock (generation, event, owner, expires_at,"
+          + " range_from, range_to) VALUES (1, 'release', '4242@ops-host/1a2b3c4d', now() + 3600, 0, 0)");
+
+      // Ledger rows of an hour past the ledger's 400 days (not yet dropped by a merge): the hour is refused.
+      Instant old = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(401, ChronoUnit.DAYS);
+      CliTestSupport.execute(db, "INSERT INTO " + db + ".usage_records SELECT * REPLACE (toDateTime64("
+          + old.getEpochSecond() + ", 9, 'UTC') AS Timestamp) FROM " + db + ".usage_events");
+      String before = CliTestSupport.scalar(db, "SELECT toString((sum(num_model_requests), sum(input_tokens))) FROM " + db
+          + ".usage_hourly");
+      CliTestSupport.Result edge = CliTestSupport.cli(db, "rebuild-rollup", "--from", old.toString(), "--to",
+          old.plus(1, ChronoUnit.HOURS).toString());
+      assertEquals(8, edge.exit(), edge.all());
+      assertTrue(edge.err().contains("reaches the ledger's retention edge"), edge.err());
+      assertTrue(edge.err().matches("(?s).*hours from \\d{4}-\\d\\d-\\d\\dT\\d\\d:00:00Z on can be.*"), edge.err());
+      assertEquals(before, CliTestSupport.scalar(db, "SELECT toString((sum(num_model_requests), sum(input_tokens))) FROM "
+          + db + ".usage_hourly"), "the rollup is untouched");
+    } finally {
+      CliTestSupport.execute(db, "DROP DATABASE IF EXISTS " + db);
+    }
+  }
+
   private static String sums(String db, String table, String hourExpr, Instant hour) throws Exception {
     String requests = table.equals("usage_events") ? "count()" : "sum(num_model_requests)";
     return CliTestSupport.scalar(db, "SELECT toString((" + requests + ", sum(input_tokens), sum(output_tokens))) FROM " + db

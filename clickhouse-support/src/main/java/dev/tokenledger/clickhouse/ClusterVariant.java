@@ -4,8 +4,10 @@ import dev.tokenledger.clickhouse.SqlText.Kind;
 import dev.tokenledger.clickhouse.SqlText.Token;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -34,8 +36,17 @@ import java.util.regex.Pattern;
  *       Distributed table fires the MV on the shard that receives the rows);
  *   <li>plain views keep reading the Distributed tables; GRANTs on a sharded table are repeated for
  *       its {@code _local} table; ALTER/DROP/TRUNCATE/OPTIMIZE of a sharded table act on the local
- *       table (a column change must also be written for the Distributed table, as its own
- *       statement), and a DROP drops its Distributed table too;
+ *       table, and the column commands of an ALTER (ADD, DROP, MODIFY, RENAME, COMMENT COLUMN) are
+ *       repeated for the Distributed table in a statement of their own, made idempotent
+ *       ({@code IF [NOT] EXISTS}; see {@link #distributedColumnAlter}), so that both keep the same
+ *       columns of the same types; a DROP of a sharded table drops its Distributed table too;
+ *   <li>insert de-duplication is the same in both variants: a Replicated table keeps as many block
+ *       ids as its single-node file keeps with {@code non_replicated_deduplication_window} (0 when
+ *       the file sets none), stated as {@code replicated_deduplication_window}, and
+ *       {@code replicated_deduplication_window_seconds} is set to {@value #DEDUPLICATION_WINDOW_SECONDS}
+ *       so that the number, not ClickHouse's time limit (one hour by default since 25.10), decides,
+ *       as it does on a single node. A {@code MODIFY SETTING non_replicated_deduplication_window}
+ *       of a replicated table gets the same two settings.
  *   <li>{@code CREATE TABLE x AS y ENGINE = …MergeTree} with a sharded {@code y} copies the structure
  *       of {@code y}'s local table;
  *   <li>a statement marked {@code -- cluster: one_node} is left as it is: no ON CLUSTER, the
@@ -52,9 +63,21 @@ final class ClusterVariant {
   private static final Pattern HINT_ONE_NODE = Pattern.compile("(?m)^\\s*--\\s*cluster:\\s*one_node\\s*$");
   private static final String SHARDED_PATH = "'/clickhouse/tables/{uuid}/{shard}', '{replica}'";
   private static final String EVERYWHERE_PATH = "'/clickhouse/tables/all/{database}/{table}', '{replica}'";
+  /** How long a Replicated table's block ids may be kept: long enough that the count decides. */
+  static final int DEDUPLICATION_WINDOW_SECONDS = 7 * 24 * 3600;
+  private static final String NON_REPLICATED_WINDOW = "non_replicated_deduplication_window";
+  private static final String REPLICATED_WINDOW = "replicated_deduplication_window";
+  private static final String REPLICATED_WINDOW_SECONDS = "replicated_deduplication_window_seconds";
+  /** ALTER commands a Distributed table takes as well: those that change its columns. */
+  private static final Set<String> COLUMN_COMMANDS = Set.of("ADD", "DROP", "MODIFY", "RENAME", "COMMENT");
+  /** First words of ALTER commands; a comma-separated part that starts otherwise continues a list. */
+  private static final Set<String> COMMAND_WORDS = Set.of("ADD", "DROP", "MODIFY", "RENAME", "COMMENT", "CLEAR",
+      "MATERIALIZE", "DELETE", "UPDATE", "FREEZE", "UNFREEZE", "ATTACH", "DETACH", "REPLACE", "MOVE", "FETCH", "RESET",
+      "REMOVE", "APPLY", "FORGET", "EXCHANGE");
 
   private final String cluster;
   private final Set<String> sharded = new HashSet<>();
+  private final Set<String> replicated = new HashSet<>();
 
   /**
    * @param cluster the cluster name (as in remote_servers)
@@ -65,9 +88,11 @@ final class ClusterVariant {
     this.cluster = cluster;
     for (String s : allStatements) {
       Create c = Create.parse(s);
-      if (c != null && c.kind.equals("TABLE") && c.engineIndex >= 0 && isPlainMergeTree(c.engine)
-          && !HINT_EVERYWHERE.matcher(s).find()) {
-        sharded.add(c.name);
+      if (c != null && c.kind.equals("TABLE") && c.engineIndex >= 0 && isPlainMergeTree(c.engine)) {
+        replicated.add(c.name);
+        if (!HINT_EVERYWHERE.matcher(s).find()) {
+          sharded.add(c.name);
+        }
       }
     }
   }
@@ -98,7 +123,24 @@ final class ClusterVariant {
           out.add(insertAfter(SqlText.tokenize(local), code.get(0), onCluster()));
         }
       }
-      case "ALTER", "DROP", "TRUNCATE", "OPTIMIZE", "RENAME", "EXCHANGE", "UNDROP", "DETACH" -> {
+      case "ALTER" -> {
+        Alter alter = Alter.parse(tokens, code);
+        if (alter != null && replicated.contains(alter.table)) {
+          List<Token> withWindows = alter.withReplicatedWindows();
+          if (withWindows != null) {
+            tokens = withWindows;
+            code = codeIndexes(tokens);
+          }
+        }
+        int nameEnd = nameEndAfterKind(tokens, code);
+        List<Token> local = SqlText.tokenize(withLocalReferences(tokens));
+        out.add(nameEnd < 0 ? SqlText.join(local) : insertAfter(local, nameEnd, onCluster()));
+        String distributed = distributedColumnAlter(statement);
+        if (distributed != null) {
+          out.add(distributed);
+        }
+      }
+      case "DROP", "TRUNCATE", "OPTIMIZE", "RENAME", "EXCHANGE", "UNDROP", "DETACH" -> {
         int nameEnd = nameEndAfterKind(tokens, code);
         if (first.equals("DROP") && nameEnd >= 0 && droppedName(tokens, code) != null
             && sharded.contains(droppedName(tokens, code))) {
@@ -112,11 +154,62 @@ final class ClusterVariant {
     return out;
   }
 
+  /**
+   * For an ALTER of a sharded table: the same column commands for its Distributed table, each made
+   * idempotent ({@code ADD COLUMN IF NOT EXISTS}, {@code DROP/MODIFY/RENAME/COMMENT COLUMN IF
+   * EXISTS}), as one statement ON CLUSTER; null when the statement changes no column of a sharded
+   * table. Idempotent so that it can be sent again to a cluster whose Distributed tables missed it
+   * (see {@link Migrations#apply}).
+   */
+  String distributedColumnAlter(String statement) {
+    List<Token> tokens = SqlText.tokenize(statement);
+    List<Integer> code = codeIndexes(tokens);
+    if (code.isEmpty() || !upper(tokens.get(code.get(0))).equals("ALTER")) {
+      return null;
+    }
+    Alter alter = Alter.parse(tokens, code);
+    if (alter == null || !sharded.contains(alter.table)) {
+      return null;
+    }
+    List<String> commands = new ArrayList<>();
+    for (List<Integer> command : alter.commands) {
+      List<Integer> words = codeOf(tokens, command);
+      if (words.size() < 2 || !COLUMN_COMMANDS.contains(upper(tokens.get(words.get(0))))
+          || !tokens.get(words.get(1)).isWord("COLUMN")) {
+        continue;
+      }
+      List<Token> t = new ArrayList<>();
+      for (int i : command) {
+        t.add(i < 0 ? new Token(Kind.SYMBOL, ",") : tokens.get(i));
+      }
+      boolean hasIf = words.size() > 2 && tokens.get(words.get(2)).isWord("IF");
+      if (!hasIf) {
+        int column = command.indexOf(words.get(1));
+        t.add(column + 1, new Token(Kind.WHITESPACE, upper(tokens.get(words.get(0))).equals("ADD")
+            ? " IF NOT EXISTS" : " IF EXISTS"));
+      }
+      commands.add(SqlText.join(t).strip());
+    }
+    if (commands.isEmpty()) {
+      return null;
+    }
+    List<Token> name = tokens.subList(alter.nameStart, alter.nameEnd + 1);
+    return "ALTER TABLE " + SqlText.join(name) + onCluster() + " " + String.join(", ", commands);
+  }
+
   private void deriveCreate(String statement, List<Token> tokens, List<Integer> code, List<String> out) {
     Create c = Create.parse(statement);
     if (c == null || c.nameEnd < 0) {
       out.add(statement);
       return;
+    }
+    if (c.kind.equals("TABLE") && c.engineIndex >= 0 && isPlainMergeTree(c.engine)) {
+      List<Token> withWindows = withReplicatedWindows(tokens, c.engineIndex);
+      if (withWindows != null) {
+        statement = SqlText.join(withWindows);
+        tokens = withWindows;
+        c = Create.parse(statement);
+      }
     }
     switch (c.kind) {
       case "TABLE" -> {
@@ -152,6 +245,187 @@ final class ClusterVariant {
       }
       default -> out.add(insertAfter(tokens, c.nameEnd, onCluster()));
     }
+  }
+
+  /**
+   * The CREATE's tokens with {@code replicated_deduplication_window} (= the file's
+   * {@code non_replicated_deduplication_window}, else 0) and {@code replicated_deduplication_window_seconds}
+   * added to its SETTINGS (a SETTINGS clause is added when there is none); null when the file sets
+   * both itself.
+   */
+  private static List<Token> withReplicatedWindows(List<Token> tokens, int engineIndex) {
+    int settings = -1;
+    int before = -1;
+    int depth = 0;
+    for (int i = engineIndex + 1; i < tokens.size(); i++) {
+      Token t = tokens.get(i);
+      if (t.isSymbol('(')) {
+        depth++;
+      } else if (t.isSymbol(')')) {
+        depth--;
+      } else if (depth == 0 && t.isWord("SETTINGS") && settings < 0) {
+        settings = i;
+      } else if (depth == 0 && (t.isWord("COMMENT") || t.isWord("AS")) && before < 0) {
+        before = i;
+      }
+    }
+    Map<String, String> given = settings < 0 ? Map.of() : settingValues(tokens, settings + 1, before);
+    String add = replicatedWindowSettings(given);
+    if (add == null) {
+      return null;
+    }
+    List<Token> t = new ArrayList<>(tokens);
+    if (settings >= 0) {
+      t.add(settings + 1, new Token(Kind.WHITESPACE, " " + add + ","));
+    } else if (before >= 0) {
+      t.add(before, new Token(Kind.WHITESPACE, "SETTINGS " + add + " "));
+    } else {
+      int last = tokens.size() - 1;
+      while (last > 0 && tokens.get(last).isTrivia()) {
+        last--;
+      }
+      t.add(last + 1, new Token(Kind.WHITESPACE, " SETTINGS " + add));
+    }
+    return t;
+  }
+
+  /** {@code name = value} pairs at depth 0 from {@code from} up to {@code end} (exclusive; -1: the end). */
+  private static Map<String, String> settingValues(List<Token> tokens, int from, int end) {
+    Map<String, String> out = new LinkedHashMap<>();
+    List<Integer> code = new ArrayList<>();
+    for (int i = from; i < (end < 0 ? tokens.size() : end); i++) {
+      if (!tokens.get(i).isTrivia()) {
+        code.add(i);
+      }
+    }
+    for (int k = 0; k + 2 < code.size(); k++) {
+      Token name = tokens.get(code.get(k));
+      if (name.kind() == Kind.WORD && tokens.get(code.get(k + 1)).isSymbol('=')) {
+        out.put(name.text().toLowerCase(Locale.ROOT), tokens.get(code.get(k + 2)).text());
+      }
+    }
+    return out;
+  }
+
+  /** The replicated window settings {@code given} lacks, as {@code a = 1, b = 2}; null when none. */
+  private static String replicatedWindowSettings(Map<String, String> given) {
+    List<String> add = new ArrayList<>();
+    if (!given.containsKey(REPLICATED_WINDOW)) {
+      add.add(REPLICATED_WINDOW + " = " + given.getOrDefault(NON_REPLICATED_WINDOW, "0"));
+    }
+    if (!given.containsKey(REPLICATED_WINDOW_SECONDS)) {
+      add.add(REPLICATED_WINDOW_SECONDS + " = " + DEDUPLICATION_WINDOW_SECONDS);
+    }
+    return add.isEmpty() ? null : String.join(", ", add);
+  }
+
+  /** The parts of an ALTER TABLE statement the derivation needs. */
+  private static final class Alter {
+    final List<Token> tokens;
+    String table;
+    int nameStart;
+    int nameEnd;
+    /** Token indexes of each command (split on commas at depth 0; setting lists stay together). */
+    final List<List<Integer>> commands = new ArrayList<>();
+
+    private Alter(List<Token> tokens) {
+      this.tokens = tokens;
+    }
+
+    static Alter parse(List<Token> tokens, List<Integer> code) {
+      if (code.size() < 4 || !tokens.get(code.get(1)).isWord("TABLE")) {
+        return null;
+      }
+      Alter a = new Alter(tokens);
+      int i = 2;
+      a.nameStart = code.get(i);
+      String first = tokens.get(code.get(i)).identifier();
+      if (first == null) {
+        return null;
+      }
+      if (i + 2 < code.size() && tokens.get(code.get(i + 1)).isSymbol('.')) {
+        a.table = first + "." + tokens.get(code.get(i + 2)).identifier();
+        a.nameEnd = code.get(i + 2);
+      } else {
+        a.table = first;
+        a.nameEnd = code.get(i);
+      }
+      List<Integer> current = new ArrayList<>();
+      int depth = 0;
+      for (int k = a.nameEnd + 1; k < tokens.size(); k++) {
+        Token t = tokens.get(k);
+        if (t.isSymbol('(')) {
+          depth++;
+        } else if (t.isSymbol(')')) {
+          depth--;
+        }
+        if (depth == 0 && t.isSymbol(',')) {
+          a.add(current);
+          current = new ArrayList<>();
+        } else if (depth == 0 && t.isSymbol(';')) {
+          break;
+        } else {
+          current.add(k);
+        }
+      }
+      a.add(current);
+      return a;
+    }
+
+    private void add(List<Integer> command) {
+      List<Integer> words = codeOf(tokens, command);
+      if (words.isEmpty()) {
+        return;
+      }
+      if (!commands.isEmpty() && !COMMAND_WORDS.contains(upper(tokens.get(words.get(0))))) {
+        List<Integer> previous = commands.get(commands.size() - 1);
+        previous.add(-1); // the comma
+        previous.addAll(command);
+        return;
+      }
+      commands.add(command);
+    }
+
+    /**
+     * The tokens with the replicated windows added to a {@code MODIFY SETTING} that sets
+     * {@code non_replicated_deduplication_window}; null when there is none or it states them.
+     */
+    List<Token> withReplicatedWindows() {
+      for (List<Integer> command : commands) {
+        List<Integer> words = codeOf(tokens, command);
+        if (words.size() < 2 || !tokens.get(words.get(0)).isWord("MODIFY") || !tokens.get(words.get(1)).isWord("SETTING")) {
+          continue;
+        }
+        Map<String, String> given = new LinkedHashMap<>();
+        List<Token> text = new ArrayList<>();
+        for (int i : command) {
+          text.add(i < 0 ? new Token(Kind.SYMBOL, ",") : tokens.get(i));
+        }
+        given.putAll(settingValues(text, 0, -1));
+        if (!given.containsKey(NON_REPLICATED_WINDOW)) {
+          continue;
+        }
+        String add = replicatedWindowSettings(given);
+        if (add == null) {
+          return null;
+        }
+        List<Token> t = new ArrayList<>(tokens);
+        t.add(words.get(words.size() - 1) + 1, new Token(Kind.WHITESPACE, ", " + add));
+        return t;
+      }
+      return null;
+    }
+  }
+
+  // The indexes in `indexes` (-1 = a comma put back) of tokens that are not trivia.
+  private static List<Integer> codeOf(List<Token> tokens, List<Integer> indexes) {
+    List<Integer> out = new ArrayList<>();
+    for (int i : indexes) {
+      if (i >= 0 && !tokens.get(i).isTrivia()) {
+        out.add(i);
+      }
+    }
+    return out;
   }
 
   private String onCluster() {

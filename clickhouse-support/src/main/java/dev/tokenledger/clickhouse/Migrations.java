@@ -39,6 +39,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -105,6 +106,7 @@ public final class Migrations {
     boolean skipAccessControl;
     Function<String, String> secrets = System::getenv;
     PrintStream log = System.err;
+    UnaryOperator<String> rewrite = UnaryOperator.identity();
 
     /** Use another database name instead of {@value #FILE_DATABASE}. */
     public Options database(String name) {
@@ -139,6 +141,16 @@ public final class Migrations {
     /** Where ${NAME} values come from (default: the environment). */
     public Options secrets(Function<String, String> lookup) {
       this.secrets = lookup;
+      return this;
+    }
+
+    /**
+     * Changes each statement just before it is sent (null: leave it out). Only for tests: they run
+     * the cluster variant on a single-node engine, which has no cluster, Keeper nor Distributed
+     * table to run it as derived.
+     */
+    Options rewrite(UnaryOperator<String> rewrite) {
+      this.rewrite = rewrite;
       return this;
     }
 
@@ -410,6 +422,9 @@ public final class Migrations {
     List<String> done = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
     List<String> already = new ArrayList<>();
+    if (clusterVariant != null && !applied.isEmpty() && migrations.stream().anyMatch(m -> !applied.containsKey(m.version()))) {
+      syncDistributedColumns(c, applied);
+    }
     for (Migration m : migrations) {
       if (applied.containsKey(m.version())) {
         already.add(m.name());
@@ -433,7 +448,10 @@ public final class Migrations {
       }
       long t0 = System.nanoTime();
       for (int i = 0; i < statements.size(); i++) {
-        String sql = statements.get(i);
+        String sql = options.rewrite.apply(statements.get(i));
+        if (sql == null) {
+          continue;
+        }
         try (Statement st = c.createStatement()) {
           st.execute(sql);
         } catch (SQLException e) {
@@ -450,6 +468,38 @@ public final class Migrations {
     }
     return new Report(Collections.unmodifiableList(done), Collections.unmodifiableList(skipped),
         Collections.unmodifiableList(already));
+  }
+
+  /**
+   * Cluster variant: sends again, before the pending files, the Distributed-table column changes of
+   * the files already applied ({@link ClusterVariant#distributedColumnAlter}, idempotent). A runner
+   * before this one changed the columns of the {@code _local} tables only, so a cluster it migrated
+   * has Distributed tables without 013's {@code ingested_at} / {@code ingest_hour} and stops at 014;
+   * this puts them back, and changes nothing on a cluster that has them.
+   */
+  private void syncDistributedColumns(Connection c, Map<Integer, Applied> applied) throws MigrationException {
+    for (Migration m : migrations) {
+      if (!applied.containsKey(m.version())) {
+        continue;
+      }
+      int sent = 0;
+      for (String s : SqlText.splitStatements(renderText(m))) {
+        String alter = clusterVariant.distributedColumnAlter(s);
+        String sql = alter == null ? null : options.rewrite.apply(alter);
+        if (sql == null) {
+          continue;
+        }
+        try (Statement st = c.createStatement()) {
+          st.execute(sql);
+        } catch (SQLException e) {
+          throw classify(e, "re-applying " + m.name() + "'s column changes to the Distributed tables", sql);
+        }
+        sent++;
+      }
+      if (sent > 0) {
+        log("sync  %s: column changes of the Distributed tables (%d statements, idempotent)", m.name(), sent);
+      }
+    }
   }
 
   private void record(Connection c, Migration m, int statements, long ms) throws MigrationException {

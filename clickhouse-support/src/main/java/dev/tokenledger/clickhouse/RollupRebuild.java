@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -27,12 +28,15 @@ import java.util.stream.Collectors;
  * <ul>
  *   <li>idempotent: a second run finds nothing to correct and inserts nothing;
  *   <li>safe while data flows: both sides of the subtraction are fixed sets of rows;
- *   <li>not for concurrent use: two rebuilds of overlapping ranges at the same moment would each
- *       add the same correction. Run one at a time.
+ *   <li>one at a time: two rebuilds at the same moment would each add the same correction, so a
+ *       rebuild holds {@link RollupRebuildLock} (migration 018) and a second one fails with
+ *       {@link AlreadyRunning}, naming the holder.
  * </ul>
  *
  * <p>It refuses to erase: an hour in the range whose rollup has settled rows but whose ledger has
- * none (the ledger keeps 400 days, the rollup for ever) is an error, not an hour set to zero.
+ * none (the ledger keeps 400 days, the rollup for ever) is an error, not an hour set to zero; so is
+ * a range that the ledger's retention edge reaches ({@link RetentionEdge}: hours whose ledger rows
+ * may be partly expired while the rollup still counts them all).
  *
  * <p>What is summed is read from the rollup itself: every column of usage_hourly outside
  * {@link #KEY}, so a token field that a migration adds to both tables is rebuilt with no change here.
@@ -66,6 +70,13 @@ public final class RollupRebuild {
   static final int TOUCHED_WINDOW_MINUTES = 60;
 
   /**
+   * The oldest hours the automatic correction touches, in days: far from any ledger retention (a
+   * TTL shortened by hand is not known to the view), and enough for records replayed after a
+   * month-long outage. Older hours are corrected by a rebuild, which checks the edge.
+   */
+  static final int RECENT_DAYS = 31;
+
+  /**
    * A summed column of the rollup besides num_model_requests: a token field, audio_seconds,
    * input_characters, malformed_fields. {@code floating} for Float columns (compared with a tolerance).
    */
@@ -84,6 +95,18 @@ public final class RollupRebuild {
    */
   public record Result(Instant from, Instant to, Instant settledBefore, long ledgerRows, long correctionRows) {}
 
+  /** Another rebuild holds the lock (or took it at the same moment): nothing was rebuilt. */
+  public static final class AlreadyRunning extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    AlreadyRunning(String message) {
+      super(message);
+    }
+  }
+
+  /** The least lease time left for the correction insert to start, in seconds. */
+  static final long MIN_SECONDS_LEFT = 120;
+
   private RollupRebuild() {}
 
   /**
@@ -95,7 +118,9 @@ public final class RollupRebuild {
    * @param from the first hour, a whole UTC hour
    * @param to the end (exclusive), a whole UTC hour after {@code from}
    * @throws IllegalArgumentException when the range is not whole hours or empty
-   * @throws IllegalStateException when an hour's rollup has rows but its ledger has none (expired)
+   * @throws IllegalStateException when an hour's rollup has rows but its ledger has none (expired),
+   *     or the ledger's retention edge reaches the range
+   * @throws AlreadyRunning when another rebuild is running
    * @throws SQLException when ClickHouse refuses a statement
    */
   public static Result rebuild(Connection connection, String database, Instant from, Instant to) throws SQLException {
@@ -112,6 +137,16 @@ public final class RollupRebuild {
   /** As {@link #rebuild(Connection, String, Instant, Instant)}, with the settled boundary given (tests). */
   static Result rebuild(Connection connection, String database, Instant from, Instant to, Instant settledBefore)
       throws SQLException {
+    return rebuild(connection, database, from, to, settledBefore, RollupRebuildLock.LEASE, () -> {});
+  }
+
+  /**
+   * As {@link #rebuild(Connection, String, Instant, Instant, Instant)}, with the lock's lease given
+   * and {@code whileLocked} run once the lock is held and the range checked, before any correction
+   * (tests: a second rebuild started at that moment).
+   */
+  static Result rebuild(Connection connection, String database, Instant from, Instant to, Instant settledBefore,
+      Duration lease, Runnable whileLocked) throws SQLException {
     checkHour("from", from);
     checkHour("to", to);
     if (!to.isAfter(from)) {
@@ -127,7 +162,9 @@ public final class RollupRebuild {
     String rollupWhere = "hour " + range + " AND ingest_hour < " + settled;
 
     List<Measure> measures = measures(connection, database);
-    try (Statement st = connection.createStatement()) {
+    try (RollupRebuildLock lock = RollupRebuildLock.acquire(connection, database, from, to, lease);
+        Statement st = connection.createStatement()) {
+      RetentionEdge.check(connection, database, events, hourly, from, to, settled);
       List<String> orphans = new ArrayList<>();
       try (ResultSet rs = st.executeQuery("SELECT toString(hour) FROM " + hourly + " WHERE " + rollupWhere
           + " GROUP BY hour HAVING sum(num_model_requests) != 0 AND hour NOT IN (SELECT DISTINCT"
@@ -147,7 +184,17 @@ public final class RollupRebuild {
         rs.next();
         ledgerRows = rs.getLong(1);
       }
-      long corrections = st.executeUpdate(correctionSql(events, hourly, ledgerWhere, rollupWhere, measures));
+      whileLocked.run();
+      // The correction must not outlive the lock: a rebuild that took over an expired lease would
+      // otherwise race it. On a cluster the insert goes through the Distributed table and must have
+      // reached the shards when it returns, or the next rebuild would not see it and correct again.
+      long left = lock.secondsLeft();
+      if (left < MIN_SECONDS_LEFT) {
+        throw new IllegalStateException("the rebuild's lock expires in " + left + " s, too soon to correct anything:"
+            + " nothing was corrected; run it again (or rebuild a shorter range)");
+      }
+      long corrections = st.executeUpdate(correctionSql(events, hourly, ledgerWhere, rollupWhere, measures)
+          + " SETTINGS max_execution_time = " + (left - MIN_SECONDS_LEFT / 2) + ", distributed_foreground_insert = 1");
       return new Result(from, to, settledBefore, ledgerRows, Math.max(0, corrections));
     }
   }
@@ -238,8 +285,9 @@ public final class RollupRebuild {
    * {@code usage_hourly_correction}, which appends it to usage_hourly every minute): the
    * {@link #correctionSelect correction} of every hour that has ledger rows inserted in the
    * {@link #TOUCHED_WINDOW_MINUTES} minutes before {@code settledBefore}, for the rows inserted
-   * before {@code settledBefore}. Hours older than the ledger's retention less a day are never
-   * corrected (their ledger rows may be gone; the rollup outlives the ledger).
+   * before {@code settledBefore}. Hours older than {@link #RECENT_DAYS} days, or than the ledger's
+   * retention less a day, are never corrected (their ledger rows may be gone; the rollup outlives
+   * the ledger).
    *
    * @param database the TokenLedger database
    * @param settledBefore a SQL expression: rows inserted before it are settled ({@link #AUTO_SETTLED_BEFORE}
@@ -252,7 +300,8 @@ public final class RollupRebuild {
     String touched = "GLOBAL IN (SELECT DISTINCT toStartOfHour(Timestamp, 'UTC') FROM " + db + ".usage_records WHERE"
         + " ingested_at >= " + settledBefore + " - INTERVAL " + TOUCHED_WINDOW_MINUTES + " MINUTE AND ingested_at < "
         + settledBefore + ")";
-    String retained = ">= toStartOfHour(now('UTC') - toIntervalDay(" + ledgerDays + ")) + INTERVAL 1 DAY";
+    String retained = ">= greatest(toStartOfHour(now('UTC') - toIntervalDay(" + ledgerDays + ")) + INTERVAL 1 DAY,"
+        + " toStartOfHour(now('UTC') - INTERVAL " + RECENT_DAYS + " DAY))";
     // toStartOfHour(Timestamp), as in usage_records' sort key (Timestamp is UTC): with a time zone
     // argument the expression would not be recognised as the key's, and every granule would be read.
     String ledgerWhere = "toStartOfHour(Timestamp) " + touched + " AND toStartOfHour(Timestamp) " + retained

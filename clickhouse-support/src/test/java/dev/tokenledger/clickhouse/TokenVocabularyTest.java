@@ -43,7 +43,7 @@ class TokenVocabularyTest {
   static final List<String> VOCABULARY = Arrays.stream(UsageField.values()).map(UsageField::exportName).toList();
 
   /** Relations shaped like OpenAI's completions usage export. */
-  static final Set<String> OPENAI_SHAPED = Set.of("openai_usage_import", "usage_daily_openai");
+  static final Set<String> OPENAI_SHAPED = Set.of("openai_usage_import", "openai_usage_imported", "usage_daily_openai");
 
   /** Relations with a declared part of the vocabulary. */
   static final Map<String, List<String>> PARTIAL = Map.of("usage_cost_hourly", List.of("input_tokens", "output_tokens"));

@@ -19,7 +19,8 @@ import net.bytebuddy.matcher.ElementMatcher;
  * and {@code MessageHandler.Partial} of {@code String}), which is also how Spring's
  * {@code StandardWebSocketClient} adapts its handlers. The connection ends at the endpoint's
  * {@code onClose} (or {@code onError} on a closed session). Handlers of other declared message types
- * (binary, decoded objects, {@code Reader}) are left alone.
+ * (binary, decoded objects, {@code Reader}) are left alone. The handshake headers a configurator saw
+ * attribute the session its endpoint opens; a {@code connectToServer} that throws drops them.
  *
  * <p>On Tyrus, also the handlers whose message type only the container knows: annotated
  * {@code @ClientEndpoint} classes (connected as an instance or a class; Tyrus adapts them to an
@@ -48,6 +49,7 @@ public final class JakartaWebSocketInstrumentationModule extends Instrumentation
         new SessionInstrumentation(),
         new EndpointInstrumentation(),
         new ConfiguratorInstrumentation(),
+        new ContainerInstrumentation(),
         new TyrusSessionInstrumentation());
   }
 

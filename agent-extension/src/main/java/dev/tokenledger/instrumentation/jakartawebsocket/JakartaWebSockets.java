@@ -96,6 +96,25 @@ public final class JakartaWebSockets {
     }
   }
 
+  /**
+   * The container could not connect with {@code config} (the handshake was refused, or failed): no
+   * endpoint opens for the handshake its configurator saw, so those headers go, and the
+   * configurator's next handshake is not taken for one running in parallel.
+   */
+  public static void connectFailed(Object config) {
+    try {
+      if (!(config instanceof ClientEndpointConfig)) {
+        return;
+      }
+      Object configurator = ((ClientEndpointConfig) config).getConfigurator();
+      if (configurator != null) {
+        CONFIGURATORS.remove(configurator);
+      }
+    } catch (Throwable t) {
+      RateLimitedLog.warn("jakarta-websocket", "TokenLedger could not read a WebSocket endpoint's configuration: " + t);
+    }
+  }
+
   /** An endpoint opened: its configurator's handshake headers now belong to this session. */
   public static void opened(Session session, Object config) {
     try {

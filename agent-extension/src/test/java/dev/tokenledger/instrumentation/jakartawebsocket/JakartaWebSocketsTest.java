@@ -207,6 +207,30 @@ class JakartaWebSocketsTest {
   }
 
   @Test
+  void aFailedHandshakeLeavesNothingBehindForTheConfiguratorsNextSession() {
+    ClientEndpointConfig.Configurator configurator = new ClientEndpointConfig.Configurator();
+    ClientEndpointConfig config = ClientEndpointConfig.Builder.create().configurator(configurator).build();
+    // The first handshake is refused (Tyrus calls afterResponse on a refusal too); the container's
+    // connectToServer throws and no endpoint opens.
+    JakartaWebSockets.onBeforeRequest(configurator, Map.of(
+        "Authorization", List.of("Bearer sk-proj-abcdefghijklmnopqrstuvwxyz0123AAAA"), "OpenAI-Project", List.of("proj_a")));
+    JakartaWebSockets.onAfterResponse(configurator, () -> Map.of("x-request-id", List.of("req_refused")));
+    JakartaWebSockets.connectFailed(config);
+    // The application connects again with the same configuration, and this time it opens.
+    JakartaWebSockets.onBeforeRequest(configurator, Map.of(
+        "Authorization", List.of("Bearer sk-proj-abcdefghijklmnopqrstuvwxyz0123BBBB"), "OpenAI-Project", List.of("proj_b")));
+    JakartaWebSockets.onAfterResponse(configurator, () -> Map.of("x-request-id", List.of("req_opened")));
+    Session session = session("wss://api.openai.com/v1/realtime?model=m", new boolean[] {true});
+    JakartaWebSockets.opened(session, config);
+    ((WholeTextHandler) JakartaWebSockets.wrap(session, String.class, new AppText())).onMessage(DONE);
+    Attributes row = TestTelemetry.LOGS.getFinishedLogRecordItems().get(0).getAttributes();
+    assertEquals("sk-proj…BBBB", row.get(AttributeKey.stringKey("tokenledger.api_key.fingerprint")));
+    assertEquals("proj_b", row.get(AttributeKey.stringKey("openai.project")));
+    assertEquals("req_opened", row.get(AttributeKey.stringKey("openai.request.id")));
+    JakartaWebSockets.closed(session, null);
+  }
+
+  @Test
   void aSessionWhoseHandlerTypeOnlyTheContainerKnowsIsReadAsTheContainerDispatches() {
     boolean[] open = {true};
     Session session = session("wss://api.openai.com/v1/realtime?model=gpt-realtime", open);

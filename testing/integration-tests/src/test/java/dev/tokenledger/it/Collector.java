@@ -32,16 +32,23 @@ final class Collector implements AutoCloseable {
   private final Path log;
   private final List<String> command;
   private final Map<String, String> environment;
+  /** The bearer token the OTLP receivers require, or null when they require none (local config). */
+  final String token;
+  /** The OTLP receivers' certificate, or null when they speak plain HTTP/gRPC (local config). */
+  final TlsMaterial tls;
   final int otlpHttpPort;
   final int otlpGrpcPort;
   final int healthPort;
   final int metricsPort;
 
-  private Collector(Process process, Path log, List<String> command, Map<String, String> environment, int[] ports) {
+  private Collector(Process process, Path log, List<String> command, Map<String, String> environment, int[] ports,
+      String token, TlsMaterial tls) {
     this.process = process;
     this.log = log;
     this.command = command;
     this.environment = environment;
+    this.token = token;
+    this.tls = tls;
     this.otlpHttpPort = ports[0];
     this.otlpGrpcPort = ports[1];
     this.healthPort = ports[2];
@@ -54,6 +61,12 @@ final class Collector implements AutoCloseable {
    * Collector there means the pipeline is not tested.
    */
   static Path build(Path buildLog) throws IOException, InterruptedException {
+    // A given binary instead of the build: to run a test against another Collector build (e.g. the
+    // one before a fix) without touching the build cache.
+    String given = System.getProperty("tokenledger.it.collector");
+    if (given != null && !given.isBlank()) {
+      return Paths.get(given);
+    }
     Path script = COLLECTOR_CONFIG.resolve("build.sh");
     Path out = Files.createTempFile("collector-build", ".out");
     try {
@@ -107,26 +120,47 @@ final class Collector implements AutoCloseable {
     env.put("TOKENLEDGER_HEALTH_ENDPOINT", "127.0.0.1:" + ports[2]);
     env.put("TOKENLEDGER_COLLECTOR_METRICS_PORT", String.valueOf(ports[3]));
     Files.deleteIfExists(log); // a fresh log per start; a restart appends
-    return launch(command, env, ports, log, startTimeoutMillis);
+    return launch(command, env, ports, log, startTimeoutMillis, null, null);
   }
 
   /**
    * Starts the Collector with {@code collector-production.yaml}: the persistent sending queue in
    * {@code queueDir} (file_storage), writing to {@code clickhouseEndpoint} into {@code database},
-   * every listener on loopback and a free port. {@code sets} are extra {@code --set} overrides (e.g.
-   * a shorter retry interval for a test).
+   * every listener on loopback and a free port, the OTLP receivers on TLS with a certificate made for
+   * this run ({@link TlsMaterial}) and a random bearer token ({@link #token}). {@code sets} are extra
+   * {@code --set} overrides (e.g. a shorter retry interval for a test).
    */
   static Collector startProduction(Path binary, String clickhouseEndpoint, String user, String password,
       String database, Path queueDir, Path log, long startTimeoutMillis, String... sets)
       throws IOException, InterruptedException {
+    return startProduction(binary, clickhouseEndpoint, user, password, database, queueDir, log, startTimeoutMillis,
+        Map.of(), List.of(), sets);
+  }
+
+  /**
+   * As above, with extra environment variables (they win over the defaults here) and a command
+   * prefix that runs the Collector (e.g. a wrapper that gives it a small file system).
+   */
+  static Collector startProduction(Path binary, String clickhouseEndpoint, String user, String password,
+      String database, Path queueDir, Path log, long startTimeoutMillis, Map<String, String> extraEnv,
+      List<String> commandPrefix, String... sets) throws IOException, InterruptedException {
     int[] ports = freePorts(4);
-    List<String> command = new ArrayList<>(List.of(
+    // Another production configuration (with tokenledger.it.collector, e.g. an earlier build with the
+    // configuration it shipped with, to show a test failing before a fix); it is taken as one
+    // whose receivers have neither TLS nor a token.
+    String givenConfig = System.getProperty("tokenledger.it.collector.config");
+    boolean secured = givenConfig == null || givenConfig.isBlank();
+    Path config = secured ? COLLECTOR_CONFIG.resolve("collector-production.yaml") : Paths.get(givenConfig);
+    List<String> command = new ArrayList<>(commandPrefix);
+    command.addAll(List.of(
         binary.toString(),
-        "--config=" + COLLECTOR_CONFIG.resolve("collector-production.yaml"),
+        "--config=" + config,
         "--set=exporters::clickhouse::database=" + database));
     for (String set : sets) {
       command.add("--set=" + set);
     }
+    TlsMaterial tls = secured ? TlsMaterial.generate(Files.createTempDirectory("tokenledger-collector-tls-")) : null;
+    String token = secured ? TlsMaterial.randomToken() : null;
     Map<String, String> env = new LinkedHashMap<>();
     env.put("TOKENLEDGER_CLICKHOUSE_ENDPOINT", clickhouseEndpoint);
     env.put("TOKENLEDGER_CLICKHOUSE_USER", user);
@@ -135,13 +169,35 @@ final class Collector implements AutoCloseable {
     env.put("TOKENLEDGER_QUEUE_DIR", queueDir.toString());
     env.put("TOKENLEDGER_MEMORY_LIMIT_MIB", "512");
     env.put("TOKENLEDGER_MEMORY_SPIKE_MIB", "128");
+    if (secured) {
+      env.put("TOKENLEDGER_OTLP_TOKEN", token);
+      env.put("TOKENLEDGER_OTLP_TLS_CERT_FILE", tls.certificate().toString());
+      env.put("TOKENLEDGER_OTLP_TLS_KEY_FILE", tls.privateKey().toString());
+    }
     env.put("TOKENLEDGER_OTLP_HTTP_ENDPOINT", "127.0.0.1:" + ports[0]);
     env.put("TOKENLEDGER_OTLP_GRPC_ENDPOINT", "127.0.0.1:" + ports[1]);
     env.put("TOKENLEDGER_HEALTH_ENDPOINT", "127.0.0.1:" + ports[2]);
     env.put("TOKENLEDGER_COLLECTOR_METRICS_HOST", "127.0.0.1");
     env.put("TOKENLEDGER_COLLECTOR_METRICS_PORT", String.valueOf(ports[3]));
+    env.putAll(extraEnv);
     Files.deleteIfExists(log);
-    return launch(command, env, ports, log, startTimeoutMillis);
+    return launch(command, env, ports, log, startTimeoutMillis, token, tls);
+  }
+
+  /**
+   * What an agent sets to send to this Collector, as a user would: the token through
+   * {@code OTEL_EXPORTER_OTLP_HEADERS}, the receivers' certificate through
+   * {@code OTEL_EXPORTER_OTLP_CERTIFICATE}; empty for a Collector without either.
+   */
+  Map<String, String> agentEnvironment() {
+    Map<String, String> env = new LinkedHashMap<>();
+    if (token != null) {
+      env.put("OTEL_EXPORTER_OTLP_HEADERS", "Authorization=Bearer " + token);
+    }
+    if (tls != null) {
+      env.put("OTEL_EXPORTER_OTLP_CERTIFICATE", tls.certificate().toString());
+    }
+    return env;
   }
 
   /**
@@ -151,17 +207,17 @@ final class Collector implements AutoCloseable {
   Collector restart(long startTimeoutMillis) throws IOException, InterruptedException {
     close();
     int[] ports = {otlpHttpPort, otlpGrpcPort, healthPort, metricsPort};
-    return launch(command, environment, ports, log, startTimeoutMillis);
+    return launch(command, environment, ports, log, startTimeoutMillis, token, tls);
   }
 
   private static Collector launch(List<String> command, Map<String, String> env, int[] ports, Path log,
-      long startTimeoutMillis) throws IOException, InterruptedException {
+      long startTimeoutMillis, String token, TlsMaterial tls) throws IOException, InterruptedException {
     ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().putAll(env);
     Process process = builder.start();
-    Collector collector = new Collector(process, log, List.copyOf(command), Map.copyOf(env), ports);
+    Collector collector = new Collector(process, log, List.copyOf(command), Map.copyOf(env), ports, token, tls);
     try {
       collector.awaitHealthy(startTimeoutMillis);
     } catch (RuntimeException | IOException | InterruptedException e) {
@@ -173,7 +229,7 @@ final class Collector implements AutoCloseable {
 
   /** The OTLP/HTTP base URL for {@code otel.exporter.otlp.endpoint}. */
   String otlpHttpEndpoint() {
-    return "http://127.0.0.1:" + otlpHttpPort;
+    return (tls != null ? "https" : "http") + "://127.0.0.1:" + otlpHttpPort;
   }
 
   Path log() {

@@ -65,8 +65,11 @@ class CollectorOutageIT {
       // ClickHouse goes away; the application's usage arrives at the Collector meanwhile.
       front.close();
       long outageStart = System.nanoTime();
-      AgentRun.Result run = AgentRun.run(AgentRun.Agent.ONE_JAR, collector.otlpHttpEndpoint(), false, List.of(), API_KEY,
-          "--base-url", simulator.baseUrl(), "--project", "proj_tokenledger_outage");
+      // The agent presents the Collector's token and trusts its certificate, as a user configures it.
+      Map<String, String> env = new HashMap<>(collector.agentEnvironment());
+      env.put("OPENAI_API_KEY", API_KEY);
+      AgentRun.Result run = AgentRun.runMain(AgentRun.Agent.ONE_JAR, collector.otlpHttpEndpoint(), false, List.of(), env,
+          AgentRun.DEMO_APP_MAIN, "--base-url", simulator.baseUrl(), "--project", "proj_tokenledger_outage");
       Files.writeString(out.resolve("demo-app.out"), run.stdout() + "\n--- stderr ---\n" + run.stderr());
       assertEquals(0, run.exitCode(), () -> "demo app failed:\n" + run.stdout() + run.stderr());
       List<GroundTruth> billable = simulator.groundTruth().stream()

@@ -299,8 +299,11 @@ class ExactlyOnceIT {
     int before = simulator.groundTruth().size();
     List<String> args = new ArrayList<>(List.of("--base-url", simulator.baseUrl(), "--project", PROJECT));
     args.addAll(extraArgs);
-    AgentRun.Result run = AgentRun.run(AgentRun.Agent.ONE_JAR, collector.otlpHttpEndpoint(), false, List.of(), API_KEY,
-        args.toArray(new String[0]));
+    // The agent presents the Collector's token and trusts its certificate, as a user configures it.
+    Map<String, String> env = new HashMap<>(collector.agentEnvironment());
+    env.put("OPENAI_API_KEY", API_KEY);
+    AgentRun.Result run = AgentRun.runMain(AgentRun.Agent.ONE_JAR, collector.otlpHttpEndpoint(), false, List.of(), env,
+        AgentRun.DEMO_APP_MAIN, args.toArray(new String[0]));
     Files.writeString(out.resolve("demo-app-" + name + ".out"), run.stdout() + "\n--- stderr ---\n" + run.stderr());
     assertEquals(0, run.exitCode(), () -> "demo app failed:\n" + run.stdout() + run.stderr());
     List<GroundTruth> all = simulator.groundTruth();

@@ -16,8 +16,8 @@ import org.apache.hc.core5.http.HttpHost;
  * that bypass {@code execute} ({@code executeOpen}), at {@code doExecute}; the response body is
  * taken at {@code doExecute}, through which every entry point goes, before any response handler
  * reads it. Entries are told apart by the request object, which the entry points hand down
- * unchanged: another request executed from a response handler is a call of its own, nested in the
- * first.
+ * unchanged, and by whether its response has come: another request executed from a response
+ * handler, or the same one sent again, is a call of its own, nested in the first.
  */
 public final class ApacheHttpClientCalls {
 
@@ -37,6 +37,11 @@ public final class ApacheHttpClientCalls {
     final HttpEntity originalEntity;
     /** The call this one is nested in, current again after this one's exit. */
     Started outer;
+    /**
+     * {@code doExecute} has handed over this call's response: an entry for the same request from
+     * now on (a response handler sending it again) is another call.
+     */
+    boolean responded;
 
     Started(OpenAiCall call, Scope scope, ClassicHttpRequest request, HttpEntity originalEntity) {
       this.call = call;
@@ -46,10 +51,13 @@ public final class ApacheHttpClientCalls {
     }
   }
 
-  /** Entry of any {@code execute}/{@code doExecute}: starts a call unless an outer entry did for this request. */
+  /**
+   * Entry of any {@code execute}/{@code doExecute}: starts a call unless an outer entry did for this
+   * request and is still waiting for its response.
+   */
   public static Started enter(HttpHost target, ClassicHttpRequest request) {
     Started current = CURRENT.get();
-    if (current != null && isFor(current, request)) {
+    if (current != null && isFor(current, request) && !current.responded) {
       return null;
     }
     Started started = start(target, request);
@@ -83,9 +91,10 @@ public final class ApacheHttpClientCalls {
   /** Exit of {@code doExecute} for {@code request}: the response head is here and its body not yet read. */
   public static void onResponse(ClassicHttpRequest request, CloseableHttpResponse response) {
     Started started = CURRENT.get();
-    if (started == null || response == null || !isFor(started, request)) {
+    if (started == null || response == null || !isFor(started, request) || started.responded) {
       return;
     }
+    started.responded = true;
     OpenAiCall call = started.call;
     try {
       HttpEntity entity = response.getEntity();
@@ -107,7 +116,9 @@ public final class ApacheHttpClientCalls {
 
   private static Started start(HttpHost target, ClassicHttpRequest request) {
     try {
-      HttpEntity entity = request.getEntity();
+      HttpEntity found = request.getEntity();
+      // Sent again from a response handler, the request still holds the first call's scanner.
+      HttpEntity entity = found instanceof ScanningRequestEntity ? ((ScanningRequestEntity) found).delegate() : found;
       byte[] body = copyOf(entity);
       OpenAiCall call =
           ApacheRequests.startCall(target, request, body, entity == null ? null : entity.getContentType());
@@ -118,7 +129,7 @@ public final class ApacheHttpClientCalls {
       if (entity != null && body == null) {
         // Read as the client writes it instead of writing it twice; put back after the call.
         request.setEntity(new ScanningRequestEntity(entity, call.scanRequestBody(entity.getContentType())));
-        original = entity;
+        original = found;
       }
       return new Started(call, call.makeCurrent(), request, original);
     } catch (Throwable t) {

@@ -14,12 +14,19 @@ import org.apache.hc.core5.http.io.entity.HttpEntityWrapper;
  */
 final class ScanningRequestEntity extends HttpEntityWrapper {
 
+  private final HttpEntity wrapped;
   private final RequestInfo.Scanner scanner;
   private boolean scanned;
 
   ScanningRequestEntity(HttpEntity wrapped, RequestInfo.Scanner scanner) {
     super(wrapped);
+    this.wrapped = wrapped;
     this.scanner = scanner;
+  }
+
+  /** The application's entity. */
+  HttpEntity delegate() {
+    return wrapped;
   }
 
   @Override

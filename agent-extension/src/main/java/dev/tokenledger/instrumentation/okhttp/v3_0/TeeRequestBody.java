@@ -1,6 +1,7 @@
 package dev.tokenledger.instrumentation.okhttp.v3_0;
 
 import dev.tokenledger.agent.ByteSinkOutputStream;
+import dev.tokenledger.agent.OpenAiCall;
 import dev.tokenledger.usage.RequestInfo;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -12,19 +13,21 @@ import okio.ForwardingSink;
 import okio.Okio;
 
 /**
- * A request body that shows its bytes to the request scanner as OkHttp writes them to the network:
- * for one-shot and large bodies, which must not (or need not) be written a second time. Only the
- * first write is scanned; a retry writes the same bytes again.
+ * The application's request body as OkHttp gets it for an OpenAI call: it shows its bytes to a
+ * request scanner as OkHttp writes them, so the body is never written for us. Each write is
+ * scanned afresh and the call reads the last one: when OkHttp sends the body again (a retry after
+ * a connection failed part-way, a redirect keeping the body), what the server got is what counts.
  */
 final class TeeRequestBody extends RequestBody {
 
   private final RequestBody delegate;
-  private final RequestInfo.Scanner scanner;
-  private boolean scanned;
+  private final OpenAiCall call;
+  private final String contentType;
 
-  TeeRequestBody(RequestBody delegate, RequestInfo.Scanner scanner) {
+  TeeRequestBody(RequestBody delegate, OpenAiCall call, String contentType) {
     this.delegate = delegate;
-    this.scanner = scanner;
+    this.call = call;
+    this.contentType = contentType;
   }
 
   @Override
@@ -49,14 +52,7 @@ final class TeeRequestBody extends RequestBody {
 
   @Override
   public void writeTo(BufferedSink sink) throws IOException {
-    synchronized (this) {
-      if (scanned) {
-        delegate.writeTo(sink);
-        return;
-      }
-      scanned = true;
-    }
-    BufferedSink tee = Okio.buffer(new ScanningSink(sink, scanner));
+    BufferedSink tee = Okio.buffer(new ScanningSink(sink, call.scanRequestBody(contentType)));
     delegate.writeTo(tee);
     tee.emit();
   }

@@ -3,7 +3,6 @@ package dev.tokenledger.instrumentation.okhttp.v3_0;
 import dev.tokenledger.agent.OpenAiCall;
 import dev.tokenledger.agent.OpenAiInstrumenter;
 import dev.tokenledger.usage.RateLimitedLog;
-import dev.tokenledger.usage.RequestInfo;
 import io.opentelemetry.context.Scope;
 import java.io.IOException;
 import java.util.Iterator;
@@ -11,12 +10,10 @@ import java.util.List;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.MediaType;
-import okhttp3.MultipartBody;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
-import okio.Buffer;
 
 /**
  * The OkHttp side of an {@link OpenAiCall}: starts it, lets the rest of the chain (and the
@@ -36,9 +33,6 @@ public final class TokenLedgerInterceptor implements Interceptor {
   TokenLedgerInterceptor(OpenAiInstrumenter instrumenter) {
     this.instrumenter = instrumenter;
   }
-
-  /** Keep the request-body copy small: only what names the model and the options. */
-  private static final long MAX_REQUEST_BODY_COPY = RequestInfo.MAX_REQUEST_BYTES;
 
   /** Puts exactly one TokenLedger interceptor first in the list. */
   public static void install(List<Interceptor> interceptors) {
@@ -82,20 +76,9 @@ public final class TokenLedgerInterceptor implements Interceptor {
   private Started start(Request request) {
     try {
       HttpUrl url = request.url();
-      byte[] body = null;
-      String contentType = null;
       RequestBody requestBody = request.body();
-      if (requestBody != null) {
-        MediaType mediaType = requestBody.contentType();
-        contentType = mediaType == null ? null : mediaType.toString();
-        Buffer copy = copyOf(requestBody);
-        if (copy != null) {
-          body = copy.readByteArray();
-          if (requestBody instanceof MultipartBody) {
-            contentType = FormFields.CONTENT_TYPE;
-          }
-        }
-      }
+      MediaType mediaType = requestBody == null ? null : requestBody.contentType();
+      String contentType = mediaType == null ? null : mediaType.toString();
       OpenAiCall call =
           instrumenter.startCall(
               request.method(),
@@ -104,15 +87,16 @@ public final class TokenLedgerInterceptor implements Interceptor {
               url.encodedPath(),
               url.encodedQuery(),
               new OkHttpHeaders(request.headers()),
-              body,
-              body == null ? 0 : body.length,
+              null,
+              0,
               contentType);
       if (call == null) {
         return null;
       }
-      if (requestBody != null && body == null && !requestBody.isDuplex()) {
-        // Read as OkHttp writes it instead of writing it twice.
-        TeeRequestBody tee = new TeeRequestBody(requestBody, call.scanRequestBody(contentType));
+      if (requestBody != null && !requestBody.isDuplex()) {
+        // Read as OkHttp writes it and never written by us: a body over a stream has nothing left
+        // for a second write, whether or not it says it is one-shot.
+        TeeRequestBody tee = new TeeRequestBody(requestBody, call, contentType);
         request = request.newBuilder().method(request.method(), tee).build();
       }
       return new Started(call, request);
@@ -122,29 +106,11 @@ public final class TokenLedgerInterceptor implements Interceptor {
     }
   }
 
-  /**
-   * A copy of the request body when taking it is cheap and has no side effect: one-shot, duplex and
-   * large bodies are read as they are written instead. Multipart bodies contribute only their small
-   * form fields (the model, the response format), never the uploaded file.
-   */
-  private static Buffer copyOf(RequestBody body) throws IOException {
-    if (body.isOneShot() || body.isDuplex()) {
-      return null;
-    }
-    if (body instanceof MultipartBody) {
-      return FormFields.of((MultipartBody) body, MAX_REQUEST_BODY_COPY);
-    }
-    long length = body.contentLength();
-    if (length < 0 || length > MAX_REQUEST_BODY_COPY) {
-      return null;
-    }
-    Buffer buffer = new Buffer();
-    body.writeTo(buffer);
-    return buffer;
-  }
-
   private static Response withTeeBody(OpenAiCall call, Response response) {
     try {
+      // This interceptor runs first: keys and projects the application's interceptors add are only
+      // on the request that was sent.
+      call.onRequestSent(OkHttpHeaders.sentFor(response));
       call.onResponse(response.code(), new OkHttpHeaders(response.headers()));
       ResponseBody body = response.body();
       if (body == null) {

@@ -10,8 +10,8 @@ import okio.ByteString;
  * The application's {@code WebSocketListener}, with each server message shown to the Realtime
  * connection first. Every callback is passed on with the same arguments in the same order; the
  * application's exceptions propagate as they are, ours never happen (the connection's methods do
- * not throw). The handshake response's headers ({@code x-request-id}, {@code openai-project}) are
- * read, never its body.
+ * not throw). The handshake response's headers ({@code x-request-id}, {@code openai-project}) and
+ * those of the handshake request as it was sent are read, never its body.
  */
 final class TokenLedgerWebSocketListener extends WebSocketListener {
 
@@ -29,6 +29,11 @@ final class TokenLedgerWebSocketListener extends WebSocketListener {
 
   @Override
   public void onOpen(WebSocket webSocket, Response response) {
+    if (response != null) {
+      // The handshake passes the application's interceptors after newWebSocket: what they add
+      // (a key, a project) is on the request that was sent.
+      connection.onRequestSent(OkHttpHeaders.sentFor(response));
+    }
     connection.onOpen(response == null ? null : new OkHttpHeaders(response.headers()));
     delegate.onOpen(webSocket, response);
   }

@@ -205,6 +205,43 @@ class ApacheHttpClientCallsTest {
   }
 
   @Test
+  void theSameRequestExecutedAgainFromItsResponseHandlerIsACallOfItsOwn() throws IOException {
+    byte[] request = CallProbe.speechRequest(CallProbe.speechInput(700_000));
+    EntityTemplate body = new EntityTemplate(request.length, JSON, null, out -> out.write(request));
+    HttpPost post = speech(body);
+    ApacheHttpClientCalls.Started outer = ApacheHttpClientCalls.enter(OPENAI, post);
+    HttpEntity outerEntity = post.getEntity();
+    assertArrayEquals(request, send(post));
+    CloseableHttpResponse firstResponse = response(200, audio(100));
+    firstResponse.setHeader("X-Request-Id", "req_first");
+    ApacheHttpClientCalls.onResponse(post, firstResponse);
+
+    // The response handler, still inside the first execute, sends the same request again.
+    ApacheHttpClientCalls.Started inner = ApacheHttpClientCalls.enter(null, post);
+    assertNotNull(inner, "after its response, the same request is sent again: a call of its own");
+    assertNull(ApacheHttpClientCalls.enter(OPENAI, post), "its own overloads still make one call");
+    assertArrayEquals(request, send(post));
+    CloseableHttpResponse secondResponse = response(200, audio(200));
+    secondResponse.setHeader("X-Request-Id", "req_second");
+    ApacheHttpClientCalls.onResponse(post, secondResponse);
+    assertEquals(200, EntityUtils.toByteArray(secondResponse.getEntity()).length);
+    ApacheHttpClientCalls.exit(inner, null);
+    assertSame(outerEntity, post.getEntity(), "the first call's entity until its own exit");
+
+    assertEquals(100, EntityUtils.toByteArray(firstResponse.getEntity()).length);
+    ApacheHttpClientCalls.exit(outer, null);
+    assertSame(body, post.getEntity(), "the application's entity is back");
+
+    assertEquals(2, CallProbe.rows().size());
+    for (String requestId : new String[] {"req_first", "req_second"}) {
+      Attributes row = CallProbe.rows().stream().map(r -> r.getAttributes())
+          .filter(a -> requestId.equals(a.get(AttributeKey.stringKey("openai.request.id")))).findFirst().orElseThrow();
+      assertEquals("completed", row.get(AttributeKey.stringKey("tokenledger.status")), requestId);
+      assertEquals(700_000L, row.get(AttributeKey.longKey("tokenledger.usage.input_characters")), requestId);
+    }
+  }
+
+  @Test
   void theHostComesFromTheRequestWhenNoTargetIsGiven() {
     HttpPost post = speech(new ByteArrayEntity(CallProbe.speechRequest(), JSON));
     ApacheHttpClientCalls.Started state = ApacheHttpClientCalls.enter(null, post);

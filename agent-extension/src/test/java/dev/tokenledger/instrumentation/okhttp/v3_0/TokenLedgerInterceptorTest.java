@@ -30,7 +30,6 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
 import okio.Buffer;
-import okio.BufferedSink;
 import okio.Okio;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -106,12 +105,14 @@ class TokenLedgerInterceptorTest {
   }
 
   @Test
-  void aSmallBodyIsCopiedUpFrontAndSentUnchanged() throws IOException {
+  void aSmallBodyIsWrittenOnceAndScannedOnTheWay() throws IOException {
     byte[] chat = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}".getBytes(StandardCharsets.UTF_8);
     network.responseBytes = CHAT_RESPONSE.getBytes(StandardCharsets.UTF_8);
-    try (Response response = client.newCall(openAi("/v1/chat/completions").post(RequestBody.create(chat, JSON)).build()).execute()) {
+    AppBody body = new AppBody(chat, chat.length);
+    try (Response response = client.newCall(openAi("/v1/chat/completions").post(body).build()).execute()) {
       assertEquals(CHAT_RESPONSE, response.body().string());
     }
+    assertEquals(1, body.writes, "written by the network only");
     assertEquals(1, network.received.size());
     assertArrayEquals(chat, network.received.get(0));
     Attributes row = CallProbe.rows().get(0).getAttributes();
@@ -256,22 +257,23 @@ class TokenLedgerInterceptorTest {
   }
 
   @Test
-  void aBodyThatCannotBeCopiedIsSentAsTheApplicationMadeIt() throws IOException {
-    byte[] chat = "{\"model\":\"gpt-4o\",\"messages\":[]}".getBytes(StandardCharsets.UTF_8);
-    AppBody flaky = new AppBody(chat, chat.length) {
-      @Override
-      void write(BufferedSink sink) throws IOException {
-        if (writes == 1) {
-          throw new IOException("our copy fails");
-        }
-        super.write(sink);
-      }
-    };
+  void theKeyAndProjectAddedByTheApplicationsInterceptorsAttributeTheCall() throws IOException {
+    Interceptor signing = chain -> chain.proceed(chain.request().newBuilder()
+        .header("Authorization", CallProbe.API_KEY)
+        .header("OpenAI-Project", "proj_signed")
+        .build());
+    OkHttpClient.Builder builder = new OkHttpClient.Builder().addInterceptor(signing).addInterceptor(network);
+    TokenLedgerInterceptor.install(builder.interceptors());
     network.responseBytes = CHAT_RESPONSE.getBytes(StandardCharsets.UTF_8);
-    try (Response response = client.newCall(openAi("/v1/chat/completions").post(flaky).build()).execute()) {
+    Request unsigned = new Request.Builder().url("https://" + CallProbe.HOST + "/v1/chat/completions")
+        .post(RequestBody.create("{\"model\":\"gpt-4o\",\"messages\":[]}", JSON)).build();
+    try (Response response = builder.build().newCall(unsigned).execute()) {
       assertEquals(CHAT_RESPONSE, response.body().string());
     }
-    assertArrayEquals(chat, network.received.get(0), "our failed copy does not reach the application");
+    Attributes row = CallProbe.rows().get(0).getAttributes();
+    assertEquals("proj_signed", row.get(AttributeKey.stringKey("openai.project")), "the response does not name it");
+    assertEquals("sk-proj…aB3d", row.get(AttributeKey.stringKey("tokenledger.api_key.fingerprint")));
+    assertEquals("proj_signed", CallProbe.span().getAttributes().get(AttributeKey.stringKey("openai.project")));
   }
 
   @Test
