@@ -197,6 +197,17 @@ final class ClusterVariant {
     return "ALTER TABLE " + SqlText.join(name) + onCluster() + " " + String.join(", ", commands);
   }
 
+  /** The table ({@code db.table}) an ALTER statement alters; null for another statement. */
+  static String alteredTable(String statement) {
+    List<Token> tokens = SqlText.tokenize(statement);
+    List<Integer> code = codeIndexes(tokens);
+    if (code.isEmpty() || !upper(tokens.get(code.get(0))).equals("ALTER")) {
+      return null;
+    }
+    Alter alter = Alter.parse(tokens, code);
+    return alter == null ? null : alter.table;
+  }
+
   private void deriveCreate(String statement, List<Token> tokens, List<Integer> code, List<String> out) {
     Create c = Create.parse(statement);
     if (c == null || c.nameEnd < 0) {

@@ -157,10 +157,11 @@ class ClusterVariantTest {
         }
         assertLocalAndDistributedAlike(c, db, "after " + file.name());
       }
-      // Every table of the chain is there, and the priced views answer through the stand-ins.
+      // Every table of the chain is there (the ledger's is usage_records since 016, usage_events its
+      // view), and the priced views answer through the stand-ins.
       assertEquals(List.of("otel_logs", "otel_metrics_exponential_histogram", "otel_metrics_gauge",
           "otel_metrics_histogram", "otel_metrics_sum", "otel_metrics_summary", "otel_traces", "otel_traces_trace_id_ts",
-          "usage_events", "usage_hourly"), distributedTables(c, db));
+          "usage_hourly", "usage_records"), distributedTables(c, db));
       for (String view : List.of("usage_hourly_priced", "usage_events_priced", "usage_cost_hourly")) {
         assertEquals("0", ClickHouseTarget.scalar(c, "SELECT count() FROM " + SqlText.quoteIdentifier(db) + "." + view));
       }
@@ -235,15 +236,30 @@ class ClusterVariantTest {
         + " non_replicated_deduplication_window = 7"));
   }
 
-  /** The runner's options for the cluster variant run on the single-node engine (see above). */
-  private static Migrations.Options singleNode(ClickHouseTarget target, String db, UnaryOperator<String> also) {
+  /**
+   * The runner's options for the cluster variant run on the single-node engine (see above). An
+   * INSERT into a Distributed table goes to its local table instead: a Merge table takes no inserts,
+   * and a one-shard Distributed table would put every row there.
+   */
+  private static Migrations.Options singleNode(ClickHouseTarget target, String db, UnaryOperator<String> also)
+      throws MigrationException {
     String cluster = "tl_cluster";
     Pattern distributed = Pattern.compile("ENGINE = Distributed\\('" + cluster + "', '([^']+)', '([^']+)', .*\\)$",
         Pattern.DOTALL);
+    List<String> statements = new ArrayList<>();
+    for (Migrations.Migration m : Migrations.loadDefault()) {
+      statements.addAll(SqlText.splitStatements(SqlText.renameIdentifiers(m.text(), Map.of("tokenledger", db))));
+    }
+    java.util.Set<String> sharded = new ClusterVariant(cluster, statements).shardedTables();
+    Pattern insert = Pattern.compile("(?m)^(INSERT INTO ([`\\w]+)\\.)(\\w+)(\\s)");
     return target.options(db).cluster(cluster).rewrite(s -> {
       String t = also.apply(s);
       if (t == null) {
         return null;
+      }
+      Matcher into = insert.matcher(t);
+      if (into.find() && sharded.contains(db + "." + into.group(3))) {
+        t = into.replaceFirst("$1$3_local$4");
       }
       t = t.replace(" ON CLUSTER " + cluster, "");
       t = t.replaceAll("Replicated(\\w*MergeTree)\\('[^']*', '[^']*'(, )?", "$1(");
