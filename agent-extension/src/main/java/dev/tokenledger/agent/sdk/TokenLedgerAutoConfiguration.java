@@ -19,6 +19,11 @@ import java.util.Map;
 @AutoService(AutoConfigurationCustomizerProvider.class)
 public final class TokenLedgerAutoConfiguration implements AutoConfigurationCustomizerProvider {
 
+  static final String SENSITIVE_QUERY_PARAMETERS =
+      "otel.instrumentation.sanitization.url.experimental.sensitive-query-parameters";
+  static final String SENSITIVE_QUERY_PARAMETERS_DEFAULT =
+      "AWSAccessKeyId,Signature,X-Amz-Signature,X-Amz-Credential,X-Amz-Security-Token,sig,X-Goog-Signature,api-key";
+
   public static Map<String, String> defaults() {
     Map<String, String> defaults = new HashMap<String, String>();
     // The upstream openai-java instrumentation would add a second GenAI span and count the same
@@ -27,6 +32,10 @@ public final class TokenLedgerAutoConfiguration implements AutoConfigurationCust
     // Counters as deltas: each export carries only new tokens, so a restarted app never makes a
     // cumulative series jump backwards, and ClickHouse can sum points directly.
     defaults.put("otel.exporter.otlp.metrics.temporality.preference", "delta");
+    // Azure OpenAI takes the key of a Realtime connection in the handshake URL (api-key=…), which the
+    // agent's HTTP client span would record in url.full. Setting the list replaces the agent's own,
+    // so it is repeated here (its defaults as of 2.31), with api-key added.
+    defaults.put(SENSITIVE_QUERY_PARAMETERS, SENSITIVE_QUERY_PARAMETERS_DEFAULT);
     return defaults;
   }
 

@@ -18,6 +18,8 @@ import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -57,6 +59,20 @@ class TokenLedgerAutoConfigurationTest {
     } finally {
       System.clearProperty(name);
     }
+  }
+
+  /**
+   * Setting the agent's list of sensitive query parameters replaces its own, so the default is the
+   * list of the agent version the extension is built against, plus Azure's api-key.
+   */
+  @Test
+  void azuresKeyParameterIsRedactedNextToTheAgentsOwn() {
+    Set<String> agentsOwn = io.opentelemetry.instrumentation.api.internal.HttpConstants.SENSITIVE_QUERY_PARAMETERS;
+    Set<String> expected = new TreeSet<>(agentsOwn);
+    expected.add("api-key");
+    String list = TokenLedgerAutoConfiguration.defaults()
+        .get("otel.instrumentation.sanitization.url.experimental.sensitive-query-parameters");
+    assertEquals(expected, new TreeSet<>(List.of(list.split(","))));
   }
 
   /** The usage records of one uncaptured chat call through a provider built with {@code properties}. */
