@@ -746,8 +746,9 @@ class PipelineIT {
       engine = EmbeddedClickHouse.shared();
       front = ClickHouseHttpFront.start(engine);
       clickhouseUrl = front.url();
-      user = "default";
-      password = "";
+      // The front's random credential of this run: the Collector and the command get it too.
+      user = front.user();
+      password = front.password();
       System.err.printf("[PipelineIT] embedded ClickHouse %s up in %d ms at %s%n", engine.version(),
           (System.nanoTime() - t0) / 1_000_000, clickhouseUrl);
     }
