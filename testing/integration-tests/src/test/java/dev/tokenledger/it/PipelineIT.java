@@ -195,6 +195,9 @@ class PipelineIT {
       run("drop database", () -> exec("DROP DATABASE IF EXISTS " + q + " SYNC"));
     }
     if (front != null) {
+      // How close the Collector's inserts came to the front's body limit.
+      System.err.printf("[PipelineIT] largest request body the HTTP front accepted: %d bytes (limit %d)%n",
+          front.largestBodyBytes(), front.maxBodyBytes());
       run("HTTP front", front::close);
     }
     if (engine != null) {
