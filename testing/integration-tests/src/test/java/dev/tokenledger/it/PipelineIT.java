@@ -195,6 +195,9 @@ class PipelineIT {
       run("drop database", () -> exec("DROP DATABASE IF EXISTS " + q + " SYNC"));
     }
     if (front != null) {
+      // How close the Collector's inserts came to the front's body limit.
+      System.err.printf("[PipelineIT] largest request body the HTTP front accepted: %d bytes (limit %d)%n",
+          front.largestBodyBytes(), front.maxBodyBytes());
       run("HTTP front", front::close);
     }
     if (engine != null) {
@@ -746,8 +749,9 @@ class PipelineIT {
       engine = EmbeddedClickHouse.shared();
       front = ClickHouseHttpFront.start(engine);
       clickhouseUrl = front.url();
-      user = "default";
-      password = "";
+      // The front's random credential of this run: the Collector and the command get it too.
+      user = front.user();
+      password = front.password();
       System.err.printf("[PipelineIT] embedded ClickHouse %s up in %d ms at %s%n", engine.version(),
           (System.nanoTime() - t0) / 1_000_000, clickhouseUrl);
     }
