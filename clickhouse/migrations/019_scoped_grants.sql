@@ -70,6 +70,8 @@ GRANT SELECT ON tokenledger.usage_hourly TO tokenledger_reader_role;
 GRANT SELECT ON tokenledger.model_prices TO tokenledger_reader_role;
 GRANT SELECT ON tokenledger.api_key_map TO tokenledger_reader_role;
 GRANT SELECT ON tokenledger.openai_usage_import TO tokenledger_reader_role;
+GRANT SELECT ON tokenledger.openai_usage_import_runs TO tokenledger_reader_role;
+GRANT SELECT ON tokenledger.openai_usage_imported TO tokenledger_reader_role;
 GRANT SELECT ON tokenledger.usage_daily_openai TO tokenledger_reader_role;
 GRANT SELECT ON tokenledger.usage_parity_daily TO tokenledger_reader_role;
 GRANT SELECT ON tokenledger.usage_cost_hourly TO tokenledger_reader_role;
