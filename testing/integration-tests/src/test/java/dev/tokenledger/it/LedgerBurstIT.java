@@ -79,10 +79,11 @@ class LedgerBurstIT {
   }
 
   /** What one burst made, what arrived, and what the agent counted as dropped. */
-  record Burst(long made, long arrived, long received, long dropped, String appLine, long logExports) {
+  record Burst(long made, long arrived, long received, long dropped, String appLine, long logExports, long logBytes) {
     String describe() {
       return "of " + made + " ledger records the application made, " + arrived + " arrived (" + received
-          + " log records in " + logExports + " exports) and " + dropped + " were counted in"
+          + " log records in " + logExports + " exports, " + (received == 0 ? 0 : logBytes / received)
+          + " bytes of OTLP each) and " + dropped + " were counted in"
           + " tokenledger.records.dropped: " + (made - arrived - dropped) + " lost without a count; app: "
           + appLine;
     }
@@ -108,7 +109,7 @@ class LedgerBurstIT {
     for (Map.Entry<Map<String, Object>, Double> point : Otlp.sumPoints(receiver.metrics(), "tokenledger.records.dropped")) {
       dropped += point.getValue().longValue();
     }
-    Burst burst = new Burst(made, ids.size(), received, dropped, m.group(), receiver.logExports());
+    Burst burst = new Burst(made, ids.size(), received, dropped, m.group(), receiver.logExports(), receiver.logBytes());
     System.err.println("[LedgerBurstIT] " + burst.describe());
     return burst;
   }

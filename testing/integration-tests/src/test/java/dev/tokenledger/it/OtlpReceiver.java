@@ -45,6 +45,7 @@ final class OtlpReceiver implements Exported, AutoCloseable {
   private final boolean keepSpans;
   private final AtomicLong spansReceived = new AtomicLong();
   private final AtomicLong logExports = new AtomicLong();
+  private final AtomicLong logBytes = new AtomicLong();
   private final ExecutorService executor;
 
   OtlpReceiver() throws IOException {
@@ -115,6 +116,7 @@ final class OtlpReceiver implements Exported, AutoCloseable {
             break;
           case "logs":
             logExports.incrementAndGet();
+            logBytes.addAndGet(bytes.length);
             for (ResourceLogs rl : ExportLogsServiceRequest.parseFrom(bytes).getResourceLogsList()) {
               for (ScopeLogs sl : rl.getScopeLogsList()) {
                 logs.addAll(sl.getLogRecordsList());
@@ -170,6 +172,11 @@ final class OtlpReceiver implements Exported, AutoCloseable {
     return spansReceived.get();
   }
 
+  /** Bytes of the log exports so far, uncompressed. */
+  long logBytes() {
+    return logBytes.get();
+  }
+
   /** Log exports answered so far. */
   long logExports() {
     return logExports.get();
@@ -180,6 +187,9 @@ final class OtlpReceiver implements Exported, AutoCloseable {
     logs.clear();
     metrics.clear();
     raw.reset();
+    spansReceived.set(0);
+    logExports.set(0);
+    logBytes.set(0);
   }
 
   @Override
