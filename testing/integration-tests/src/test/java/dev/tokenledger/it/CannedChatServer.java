@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * A loopback HTTP/1.1 server that answers every {@code POST …/chat/completions} at once with the same
  * small chat completion (its own id, fixed usage), on kept-alive connections: the cheapest server a
  * real client can make billable calls to, for a burst that must outpace the agent's export rather
- * than the server. It counts the completions it sent: the ground truth of the burst.
+ * than the server. It counts the completions it sent: the ground truth of the burst. A
+ * {@code GET …/files/{id}/content} gets the Batch output file set with {@link #batchFile}.
  */
 final class CannedChatServer implements AutoCloseable {
 
@@ -25,6 +26,7 @@ final class CannedChatServer implements AutoCloseable {
   private final ServerSocket socket;
   private final AtomicLong completions = new AtomicLong();
   private final Thread acceptor;
+  private volatile byte[] batchFile = new byte[0];
 
   CannedChatServer() throws IOException {
     socket = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
@@ -45,6 +47,11 @@ final class CannedChatServer implements AutoCloseable {
 
   void reset() {
     completions.set(0);
+  }
+
+  /** The Batch output file every file download gets. */
+  void batchFile(byte[] file) {
+    batchFile = file;
   }
 
   private void acceptLoop() {
@@ -72,6 +79,14 @@ final class CannedChatServer implements AutoCloseable {
         }
         skip(in, contentLength(head));
         String requestLine = head.substring(0, head.indexOf('\r'));
+        if (requestLine.startsWith("GET ") && requestLine.contains("/files/")) {
+          byte[] file = batchFile;
+          out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " + file.length
+              + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+          out.write(file);
+          out.flush();
+          continue;
+        }
         if (!requestLine.startsWith("POST ") || !requestLine.contains("/chat/completions")) {
           out.write("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
           out.flush();

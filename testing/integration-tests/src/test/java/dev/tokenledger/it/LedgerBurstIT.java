@@ -78,6 +78,36 @@ class LedgerBurstIT {
     assertEquals(CALLS - burst.arrived, burst.dropped, burst::describe);
   }
 
+  /**
+   * A Batch output file of {@value #FILE_LINES} lines is read in a moment and the application exits
+   * at once: the ledger queue is then nearly full, and the agent's 10 seconds at exit must drain it
+   * through the late receiver (records lost when they run out would not be counted).
+   */
+  @Test
+  void aLedgerQueueFullAtExitIsDrainedBeforeTheAgentStops() throws Exception {
+    StringBuilder file = new StringBuilder();
+    for (int i = 0; i < FILE_LINES; i++) {
+      file.append("{\"id\":\"batch_req_exit").append(i).append("\",\"custom_id\":\"r").append(i)
+          .append("\",\"response\":{\"status_code\":200,\"body\":{\"id\":\"chatcmpl-exit").append(i)
+          .append("\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-mini-2024-07-18\",\"usage\":{")
+          .append("\"prompt_tokens\":12,\"completion_tokens\":5,\"total_tokens\":17}}},\"error\":null}\n");
+    }
+    server.batchFile(file.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    long start = System.nanoTime();
+    AgentRun.Result run = AgentRun.runMain(AgentRun.Agent.ONE_JAR, receiver.endpoint(), false, List.of(),
+        Map.of("OPENAI_API_KEY", "sk-burst"), AgentRun.DEMO_APP_MAIN, "--base-url", server.baseUrl(),
+        "--clients", "okhttp", "--scenarios", "batch-output");
+    double seconds = (System.nanoTime() - start) / 1e9;
+    assertEquals(0, run.exitCode(), () -> "the application failed:\n" + run.stdout() + run.stderr());
+    assertTrue(run.stdout().contains("status=200"), () -> "the download failed:\n" + run.stdout() + run.stderr());
+    Burst burst = count(FILE_LINES, String.format("file of %d lines, application and agent done in %.1f s",
+        FILE_LINES, seconds));
+    assertEquals(0, burst.dropped, burst::describe);
+    assertEquals(FILE_LINES, burst.arrived, burst::describe);
+  }
+
+  static final int FILE_LINES = 30_000;
+
   /** What one burst made, what arrived, and what the agent counted as dropped. */
   record Burst(long made, long arrived, long received, long dropped, String appLine, long logExports, long logBytes) {
     String describe() {
@@ -96,7 +126,10 @@ class LedgerBurstIT {
     assertEquals(0, run.exitCode(), () -> "the application failed:\n" + run.stdout() + run.stderr());
     assertTrue(m.find(), () -> "the application printed no result:\n" + run.stdout() + run.stderr());
     assertEquals("0", m.group(2), () -> "calls failed in the application:\n" + run.stdout() + run.stderr());
-    long made = server.completions();
+    return count(server.completions(), m.group());
+  }
+
+  private static Burst count(long made, String appLine) {
     Set<Object> ids = new HashSet<>();
     long received = 0;
     for (LogRecord log : receiver.logs()) {
@@ -109,7 +142,7 @@ class LedgerBurstIT {
     for (Map.Entry<Map<String, Object>, Double> point : Otlp.sumPoints(receiver.metrics(), "tokenledger.records.dropped")) {
       dropped += point.getValue().longValue();
     }
-    Burst burst = new Burst(made, ids.size(), received, dropped, m.group(), receiver.logExports(), receiver.logBytes());
+    Burst burst = new Burst(made, ids.size(), received, dropped, appLine, receiver.logExports(), receiver.logBytes());
     System.err.println("[LedgerBurstIT] " + burst.describe());
     return burst;
   }
