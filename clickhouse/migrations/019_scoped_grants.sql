@@ -87,6 +87,14 @@ CREATE ROW POLICY IF NOT EXISTS tokenledger_reader_usage_records ON tokenledger.
 CREATE ROW POLICY IF NOT EXISTS tokenledger_all_rows ON tokenledger.otel_logs, tokenledger.otel_logs_local
     FOR SELECT USING 1
     TO tokenledger_admin_role, tokenledger_mv_definer;
+-- TokenLedger's own metric of records the agents could not deliver (Data quality), and no other metric.
+GRANT SELECT ON tokenledger.otel_metrics_sum TO tokenledger_reader_role;
+CREATE ROW POLICY IF NOT EXISTS tokenledger_reader_dropped_records ON tokenledger.otel_metrics_sum, tokenledger.otel_metrics_sum_local
+    FOR SELECT USING MetricName = 'tokenledger.records.dropped'
+    TO tokenledger_reader_role;
+CREATE ROW POLICY IF NOT EXISTS tokenledger_all_metric_rows ON tokenledger.otel_metrics_sum, tokenledger.otel_metrics_sum_local
+    FOR SELECT USING 1
+    TO tokenledger_admin_role, tokenledger_mv_definer;
 
 -- Settings: constants where de-duplication depends on them; the reader's timeout with a ceiling.
 ALTER SETTINGS PROFILE tokenledger_writer_profile

@@ -119,6 +119,9 @@ class AccessControlTest {
       ClickHouseTarget.exec(c, UsageFixture.insertSql(db, UsageFixture.records(7, 2, T0, 60), null));
       ClickHouseTarget.exec(c, "INSERT INTO " + db + ".otel_logs (" + UsageFixture.LOG_COLUMNS + ") VALUES "
           + UsageFixture.otherLogRow(T0, "", Map.of("http.url", "https://shop.example/checkout?card=4111")));
+      // TokenLedger's own dropped-records metric next to one of the application's metrics.
+      ClickHouseTarget.exec(c, "INSERT INTO " + db + ".otel_metrics_sum (MetricName, Value) VALUES"
+          + " ('tokenledger.records.dropped', 3), ('http.server.request.count', 5)");
     }
   }
 
@@ -216,7 +219,11 @@ class AccessControlTest {
           + " 'tokenledger.usage' OR mapContains(LogAttributes, 'tokenledger.usage.source'))"));
       assertEquals("0", ClickHouseTarget.scalar(r, "SELECT count() FROM " + db + ".otel_logs WHERE"
           + " mapContains(LogAttributes, 'http.url') OR Body LIKE '%checkout%'"));
-      for (String raw : List.of("otel_traces", "otel_metrics_sum", "otel_metrics_gauge", "otel_metrics_histogram",
+      // Of the metrics, only TokenLedger's count of records the agents could not deliver.
+      assertEquals("1", ClickHouseTarget.scalar(r, "SELECT count() FROM " + db + ".otel_metrics_sum"));
+      assertEquals("0", ClickHouseTarget.scalar(r, "SELECT count() FROM " + db + ".otel_metrics_sum"
+          + " WHERE MetricName != 'tokenledger.records.dropped'"));
+      for (String raw : List.of("otel_traces", "otel_metrics_gauge", "otel_metrics_histogram",
           "otel_traces_trace_id_ts", "schema_migrations")) {
         assertDenied(() -> ClickHouseTarget.scalar(r, "SELECT count() FROM " + db + "." + raw));
       }
