@@ -120,8 +120,8 @@ class AccessControlTest {
       ClickHouseTarget.exec(c, "INSERT INTO " + db + ".otel_logs (" + UsageFixture.LOG_COLUMNS + ") VALUES "
           + UsageFixture.otherLogRow(T0, "", Map.of("http.url", "https://shop.example/checkout?card=4111")));
       // TokenLedger's own dropped-records metric next to one of the application's metrics.
-      ClickHouseTarget.exec(c, "INSERT INTO " + db + ".otel_metrics_sum (MetricName, Value) VALUES"
-          + " ('tokenledger.records.dropped', 3), ('http.server.request.count', 5)");
+      ClickHouseTarget.exec(c, "INSERT INTO " + db + ".otel_metrics_sum (MetricName, TimeUnix, Value) VALUES"
+          + " ('tokenledger.records.dropped', now(), 3), ('http.server.request.count', now(), 5)");
     }
   }
 
