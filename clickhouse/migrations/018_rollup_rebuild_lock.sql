@@ -47,5 +47,6 @@ ALTER TABLE tokenledger.otel_metrics_gauge MODIFY SETTING non_replicated_dedupli
 ALTER TABLE tokenledger.otel_metrics_histogram MODIFY SETTING non_replicated_deduplication_window = 1000;
 ALTER TABLE tokenledger.otel_metrics_exponential_histogram MODIFY SETTING non_replicated_deduplication_window = 1000;
 ALTER TABLE tokenledger.otel_metrics_summary MODIFY SETTING non_replicated_deduplication_window = 1000;
-ALTER TABLE tokenledger.usage_events MODIFY SETTING non_replicated_deduplication_window = 1000;
+-- The ledger's table: usage_records since 016 (usage_events is its view).
+ALTER TABLE tokenledger.usage_records MODIFY SETTING non_replicated_deduplication_window = 1000;
 ALTER TABLE tokenledger.usage_hourly MODIFY SETTING non_replicated_deduplication_window = 1000;

@@ -24,7 +24,7 @@ class RebuildRollupTest {
       // records, inserted with an old ingest time. The views put them into the rollup too ...
       Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(3, ChronoUnit.DAYS);
       Instant ingested = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(3, ChronoUnit.HOURS);
-      CliTestSupport.execute(db, "INSERT INTO " + db + ".usage_events SELECT * REPLACE (toDateTime64("
+      CliTestSupport.execute(db, "INSERT INTO " + db + ".usage_records SELECT * REPLACE (toDateTime64("
           + hour.getEpochSecond() + ", 9, 'UTC') + toIntervalSecond(rowNumberInAllBlocks() % 3600) AS Timestamp,"
           + " toDateTime(" + ingested.getEpochSecond() + ", 'UTC') AS ingested_at) FROM " + db + ".usage_events");
       String ledger = sums(db, "usage_events", "toStartOfHour(Timestamp, 'UTC')", hour);
@@ -84,7 +84,7 @@ class RebuildRollupTest {
 
       // Ledger rows of an hour past the ledger's 400 days (not yet dropped by a merge): the hour is refused.
       Instant old = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(401, ChronoUnit.DAYS);
-      CliTestSupport.execute(db, "INSERT INTO " + db + ".usage_events SELECT * REPLACE (toDateTime64("
+      CliTestSupport.execute(db, "INSERT INTO " + db + ".usage_records SELECT * REPLACE (toDateTime64("
           + old.getEpochSecond() + ", 9, 'UTC') AS Timestamp) FROM " + db + ".usage_events");
       String before = CliTestSupport.scalar(db, "SELECT toString((sum(num_model_requests), sum(input_tokens))) FROM " + db
           + ".usage_hourly");

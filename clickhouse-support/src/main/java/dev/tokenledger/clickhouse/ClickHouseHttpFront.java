@@ -151,6 +151,7 @@ public final class ClickHouseHttpFront implements AutoCloseable {
   private final Credentials credentials;
   private final long maxBodyBytes;
   private final AtomicLong largestBody = new AtomicLong();
+  private volatile StatementHook afterExecute;
   private final String displayName;
   private final String timezone;
   private final String version;
@@ -242,6 +243,26 @@ public final class ClickHouseHttpFront implements AutoCloseable {
     return largestBody.get();
   }
 
+  /**
+   * Test hook for fault injection: called after the engine has executed a statement (an INSERT is
+   * committed, its materialized views included) and before the answer is sent.
+   */
+  @FunctionalInterface
+  public interface StatementHook {
+    /**
+     * @param sql the statement (an INSERT's text up to its FORMAT clause, without its data)
+     */
+    void afterExecute(String sql) throws InterruptedException;
+  }
+
+  /**
+   * Installs a {@link StatementHook} (null: none), e.g. one that sleeps past the client's timeout, so
+   * the client sees no answer for an insert the server committed.
+   */
+  public void afterExecute(StatementHook hook) {
+    this.afterExecute = hook;
+  }
+
   @Override
   public void close() {
     server.stop(0);
@@ -321,6 +342,14 @@ public final class ClickHouseHttpFront implements AutoCloseable {
         }
       }
       EmbeddedClickHouse.Result r = engine.execute(sql, format, database, settings, queryParams);
+      StatementHook hook = afterExecute;
+      if (hook != null) {
+        try {
+          hook.afterExecute(head);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       String actualFormat = format;
       if (!keyword.equals("INSERT")) {
         Matcher m = FORMAT_CLAUSE.matcher(head);

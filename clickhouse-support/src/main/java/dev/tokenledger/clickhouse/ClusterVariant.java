@@ -39,7 +39,7 @@ import java.util.regex.Pattern;
  *       table, and the column commands of an ALTER (ADD, DROP, MODIFY, RENAME, COMMENT COLUMN) are
  *       repeated for the Distributed table in a statement of their own, made idempotent
  *       ({@code IF [NOT] EXISTS}; see {@link #distributedColumnAlter}), so that both keep the same
- *       columns of the same types;
+ *       columns of the same types; a DROP of a sharded table drops its Distributed table too;
  *   <li>insert de-duplication is the same in both variants: a Replicated table keeps as many block
  *       ids as its single-node file keeps with {@code non_replicated_deduplication_window} (0 when
  *       the file sets none), stated as {@code replicated_deduplication_window}, and
@@ -47,6 +47,11 @@ import java.util.regex.Pattern;
  *       so that the number, not ClickHouse's time limit (one hour by default since 25.10), decides,
  *       as it does on a single node. A {@code MODIFY SETTING non_replicated_deduplication_window}
  *       of a replicated table gets the same two settings.
+ *   <li>{@code CREATE TABLE x AS y ENGINE = …MergeTree} with a sharded {@code y} copies the structure
+ *       of {@code y}'s local table;
+ *   <li>a statement marked {@code -- cluster: one_node} is left as it is: no ON CLUSTER, the
+ *       Distributed tables named as written. It runs once, on the node the migration runs against
+ *       (the rollup's automatic correction, which must run once for the whole cluster).
  * </ul>
  * Requires the macros {@code {shard}} and {@code {replica}} (unique per node across the cluster)
  * and ClickHouse Keeper, as every replicated setup does.
@@ -55,6 +60,7 @@ final class ClusterVariant {
 
   private static final Pattern HINT_EVERYWHERE = Pattern.compile("(?m)^\\s*--\\s*cluster:\\s*replicate_everywhere\\s*$");
   private static final Pattern HINT_KEY = Pattern.compile("(?m)^\\s*--\\s*cluster:\\s*sharding_key\\s*=\\s*(.+?)\\s*$");
+  private static final Pattern HINT_ONE_NODE = Pattern.compile("(?m)^\\s*--\\s*cluster:\\s*one_node\\s*$");
   private static final String SHARDED_PATH = "'/clickhouse/tables/{uuid}/{shard}', '{replica}'";
   private static final String EVERYWHERE_PATH = "'/clickhouse/tables/all/{database}/{table}', '{replica}'";
   /** How long a Replicated table's block ids may be kept: long enough that the count decides. */
@@ -103,6 +109,9 @@ final class ClusterVariant {
     if (code.isEmpty()) {
       return List.of(statement);
     }
+    if (HINT_ONE_NODE.matcher(statement).find()) {
+      return List.of(statement); // for the whole cluster, once: on the node the migration runs against
+    }
     String first = upper(tokens.get(code.get(0)));
     List<String> out = new ArrayList<>();
     switch (first) {
@@ -133,6 +142,10 @@ final class ClusterVariant {
       }
       case "DROP", "TRUNCATE", "OPTIMIZE", "RENAME", "EXCHANGE", "UNDROP", "DETACH" -> {
         int nameEnd = nameEndAfterKind(tokens, code);
+        if (first.equals("DROP") && nameEnd >= 0 && droppedName(tokens, code) != null
+            && sharded.contains(droppedName(tokens, code))) {
+          out.add(insertAfter(tokens, nameEnd, onCluster())); // the Distributed table, then the local one
+        }
         List<Token> local = SqlText.tokenize(withLocalReferences(tokens));
         out.add(nameEnd < 0 ? SqlText.join(local) : insertAfter(local, nameEnd, onCluster()));
       }
@@ -184,6 +197,17 @@ final class ClusterVariant {
     return "ALTER TABLE " + SqlText.join(name) + onCluster() + " " + String.join(", ", commands);
   }
 
+  /** The table ({@code db.table}) an ALTER statement alters; null for another statement. */
+  static String alteredTable(String statement) {
+    List<Token> tokens = SqlText.tokenize(statement);
+    List<Integer> code = codeIndexes(tokens);
+    if (code.isEmpty() || !upper(tokens.get(code.get(0))).equals("ALTER")) {
+      return null;
+    }
+    Alter alter = Alter.parse(tokens, code);
+    return alter == null ? null : alter.table;
+  }
+
   private void deriveCreate(String statement, List<Token> tokens, List<Integer> code, List<String> out) {
     Create c = Create.parse(statement);
     if (c == null || c.nameEnd < 0) {
@@ -212,7 +236,9 @@ final class ClusterVariant {
           Token tableToken = t.get(c.nameEnd);
           t.set(c.nameEnd, renamed(tableToken, c.table + "_local"));
         }
-        out.add(insertAfter(t, c.nameEnd, onCluster()));
+        String local = insertAfter(t, c.nameEnd, onCluster());
+        // CREATE TABLE x AS y: a sharded y's structure is its local table's.
+        out.add(everywhere ? local : withLocalReferences(SqlText.tokenize(local)));
         if (!everywhere) {
           Matcher key = HINT_KEY.matcher(statement);
           String shardingKey = key.find() ? key.group(1) : "rand()";
@@ -477,6 +503,21 @@ final class ClusterVariant {
       i += 2; // IF EXISTS
     }
     return i < code.size() ? nameEnd(tokens, code, i) : -1;
+  }
+
+  // For DROP [TABLE|…] [IF EXISTS] [db.]name: the name as db.table (null without a database).
+  private static String droppedName(List<Token> tokens, List<Integer> code) {
+    int i = 1;
+    while (i < code.size() && isKindWord(upper(tokens.get(code.get(i))))) {
+      i++;
+    }
+    if (i + 1 < code.size() && upper(tokens.get(code.get(i))).equals("IF")) {
+      i += 2;
+    }
+    if (i + 2 < code.size() && tokens.get(code.get(i + 1)).isSymbol('.')) {
+      return tokens.get(code.get(i)).identifier() + "." + tokens.get(code.get(i + 2)).identifier();
+    }
+    return null;
   }
 
   private static boolean isKindWord(String w) {

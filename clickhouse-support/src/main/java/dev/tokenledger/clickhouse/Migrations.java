@@ -486,8 +486,8 @@ public final class Migrations {
       for (String s : SqlText.splitStatements(renderText(m))) {
         String alter = clusterVariant.distributedColumnAlter(s);
         String sql = alter == null ? null : options.rewrite.apply(alter);
-        if (sql == null) {
-          continue;
+        if (sql == null || !isTable(c, ClusterVariant.alteredTable(alter))) {
+          continue; // a later file replaced the table (016 turns usage_events into a view)
         }
         try (Statement st = c.createStatement()) {
           st.execute(sql);
@@ -499,6 +499,21 @@ public final class Migrations {
       if (sent > 0) {
         log("sync  %s: column changes of the Distributed tables (%d statements, idempotent)", m.name(), sent);
       }
+    }
+  }
+
+  // Whether db.table exists as a table (not a view).
+  private static boolean isTable(Connection c, String qualified) throws MigrationException {
+    if (qualified == null || qualified.indexOf('.') < 0) {
+      return true;
+    }
+    int dot = qualified.indexOf('.');
+    String sql = "SELECT engine FROM system.tables WHERE database = " + SqlText.quoteString(qualified.substring(0, dot))
+        + " AND name = " + SqlText.quoteString(qualified.substring(dot + 1));
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+      return rs.next() && !rs.getString(1).endsWith("View");
+    } catch (SQLException e) {
+      throw classify(e, "reading the engine of " + qualified, sql);
     }
   }
 

@@ -66,7 +66,7 @@ final class RetentionEdge {
    */
   static void check(Connection c, String database, String events, String hourly, Instant from, Instant to,
       String settled) throws SQLException {
-    Ledger ledger = describe(c, database, "usage_events");
+    Ledger ledger = describe(c, database, "usage_records"); // usage_events is its view (016)
     Instant now = Instant.ofEpochSecond(longOf(c, "SELECT toUnixTimestamp(now())"));
     Instant limit = now.plus(MARGIN);
     List<String> problems = new ArrayList<>();
@@ -78,7 +78,7 @@ final class RetentionEdge {
         long offset = expires.getEpochSecond() - from.getEpochSecond();
         Instant firstSafe = limit.minusSeconds(offset).truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS);
         safeFrom = later(safeFrom, firstSafe);
-        problems.add("rows of " + from + " expire at " + expires + " (usage_events TTL " + String.join(", ",
+        problems.add("rows of " + from + " expire at " + expires + " (usage_records TTL " + String.join(", ",
             ledger.ttlRules()) + "), and the ledger drops whole parts once all their rows have expired, so an hour"
             + " that old may have lost part of its rows (one part gone, another still there) while usage_hourly"
             + " still counts them all");

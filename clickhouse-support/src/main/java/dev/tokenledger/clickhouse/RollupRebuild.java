@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Rebuilds the hourly rollup ({@code usage_hourly}) of a range of hours from the ledger
@@ -39,16 +40,41 @@ import java.util.regex.Pattern;
  *
  * <p>What is summed is read from the rollup itself: every column of usage_hourly outside
  * {@link #KEY}, so a token field that a migration adds to both tables is rebuilt with no change here.
+ *
+ * <p>The correction ({@link #correctionSelect}) is also what the rollup's automatic correction runs
+ * every minute for the hours with recent inserts (migration 017, {@link #settleSelect}): the ledger
+ * is read through usage_events, which counts each record id once (016), and the settled rows of a
+ * key end up in one row at ingest time 1970-01-01 (docs/clickhouse.md#exactly-once).
  */
 public final class RollupRebuild {
 
   /** How long after an hour ends its rows count as settled: far above any insert's duration. */
   public static final int SETTLE_MINUTES = 10;
 
-  /** The rollup's key: every dimension, the ingest hour included, as in 006/013. */
+  /** The rollup's key: every dimension, then the ingest hour and minute, as in 006/013/016. */
   static final List<String> KEY = List.of("hour", "ServiceName", "provider", "api", "operation", "model",
       "project_id", "organization_id", "api_key_fingerprint", "service_tier", "batch", "status", "usage_source",
-      "usage_split", "use_case", "entrypoint", "ingest_hour");
+      "usage_split", "use_case", "entrypoint", "ingest_hour", "ingest_minute");
+
+  /** The ingest time of settled, corrected rollup rows (ingest_hour and ingest_minute): 1970-01-01. */
+  static final String SETTLED_INGEST = "toDateTime(0, 'UTC')";
+
+  /**
+   * The automatic correction's settled boundary: rows inserted before the minute that began a minute
+   * ago. Every insert that could still be writing them has had a minute to finish; one that takes
+   * longer is corrected by a later run (its hour stays touched for {@link #TOUCHED_WINDOW_MINUTES}).
+   */
+  static final String AUTO_SETTLED_BEFORE = "toStartOfMinute(now('UTC') - INTERVAL 1 MINUTE)";
+
+  /** How far back the automatic correction looks for hours with newly inserted ledger rows. */
+  static final int TOUCHED_WINDOW_MINUTES = 60;
+
+  /**
+   * The oldest hours the automatic correction touches, in days: far from any ledger retention (a
+   * TTL shortened by hand is not known to the view), and enough for records replayed after a
+   * month-long outage. Older hours are corrected by a rebuild, which checks the edge.
+   */
+  static final int RECENT_DAYS = 31;
 
   /**
    * A summed column of the rollup besides num_model_requests: a token field, audio_seconds,
@@ -197,37 +223,117 @@ public final class RollupRebuild {
     return out;
   }
 
-  /** The one INSERT … SELECT that adds (ledger − rollup) per key where they differ. */
+  /**
+   * The one {@code INSERT … SELECT} that corrects the settled rows of the rollup to the ledger: the
+   * rows {@code rollupWhere} selects are replaced by the ledger rows {@code ledgerWhere} selects
+   * (see {@link #correctionSelect}).
+   */
   static String correctionSql(String events, String hourly, String ledgerWhere, String rollupWhere,
+      List<Measure> measures) {
+    return "INSERT INTO " + hourly + " (" + String.join(", ", KEY) + ", num_model_requests"
+        + measures.stream().map(m -> ", " + m.name()).collect(Collectors.joining())
+        + ") SETTINGS insert_deduplicate = 0 " + correctionSelect(events, hourly, ledgerWhere, rollupWhere, measures);
+  }
+
+  /**
+   * The correction rows, per rollup key: for the rows {@code rollupWhere} selects, minus what each
+   * holds, at its own ingest time; for the ledger rows {@code ledgerWhere} selects, what they say,
+   * at the canonical ingest time {@link #SETTLED_INGEST} (1970-01-01, where rows from before 013
+   * are too). Added in, the selected rollup rows then sum to exactly the ledger's figures, all of
+   * them in one row per key of the canonical time: settled rows are compacted as they are
+   * corrected, so the minute buckets of fresh rows do not stay in the rollup. Keys whose correction
+   * is zero in every measure are left out: a second run with the same selection inserts nothing.
+   * The ledger is read through usage_events (usage_records FINAL), so each record id counts once.
+   *
+   * <p>Used by the rebuild of a range of hours and, with {@link #AUTO_SETTLED_BEFORE}, by the
+   * rollup's automatic correction (migration 017, {@link #settleSelect}).
+   */
+  static String correctionSelect(String events, String hourly, String ledgerWhere, String rollupWhere,
       List<Measure> measures) {
     // The inner selects name their numbers d_<measure>: an alias equal to the column it negates
     // would refer to itself.
-    String key = String.join(", ", KEY);
+    List<String> dimensions = KEY.subList(1, KEY.size() - 2);
     StringBuilder ledger = new StringBuilder("SELECT toStartOfHour(Timestamp, 'UTC') AS hour");
     StringBuilder rollup = new StringBuilder("SELECT hour");
-    for (String k : KEY.subList(1, KEY.size() - 1)) {
+    for (String k : dimensions) {
       ledger.append(", ").append(k);
       rollup.append(", ").append(k);
     }
-    ledger.append(", toStartOfHour(ingested_at, 'UTC') AS ingest_hour, toInt64(1) AS d_num_model_requests");
-    rollup.append(", ingest_hour, -num_model_requests AS d_num_model_requests");
+    ledger.append(", ").append(SETTLED_INGEST).append(" AS ingest_hour, ").append(SETTLED_INGEST)
+        .append(" AS ingest_minute, toInt64(1) AS d_num_model_requests");
+    rollup.append(", ingest_hour, ingest_minute, -num_model_requests AS d_num_model_requests");
+    String key = String.join(", ", KEY);
     StringBuilder outer = new StringBuilder("SELECT ").append(key)
         .append(", sum(d_num_model_requests) AS num_model_requests");
     StringBuilder changed = new StringBuilder("num_model_requests != 0");
-    StringBuilder columns = new StringBuilder(key).append(", num_model_requests");
     for (Measure m : measures) {
       String n = m.name();
       ledger.append(", ").append(m.floating() ? n : "toInt64(" + n + ")").append(" AS d_").append(n);
       rollup.append(", -").append(n).append(" AS d_").append(n);
       outer.append(", sum(d_").append(n).append(") AS ").append(n);
       changed.append(" OR ").append(m.floating() ? "abs(" + n + ") > 1e-9" : n + " != 0");
-      columns.append(", ").append(n);
     }
     ledger.append(" FROM ").append(events).append(" WHERE ").append(ledgerWhere);
     rollup.append(" FROM ").append(hourly).append(" WHERE ").append(rollupWhere);
     outer.append(" FROM (").append(ledger).append(" UNION ALL ").append(rollup).append(") GROUP BY ").append(key)
         .append(" HAVING ").append(changed);
-    return "INSERT INTO " + hourly + " (" + columns + ") SETTINGS insert_deduplicate = 0 " + outer;
+    return outer.toString();
+  }
+
+  /**
+   * The automatic correction's {@code SELECT} (migration 017's refreshable view
+   * {@code usage_hourly_correction}, which appends it to usage_hourly every minute): the
+   * {@link #correctionSelect correction} of every hour that has ledger rows inserted in the
+   * {@link #TOUCHED_WINDOW_MINUTES} minutes before {@code settledBefore}, for the rows inserted
+   * before {@code settledBefore}. Hours older than {@link #RECENT_DAYS} days, or than the ledger's
+   * retention less a day, are never corrected (their ledger rows may be gone; the rollup outlives
+   * the ledger).
+   *
+   * @param database the TokenLedger database
+   * @param settledBefore a SQL expression: rows inserted before it are settled ({@link #AUTO_SETTLED_BEFORE}
+   *     in the view)
+   * @param ledgerDays the ledger's retention in days (the migrations' {@code ttl:ledger_days})
+   * @param measures the rollup's measures ({@link #measures})
+   */
+  static String settleSelect(String database, String settledBefore, int ledgerDays, List<Measure> measures) {
+    String db = SqlText.quoteIdentifier(database);
+    String touched = "GLOBAL IN (SELECT DISTINCT toStartOfHour(Timestamp, 'UTC') FROM " + db + ".usage_records WHERE"
+        + " ingested_at >= " + settledBefore + " - INTERVAL " + TOUCHED_WINDOW_MINUTES + " MINUTE AND ingested_at < "
+        + settledBefore + ")";
+    String retained = ">= greatest(toStartOfHour(now('UTC') - toIntervalDay(" + ledgerDays + ")) + INTERVAL 1 DAY,"
+        + " toStartOfHour(now('UTC') - INTERVAL " + RECENT_DAYS + " DAY))";
+    // toStartOfHour(Timestamp), as in usage_records' sort key (Timestamp is UTC): with a time zone
+    // argument the expression would not be recognised as the key's, and every granule would be read.
+    String ledgerWhere = "toStartOfHour(Timestamp) " + touched + " AND toStartOfHour(Timestamp) " + retained
+        + " AND ingested_at < " + settledBefore;
+    String rollupWhere = "hour " + touched + " AND hour " + retained + " AND greatest(ingest_hour, ingest_minute) < "
+        + settledBefore;
+    return correctionSelect(db + ".usage_events", db + ".usage_hourly", ledgerWhere, rollupWhere, measures);
+  }
+
+  /**
+   * Runs the rollup's automatic correction (migration 017) once, now, with the rows inserted before
+   * {@code settledBefore} taken as settled instead of those before {@link #AUTO_SETTLED_BEFORE}: for
+   * tests, which cannot wait for the view, and for an operator who wants the rollup exact for the
+   * hours touched in the last hour without waiting for the next refresh. Like the view, it may run
+   * while data flows; run it when the view is not running (a correction added twice is put right by
+   * the view's next run).
+   *
+   * @param ledgerDays the ledger's retention in days (400 unless the migrations ran with
+   *     {@code --ttl ledger_days=N}): older hours are never corrected
+   * @return the correction rows inserted (0: the settled rollup already was exact and compact)
+   */
+  public static long settle(Connection connection, String database, Instant settledBefore, int ledgerDays)
+      throws SQLException {
+    String db = SqlText.quoteIdentifier(database);
+    List<Measure> measures = measures(connection, database);
+    String select = settleSelect(database, String.format(Locale.ROOT, "toDateTime(%d, 'UTC')",
+        settledBefore.getEpochSecond()), ledgerDays, measures);
+    try (Statement st = connection.createStatement()) {
+      return Math.max(0, st.executeUpdate("INSERT INTO " + db + ".usage_hourly (" + String.join(", ", KEY)
+          + ", num_model_requests" + measures.stream().map(m -> ", " + m.name()).collect(Collectors.joining())
+          + ") SETTINGS insert_deduplicate = 0 " + select));
+    }
   }
 
   private static void checkHour(String name, Instant t) {

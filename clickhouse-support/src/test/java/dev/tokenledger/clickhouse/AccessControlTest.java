@@ -232,7 +232,7 @@ class AccessControlTest {
           + " api_key_id) VALUES ('p', 'f', 'k')"));
       assertDenied(() -> ClickHouseTarget.exec(r, "INSERT INTO " + db + ".otel_logs (Body) VALUES ('x')"));
       assertDenied(() -> ClickHouseTarget.exec(r, "INSERT INTO " + db + ".usage_hourly (hour) VALUES (now())"));
-      assertDenied(() -> ClickHouseTarget.exec(r, "ALTER TABLE " + db + ".usage_events DELETE WHERE 1"));
+      assertDenied(() -> ClickHouseTarget.exec(r, "ALTER TABLE " + db + ".usage_records DELETE WHERE 1"));
       assertDenied(() -> ClickHouseTarget.exec(r, "TRUNCATE TABLE " + db + ".usage_events"));
       assertDenied(() -> ClickHouseTarget.exec(r, "CREATE TABLE " + db + ".x (a UInt8) ENGINE = Memory"));
       assertDenied(() -> ClickHouseTarget.exec(r, "DROP TABLE " + db + ".usage_hourly"));

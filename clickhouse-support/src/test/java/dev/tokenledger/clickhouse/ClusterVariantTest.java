@@ -33,7 +33,7 @@ class ClusterVariantTest {
     }
     for (String s : all) {
       String kw = SqlText.firstKeyword(s);
-      if (kw.equals("CREATE") || kw.equals("GRANT")) {
+      if ((kw.equals("CREATE") || kw.equals("GRANT")) && !s.contains("-- cluster: one_node")) {
         assertTrue(s.contains("ON CLUSTER tl_cluster"), s);
       }
       assertFalse(s.matches("(?s).*ENGINE\\s*=\\s*(Summing|Replacing|Aggregating)?MergeTree\\b.*"), "unreplicated: " + s);
@@ -62,6 +62,52 @@ class ClusterVariantTest {
   }
 
   @Test
+  void theExactlyOnceLedgerAndItsCorrectionDeriveForACluster() throws Exception {
+    Migrations m = new Migrations(Migrations.loadDefault(), new Migrations.Options().cluster("tl_cluster").log(null));
+    String ledger = String.join("\n;\n", m.statements(version(m, 16)));
+    // Every copy of a record on one shard, where FINAL collapses it.
+    assertTrue(ledger.contains("CREATE TABLE IF NOT EXISTS tokenledger.usage_records_local ON CLUSTER tl_cluster"), ledger);
+    assertTrue(ledger.contains("ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{uuid}/{shard}', '{replica}',"
+        + " ingested_at)"), ledger);
+    assertTrue(ledger.contains("ENGINE = Distributed('tl_cluster', 'tokenledger', 'usage_records_local',"
+        + " sipHash64(record_id))"), ledger);
+    // The views from the raw rows and into the rollup run shard-locally.
+    assertTrue(ledger.contains("TO tokenledger.usage_records_local"), ledger);
+    assertTrue(ledger.contains("ALTER TABLE tokenledger.usage_hourly_mv ON CLUSTER tl_cluster MODIFY QUERY"), ledger);
+    assertTrue(ledger.contains("FROM tokenledger.usage_records_local\nGROUP BY hour, ingest_hour, ingest_minute"), ledger);
+    // The copy: a staging table shaped like the local ledger and sharded like it, filled through its
+    // Distributed table (synchronously: its rows must be on the shards before they are attached), the
+    // old rows' ids recovered with a GLOBAL join, each shard attaching its own rows, then both dropped.
+    assertTrue(ledger.contains("CREATE TABLE IF NOT EXISTS tokenledger.usage_records_copy_local ON CLUSTER tl_cluster AS"
+        + " tokenledger.usage_records_local"), ledger);
+    assertTrue(ledger.contains("'usage_records_copy_local', sipHash64(record_id))"), ledger);
+    assertTrue(ledger.contains("INSERT INTO tokenledger.usage_records_copy SETTINGS distributed_foreground_insert = 1"),
+        ledger);
+    assertTrue(ledger.contains("GLOBAL LEFT JOIN"), ledger);
+    assertTrue(ledger.contains("ALTER TABLE tokenledger.usage_records_local ON CLUSTER tl_cluster ATTACH PARTITION ALL"
+        + " FROM tokenledger.usage_records_copy_local"), ledger);
+    assertTrue(ledger.contains("DROP TABLE IF EXISTS tokenledger.usage_records_copy ON CLUSTER tl_cluster"), ledger);
+    assertTrue(ledger.contains("DROP TABLE IF EXISTS tokenledger.usage_records_copy_local ON CLUSTER tl_cluster"), ledger);
+    // The old ledger: its Distributed table becomes the view, its local tables are dropped.
+    assertTrue(ledger.contains("CREATE OR REPLACE VIEW tokenledger.usage_events ON CLUSTER tl_cluster"), ledger);
+    assertTrue(ledger.contains("FROM tokenledger.usage_records FINAL"), ledger);
+    assertTrue(ledger.contains("DROP TABLE IF EXISTS tokenledger.usage_events_local ON CLUSTER tl_cluster"), ledger);
+
+    // The correction runs once for the cluster: on one node, over the Distributed tables.
+    List<String> correction = m.statements(version(m, 17));
+    assertEquals(1, correction.size());
+    String view = correction.get(0);
+    assertFalse(view.contains("ON CLUSTER"), view);
+    assertFalse(view.contains("_local"), view);
+    assertTrue(view.contains("APPEND\nTO tokenledger.usage_hourly\n"), view);
+    assertTrue(view.contains("GLOBAL IN"), view);
+  }
+
+  private static Migrations.Migration version(Migrations m, int version) {
+    return m.migrations().stream().filter(f -> f.version() == version).findFirst().orElseThrow();
+  }
+
+  @Test
   void everyDerivedStatementParsesOnTheEngine() throws Exception {
     Migrations m = new Migrations(Migrations.loadDefault(), new Migrations.Options().cluster("tl_cluster").log(null));
     ClickHouseTarget target = ClickHouseTarget.get();
@@ -73,7 +119,8 @@ class ClusterVariantTest {
           try (ResultSet rs = ps.executeQuery()) {
             assertTrue(rs.next());
             String formatted = rs.getString(1);
-            assertTrue(formatted.toUpperCase(Locale.ROOT).contains("ON CLUSTER") || !needsCluster(s), formatted);
+            assertTrue(formatted.toUpperCase(Locale.ROOT).contains("ON CLUSTER") || !needsCluster(s)
+                || s.contains("-- cluster: one_node"), formatted);
             parsed++;
           }
         }
@@ -110,10 +157,11 @@ class ClusterVariantTest {
         }
         assertLocalAndDistributedAlike(c, db, "after " + file.name());
       }
-      // Every table of the chain is there, and the priced views answer through the stand-ins.
+      // Every table of the chain is there (the ledger's is usage_records since 016, usage_events its
+      // view), and the priced views answer through the stand-ins.
       assertEquals(List.of("otel_logs", "otel_metrics_exponential_histogram", "otel_metrics_gauge",
           "otel_metrics_histogram", "otel_metrics_sum", "otel_metrics_summary", "otel_traces", "otel_traces_trace_id_ts",
-          "usage_events", "usage_hourly"), distributedTables(c, db));
+          "usage_hourly", "usage_records"), distributedTables(c, db));
       for (String view : List.of("usage_hourly_priced", "usage_events_priced", "usage_cost_hourly")) {
         assertEquals("0", ClickHouseTarget.scalar(c, "SELECT count() FROM " + SqlText.quoteIdentifier(db) + "." + view));
       }
@@ -190,15 +238,30 @@ class ClusterVariantTest {
         + " non_replicated_deduplication_window = 7"));
   }
 
-  /** The runner's options for the cluster variant run on the single-node engine (see above). */
-  private static Migrations.Options singleNode(ClickHouseTarget target, String db, UnaryOperator<String> also) {
+  /**
+   * The runner's options for the cluster variant run on the single-node engine (see above). An
+   * INSERT into a Distributed table goes to its local table instead: a Merge table takes no inserts,
+   * and a one-shard Distributed table would put every row there.
+   */
+  private static Migrations.Options singleNode(ClickHouseTarget target, String db, UnaryOperator<String> also)
+      throws MigrationException {
     String cluster = "tl_cluster";
     Pattern distributed = Pattern.compile("ENGINE = Distributed\\('" + cluster + "', '([^']+)', '([^']+)', .*\\)$",
         Pattern.DOTALL);
+    List<String> statements = new ArrayList<>();
+    for (Migrations.Migration m : Migrations.loadDefault()) {
+      statements.addAll(SqlText.splitStatements(SqlText.renameIdentifiers(m.text(), Map.of("tokenledger", db))));
+    }
+    java.util.Set<String> sharded = new ClusterVariant(cluster, statements).shardedTables();
+    Pattern insert = Pattern.compile("(?m)^(INSERT INTO ([`\\w]+)\\.)(\\w+)(\\s)");
     return target.options(db).cluster(cluster).rewrite(s -> {
       String t = also.apply(s);
       if (t == null) {
         return null;
+      }
+      Matcher into = insert.matcher(t);
+      if (into.find() && sharded.contains(db + "." + into.group(3))) {
+        t = into.replaceFirst("$1$3_local$4");
       }
       t = t.replace(" ON CLUSTER " + cluster, "");
       t = t.replaceAll("Replicated(\\w*MergeTree)\\('[^']*', '[^']*'(, )?", "$1(");

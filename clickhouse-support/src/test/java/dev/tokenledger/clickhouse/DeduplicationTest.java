@@ -53,14 +53,17 @@ class DeduplicationTest {
       ClickHouseTarget.exec(c, UsageFixture.insertSql(ch.db(), batch, settings));
       ClickHouseTarget.exec(c, UsageFixture.insertSql(ch.db(), batch, settings));
       assertCountedOnce(c);
-      // Control: a different token is a different batch, so it is stored — de-duplication is what
-      // kept the retry out, not something else.
+      // Control: a different token is a different batch, so its blocks are stored — block
+      // de-duplication is what kept the retry out, not something else. The ledger still counts each
+      // record once (record-level, migration 016); the rollup counts the copies until corrected (017).
       ClickHouseTarget.exec(c, UsageFixture.insertSql(ch.db(), batch,
           "async_insert = 0, insert_deduplication_token = 'batch-0002'"));
       assertEquals(String.valueOf(2 * batch.size()),
-          ClickHouseTarget.scalar(c, "SELECT count() FROM " + ch.q() + ".usage_events"));
+          ClickHouseTarget.scalar(c, "SELECT count() FROM " + ch.q() + ".otel_logs"));
       assertEquals(String.valueOf(2 * batch.size()),
           ClickHouseTarget.scalar(c, "SELECT sum(num_model_requests) FROM " + ch.q() + ".usage_hourly"));
+      assertEquals(String.valueOf(batch.size()),
+          ClickHouseTarget.scalar(c, "SELECT count() FROM " + ch.q() + ".usage_events"));
     }
   }
 

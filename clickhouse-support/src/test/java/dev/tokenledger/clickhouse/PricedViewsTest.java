@@ -66,10 +66,12 @@ class PricedViewsTest {
     try (Connection c = ch.connect()) {
       String hourly = "SELECT sum(cost_usd) FROM " + ch.q() + ".usage_hourly_priced WHERE hour" + range;
       assertPrimaryKeyCondition(c, hourly, "usage_hourly", "hour");
-      assertNotRead(c, hourly, "usage_events");
+      assertNotRead(c, hourly, "usage_records");
 
+      // The ledger is usage_records, read through the view usage_events (FINAL, 016), whose key starts
+      // with the hour of Timestamp.
       String events = "SELECT sum(cost_usd) FROM " + ch.q() + ".usage_events_priced WHERE Timestamp" + range;
-      assertPrimaryKeyCondition(c, events, "usage_events", "Timestamp");
+      assertPrimaryKeyCondition(c, events, "usage_records", "toStartOfHour(Timestamp)");
       assertNotRead(c, events, "usage_hourly");
 
       // The filtered views give what filtering the whole views gives.

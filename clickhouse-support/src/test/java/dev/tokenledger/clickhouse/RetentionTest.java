@@ -31,7 +31,7 @@ class RetentionTest {
         assertTrue(engine.contains("toIntervalDay(30)"), raw + ": " + engine);
         assertTrue(engine.contains("non_replicated_deduplication_window = 1000"), raw + ": " + engine);
       }
-      assertTrue(engineFull(c, "usage_events").contains("toIntervalDay(400)"));
+      assertTrue(engineFull(c, "usage_records").contains("toIntervalDay(400)"));
       assertFalse(engineFull(c, "usage_hourly").contains("TTL"), "rollups are kept");
       assertTrue(engineFull(c, "usage_hourly").contains("non_replicated_deduplication_window = 1000"));
     }
@@ -59,7 +59,7 @@ class RetentionTest {
       assertEquals(List.of("3", String.valueOf(total)), ClickHouseTarget.rows(c, hourly).get(0));
 
       // Expire now: what the background TTL merges would do eventually.
-      for (String t : List.of("otel_logs", "usage_events")) {
+      for (String t : List.of("otel_logs", "usage_records")) { // usage_events is a view of usage_records
         ClickHouseTarget.exec(c, "ALTER TABLE " + ch.q() + "." + t + " MATERIALIZE TTL SETTINGS mutations_sync = 2");
         ClickHouseTarget.exec(c, "OPTIMIZE TABLE " + ch.q() + "." + t + " FINAL");
       }

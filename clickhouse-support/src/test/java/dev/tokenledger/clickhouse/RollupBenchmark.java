@@ -8,9 +8,9 @@ import java.util.Locale;
 /**
  * A printed benchmark, not a test: the dashboard question "requests and tokens per UTC day and
  * model over the last 30 days" answered from the hourly rollup ({@code usage_hourly}) and from a
- * raw scan of the ledger ({@code usage_events}), on the embedded engine, with 10 million generated
- * ledger rows. The rows go into usage_events through the migrations' materialized view, so the
- * rollup is built exactly as in production. Both answers must be identical; the printed ratio is
+ * raw scan of the ledger ({@code usage_events}, the de-duplicating view of usage_records), on the
+ * embedded engine, with 10 million generated ledger rows. The rows go into usage_records, whose
+ * materialized view fills the rollup exactly as in production. Both answers must be identical; the printed ratio is
  * raw time / rollup time (medians of several runs after a warm-up).
  *
  * <pre>RollupBenchmark [ROWS (10000000)] [RUNS (7)]</pre>
@@ -36,12 +36,12 @@ public final class RollupBenchmark {
       // per combination seen in an hour.
       long end = 1_795_000_000L / 3600 * 3600;
       long span = 30L * 24 * 3600;
-      String insert = "INSERT INTO " + db + ".usage_events (Timestamp, record_id, ServiceName, provider, operation, api,"
+      String insert = "INSERT INTO " + db + ".usage_records (Timestamp, record_id, ServiceName, provider, operation, api,"
           + " request_model, response_model, model, service_tier, batch, status, usage_source, usage_split, project_id,"
           + " api_key_fingerprint, input_tokens, output_tokens, input_cached_tokens, input_uncached_tokens,"
           + " input_text_tokens, input_cached_text_tokens, output_text_tokens, output_reasoning_tokens, ingested_at)"
           + " SELECT toDateTime64(" + (end - span) + " + intDiv(number * " + span + ", " + rows + "), 9, 'UTC'),"
-          + " cityHash64(number),"
+          + " lower(hex(sipHash128(number))),"
           + " ['checkout', 'support'][1 + number % 2], 'openai', 'chat',"
           + " ['chat.completions', 'responses', 'embeddings', 'batch.output'][1 + cityHash64(number, 1) % 4],"
           + " m, m, m, ['default', 'flex'][1 + cityHash64(number, 3) % 2], false, 'completed', 'reported', 'reported',"

@@ -50,12 +50,12 @@ class RollupRebuildTest {
       // Settled history: records ingested long ago (moved to 2020 the way a real old row has it).
       List<Record> old = UsageFixture.records(21, 300, START, 7200);
       ClickHouseTarget.exec(c, UsageFixture.insertSql(ch.db(), old, null));
-      ClickHouseTarget.exec(c, "CREATE TABLE " + ch.q() + ".old AS " + ch.q() + ".usage_events ENGINE = Memory");
+      ClickHouseTarget.exec(c, "CREATE TABLE " + ch.q() + ".old AS " + ch.q() + ".usage_records ENGINE = Memory");
       ClickHouseTarget.exec(c, "INSERT INTO " + ch.q() + ".old SELECT * REPLACE (toDateTime('2020-01-01 00:00:00',"
-          + " 'UTC') AS ingested_at) FROM " + ch.q() + ".usage_events");
-      ClickHouseTarget.exec(c, "TRUNCATE TABLE " + ch.q() + ".usage_events");
+          + " 'UTC') AS ingested_at) FROM " + ch.q() + ".usage_records");
+      ClickHouseTarget.exec(c, "TRUNCATE TABLE " + ch.q() + ".usage_records");
       ClickHouseTarget.exec(c, "TRUNCATE TABLE " + ch.q() + ".usage_hourly");
-      ClickHouseTarget.exec(c, "INSERT INTO " + ch.q() + ".usage_events SELECT * FROM " + ch.q() + ".old");
+      ClickHouseTarget.exec(c, "INSERT INTO " + ch.q() + ".usage_records SELECT * FROM " + ch.q() + ".old");
       all.addAll(old);
       assertEquals(expectedPerHour(all), actualPerHour(c), "the rollup before the damage");
 
@@ -161,9 +161,9 @@ class RollupRebuildTest {
       // and goes as a whole, part B keeps its rows of the hour for the sake of its later row. The
       // rebuild must read this TTL from the table (not assume the 400 days of the file).
       long days = (now - hour.getEpochSecond()) / 86_400 - 1;
-      ClickHouseTarget.exec(c, "ALTER TABLE " + ch.q() + ".usage_events MODIFY TTL toDateTime(Timestamp)"
+      ClickHouseTarget.exec(c, "ALTER TABLE " + ch.q() + ".usage_records MODIFY TTL toDateTime(Timestamp)"
           + " + toIntervalDay(" + days + ") SETTINGS mutations_sync = 2");
-      ClickHouseTarget.exec(c, "ALTER TABLE " + ch.q() + ".usage_events MATERIALIZE TTL SETTINGS mutations_sync = 2");
+      ClickHouseTarget.exec(c, "ALTER TABLE " + ch.q() + ".usage_records MATERIALIZE TTL SETTINGS mutations_sync = 2");
       assertEquals("2", ClickHouseTarget.scalar(c, "SELECT count() FROM " + ch.q() + ".usage_events WHERE"
           + " toStartOfHour(Timestamp, 'UTC') = toDateTime(" + hour.getEpochSecond() + ", 'UTC')"),
           "part A expired, part B's two rows of the hour remain");
@@ -198,14 +198,14 @@ class RollupRebuildTest {
       Instant hour = Instant.ofEpochSecond(now).atZone(ZoneOffset.UTC).minusMonths(13).withDayOfMonth(15)
           .withHour(10).truncatedTo(ChronoUnit.HOURS).toInstant();
       long days = (now - hour.getEpochSecond()) / 86_400 + 30;
-      ClickHouseTarget.exec(c, "ALTER TABLE " + ch.q() + ".usage_events MODIFY TTL toDateTime(Timestamp)"
+      ClickHouseTarget.exec(c, "ALTER TABLE " + ch.q() + ".usage_records MODIFY TTL toDateTime(Timestamp)"
           + " + toIntervalDay(" + days + ") SETTINGS mutations_sync = 2");
       ClickHouseTarget.exec(c, UsageFixture.insertSql(ch.db(), fixed(41, 1, hour.minus(2, ChronoUnit.HOURS)),
           "async_insert = 0"));
       ClickHouseTarget.exec(c, UsageFixture.insertSql(ch.db(), fixed(42, 2, hour), "async_insert = 0"));
       String oldest = ClickHouseTarget.scalar(c, "SELECT name FROM system.parts WHERE database = '" + ch.db()
-          + "' AND table = 'usage_events' AND active ORDER BY min_block_number LIMIT 1");
-      ClickHouseTarget.exec(c, "ALTER TABLE " + ch.q() + ".usage_events DROP PART '" + oldest + "'");
+          + "' AND table = 'usage_records' AND active ORDER BY min_block_number LIMIT 1");
+      ClickHouseTarget.exec(c, "ALTER TABLE " + ch.q() + ".usage_records DROP PART '" + oldest + "'");
 
       Instant settled = Instant.ofEpochSecond(now).truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS);
       IllegalStateException refused = assertThrows(IllegalStateException.class,

@@ -116,8 +116,8 @@ class TokenVocabularyTest {
     }
     assertEquals(List.of(), problems);
     // The tables and views that carry the whole vocabulary: the ledger, the rollup, their views.
-    assertEquals(Set.of("usage_events", "usage_events_mv", "usage_hourly", "usage_hourly_mv", "usage_priced",
-        "usage_hourly_priced", "usage_events_priced"), ledgerShaped);
+    assertEquals(Set.of("usage_events", "usage_records", "usage_records_mv", "usage_hourly", "usage_hourly_mv",
+        "usage_hourly_correction", "usage_priced", "usage_hourly_priced", "usage_events_priced"), ledgerShaped);
     assertEquals("UInt64", relations.get("usage_events").get("input_tokens"), "the ledger counts");
     assertEquals("Int64", relations.get("usage_hourly").get("input_tokens"), "the rollup is signed (013)");
     assertEquals("UInt64", relations.get("openai_usage_import").get("input_tokens"));

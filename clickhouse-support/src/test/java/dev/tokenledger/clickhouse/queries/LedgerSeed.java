@@ -73,6 +73,8 @@ final class LedgerSeed {
     String entrypoint;
     String useCase;
     String user;
+    /** tokenledger.record.id, or null for a record of an agent from before the id. */
+    String recordId;
     final Map<String, Long> tokens = new LinkedHashMap<>();
 
     long token(String field) {
@@ -157,6 +159,9 @@ final class LedgerSeed {
 
     Map<String, String> attributes() {
       Map<String, String> a = new LinkedHashMap<>();
+      if (recordId != null) {
+        a.put("tokenledger.record.id", recordId);
+      }
       a.put("gen_ai.provider.name", "openai");
       a.put("gen_ai.operation.name", operation);
       a.put("gen_ai.request.model", model);
@@ -218,11 +223,16 @@ final class LedgerSeed {
 
   /** {@code count} records, deterministic for {@code seed}. */
   static LedgerSeed generate(long seed, int count) {
+    return generate(seed, count, START);
+  }
+
+  /** {@code count} records over the {@link #SPAN_SECONDS} from {@code start}, deterministic for {@code seed}. */
+  static LedgerSeed generate(long seed, int count, Instant start) {
     Random r = new Random(seed);
     LedgerSeed s = new LedgerSeed();
     for (int i = 0; i < count; i++) {
       Record rec = new Record();
-      rec.time = START.plusMillis((long) (r.nextDouble() * SPAN_SECONDS * 1000)).plusNanos(r.nextInt(1_000_000));
+      rec.time = start.plusMillis((long) (r.nextDouble() * SPAN_SECONDS * 1000)).plusNanos(r.nextInt(1_000_000));
       rec.responseId = "resp_" + i;
       rec.traceId = String.format("%032x", 0xabc000 + i);
       rec.project = PROJECTS[r.nextInt(PROJECTS.length)];
@@ -289,18 +299,7 @@ final class LedgerSeed {
   List<String> inserts(String db) {
     List<String> out = new ArrayList<>();
     for (int from = 0; from < records.size(); from += 200) {
-      StringJoiner rows = new StringJoiner(",\n");
-      for (Record rec : records.subList(from, Math.min(records.size(), from + 200))) {
-        long nanos = rec.time.getEpochSecond() * 1_000_000_000L + rec.time.getNano();
-        rows.add("(fromUnixTimestamp64Nano(toInt64(" + nanos + ")), " + SqlText.quoteString(rec.traceId)
-            + ", '0123456789abcdef', 1, 'INFO', 9, " + SqlText.quoteString(rec.service) + ", '', '', "
-            + map(Map.of("service.name", rec.service, "deployment.environment.name", rec.environment()))
-            + ", '', 'dev.tokenledger', '0.1.0', {}, " + map(rec.attributes()) + ", 'tokenledger.usage')");
-      }
-      out.add("INSERT INTO " + SqlText.quoteIdentifier(db) + ".otel_logs (Timestamp, TraceId, SpanId, TraceFlags,"
-          + " SeverityText, SeverityNumber, ServiceName, Body, ResourceSchemaUrl, ResourceAttributes, ScopeSchemaUrl,"
-          + " ScopeName, ScopeVersion, ScopeAttributes, LogAttributes, EventName) SETTINGS async_insert = 0 VALUES\n"
-          + rows);
+      out.add(insert(db, records.subList(from, Math.min(records.size(), from + 200)), true));
     }
     StringJoiner points = new StringJoiner(",\n");
     for (DroppedPoint p : dropped) {
@@ -314,6 +313,27 @@ final class LedgerSeed {
         + " ServiceName, MetricName, MetricUnit, Attributes, StartTimeUnix, TimeUnix, Value, AggregationTemporality,"
         + " IsMonotonic) SETTINGS async_insert = 0 VALUES\n" + points);
     return out;
+  }
+
+  /**
+   * One INSERT of {@code block} into {@code db}.otel_logs, as the exporter writes it: with the
+   * event name, or without it (the exporter leaves EventName out when ClickHouse was unreachable at
+   * its start).
+   */
+  static String insert(String db, List<Record> block, boolean withEventName) {
+    StringJoiner rows = new StringJoiner(",\n");
+    for (Record rec : block) {
+      long nanos = rec.time.getEpochSecond() * 1_000_000_000L + rec.time.getNano();
+      rows.add("(fromUnixTimestamp64Nano(toInt64(" + nanos + ")), " + SqlText.quoteString(rec.traceId)
+          + ", '0123456789abcdef', 1, 'INFO', 9, " + SqlText.quoteString(rec.service) + ", '', '', "
+          + map(Map.of("service.name", rec.service, "deployment.environment.name", rec.environment()))
+          + ", '', 'dev.tokenledger', '0.1.0', {}, " + map(rec.attributes()) + ", "
+          + (withEventName ? "'tokenledger.usage'" : "''") + ")");
+    }
+    return "INSERT INTO " + SqlText.quoteIdentifier(db) + ".otel_logs (Timestamp, TraceId, SpanId, TraceFlags,"
+        + " SeverityText, SeverityNumber, ServiceName, Body, ResourceSchemaUrl, ResourceAttributes, ScopeSchemaUrl,"
+        + " ScopeName, ScopeVersion, ScopeAttributes, LogAttributes, EventName) SETTINGS async_insert = 0 VALUES\n"
+        + rows;
   }
 
   private static String map(Map<String, String> m) {

@@ -299,6 +299,17 @@ final class Collector implements AutoCloseable {
     return found ? sum : -1;
   }
 
+  /**
+   * SIGKILL: the Collector dies at once, as in a crash or an OOM kill, with whatever it had sent but
+   * not yet seen acknowledged still in its persistent queue.
+   */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("the Collector did not die within 10 s of SIGKILL");
+    }
+  }
+
   /** SIGTERM (the Collector flushes and exits 0), then a kill if it has not exited in time. */
   @Override
   public void close() {
