@@ -66,6 +66,7 @@ GRANT tokenledger_writer_role, tokenledger_reader_role TO tokenledger_admin_role
 -- Reader: the ledger, rollups, reference tables and views; of the raw tables, usage records only.
 REVOKE SELECT ON tokenledger.* FROM tokenledger_reader_role;
 GRANT SELECT ON tokenledger.usage_events TO tokenledger_reader_role;
+GRANT SELECT ON tokenledger.usage_records TO tokenledger_reader_role;
 GRANT SELECT ON tokenledger.usage_hourly TO tokenledger_reader_role;
 GRANT SELECT ON tokenledger.model_prices TO tokenledger_reader_role;
 GRANT SELECT ON tokenledger.api_key_map TO tokenledger_reader_role;
@@ -116,6 +117,8 @@ ALTER TABLE tokenledger.usage_cost_hourly MODIFY SQL SECURITY INVOKER;
 ALTER TABLE tokenledger.usage_priced MODIFY SQL SECURITY INVOKER;
 ALTER TABLE tokenledger.usage_hourly_priced MODIFY SQL SECURITY INVOKER;
 ALTER TABLE tokenledger.usage_events_priced MODIFY SQL SECURITY INVOKER;
-ALTER TABLE tokenledger.usage_events_mv MODIFY DEFINER = tokenledger_mv_definer SQL SECURITY DEFINER;
+ALTER TABLE tokenledger.usage_events MODIFY SQL SECURITY INVOKER;
+ALTER TABLE tokenledger.usage_records_mv MODIFY DEFINER = tokenledger_mv_definer SQL SECURITY DEFINER;
+ALTER TABLE tokenledger.usage_hourly_correction MODIFY DEFINER = tokenledger_mv_definer SQL SECURITY DEFINER;
 ALTER TABLE tokenledger.usage_hourly_mv MODIFY DEFINER = tokenledger_mv_definer SQL SECURITY DEFINER;
 ALTER TABLE tokenledger.otel_traces_trace_id_ts_mv MODIFY DEFINER = tokenledger_mv_definer SQL SECURITY DEFINER;

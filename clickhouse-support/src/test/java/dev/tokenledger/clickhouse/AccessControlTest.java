@@ -189,7 +189,7 @@ class AccessControlTest {
       assertEquals(ledgerBefore + 5, Long.parseLong(ClickHouseTarget.scalar(c, "SELECT count() FROM " + db
           + ".usage_events")));
       assertEquals(n("tokenledger_mv_definer"), ClickHouseTarget.scalar(c, "SELECT definer FROM system.tables WHERE"
-          + " database = '" + db + "' AND name = 'usage_events_mv'"));
+          + " database = '" + db + "' AND name = 'usage_records_mv'"));
     }
   }
 
