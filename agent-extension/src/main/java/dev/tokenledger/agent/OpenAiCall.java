@@ -4,11 +4,13 @@ import static dev.tokenledger.agent.TokenLedgerAttributes.*;
 import static dev.tokenledger.agent.UsageEmitter.setIfPresent;
 
 import dev.tokenledger.usage.ByteSink;
+import dev.tokenledger.usage.OpenAiApi;
 import dev.tokenledger.usage.OpenAiEndpoint;
 import dev.tokenledger.usage.RateLimitedLog;
 import dev.tokenledger.usage.RequestInfo;
 import dev.tokenledger.usage.ResponseBodyCollector;
 import dev.tokenledger.usage.ResponseUsage;
+import dev.tokenledger.usage.ResponseUsageSink;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanKind;
@@ -17,6 +19,7 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -26,7 +29,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * ({@link OpenAiInstrumenter#startCall}), fed the response bytes as the application reads them, ended
  * exactly once when the body ends, is closed, or the transport fails. Transports only translate
  * their own types into these calls; reading usage lives in {@link ResponseBodyCollector}, and at the
- * end this call makes its {@link UsageRecord}s and hands them to the {@link UsageEmitter}.
+ * end this call makes its {@link UsageRecord}s and hands them to the {@link UsageEmitter}. A Batch
+ * output download is the exception: each line's record is emitted as soon as its line has been read,
+ * so that a download holds no records whatever the file's size.
  *
  * <p>Every public method is safe to call from instrumentation: none throws.
  */
@@ -46,6 +51,18 @@ public final class OpenAiCall implements ByteSink {
   private volatile RequestInfo.Scanner requestScanner;
   private volatile ResponseBodyCollector collector;
   private final AtomicBoolean ended = new AtomicBoolean();
+
+  /** A Batch output line's record, emitted on the thread reading the file, when its line ends. */
+  private final ResponseUsageSink batchLines =
+      new ResponseUsageSink() {
+        @Override
+        public void accept(ResponseUsage usage) {
+          emitter.emit(record(usage, origin, request, httpStatus, null));
+        }
+      };
+
+  /** Response time of a Batch line further ahead of this clock than this is not believed. */
+  static final long MAX_LINE_TIME_AHEAD_SECONDS = 3600;
 
   OpenAiCall(
       OpenAiEndpoint endpoint,
@@ -151,6 +168,9 @@ public final class OpenAiCall implements ByteSink {
               status,
               responseHeaders.get("Content-Type"),
               responseHeaders.get("Content-Encoding"));
+      if (isBatchOutput()) {
+        collector.streamRecordsTo(batchLines);
+      }
     } catch (Throwable t) {
       RateLimitedLog.warn("call-response", "TokenLedger could not read an OpenAI response head: " + t);
     }
@@ -202,8 +222,10 @@ public final class OpenAiCall implements ByteSink {
     try {
       ResponseBodyCollector current = collector;
       List<ResponseUsage> usages = current == null ? null : current.finish(reachedEnd);
-      if (usages == null || usages.isEmpty()) {
-        // A response head without a collector (it could not be built): still never silent.
+      if (usages == null || (usages.isEmpty() && !isBatchOutput())) {
+        // A response head without a collector (it could not be built): still never silent. A Batch
+        // download has emitted its lines' records already, and a file without usage lines (or a
+        // failed download) is not a model request.
         usages = Collections.singletonList(ResponseUsage.missing("response could not be read"));
       }
       emitRecords(usages);
@@ -219,18 +241,11 @@ public final class OpenAiCall implements ByteSink {
     RequestInfo request = this.request;
     int status = httpStatus;
     // One response, one span to state its usage on; a Batch file's many lines each have their own.
-    Span usageSpan = usages.size() == 1 ? span : null;
+    Span usageSpan = usages.size() == 1 && !isBatchOutput() ? span : null;
     for (ResponseUsage usage : usages) {
-      emitter.emit(
-          UsageRecord.builder(origin, endpoint.api(), usage, context)
-              .requestModel(requestModel())
-              .status(usage.status() != null ? usage.status() : status >= 400 ? "error" : "completed")
-              .stream(request.stream())
-              .httpStatus(status)
-              .span(usageSpan)
-              .build());
+      emitter.emit(record(usage, origin, request, status, usageSpan));
     }
-    if (usageSpan != null) {
+    if (usageSpan != null || isBatchOutput()) {
       describeOrigin(origin, status, request.stream());
     }
     if (status > 0 && status < 400) {
@@ -239,6 +254,48 @@ public final class OpenAiCall implements ByteSink {
           origin, endpoint.api(), requestModel(), secondsSince(startNanos, System.nanoTime()),
           request.stream() && firstChunk != 0 ? secondsSince(startNanos, firstChunk) : -1);
     }
+  }
+
+  private UsageRecord record(ResponseUsage usage, UsageOrigin origin, RequestInfo request, int status, Span usageSpan) {
+    UsageRecord.Builder record =
+        UsageRecord.builder(origin, endpoint.api(), usage, context)
+            .requestModel(requestModel())
+            .status(usage.status() != null ? usage.status() : status >= 400 ? "error" : "completed")
+            .stream(request.stream())
+            .httpStatus(status)
+            .span(usageSpan);
+    if (usage.batch()) {
+      record.recordId(RecordIds.ofBatchLine(endpoint.fileId(), batchLineKey(usage))).timestamp(lineTime(usage));
+    }
+    return record.build();
+  }
+
+  /** What tells a Batch line from the other lines of its file: its id, else its custom id, else its place. */
+  static String batchLineKey(ResponseUsage usage) {
+    if (usage.batchRequestId() != null) {
+      return usage.batchRequestId();
+    }
+    if (usage.batchCustomId() != null) {
+      return "custom_id:" + usage.batchCustomId();
+    }
+    return "line:" + usage.batchLine();
+  }
+
+  /**
+   * When a Batch line's response was made, as the line says it; null (the time it is read) when it
+   * does not say, or says a time more than {@link #MAX_LINE_TIME_AHEAD_SECONDS} ahead of this clock.
+   */
+  static Instant lineTime(ResponseUsage usage) {
+    long seconds = usage.completedAtEpochSeconds();
+    if (seconds <= 0) {
+      return null;
+    }
+    Instant time = Instant.ofEpochSecond(seconds);
+    return time.isAfter(Instant.now().plusSeconds(MAX_LINE_TIME_AHEAD_SECONDS)) ? null : time;
+  }
+
+  private boolean isBatchOutput() {
+    return endpoint.api() == OpenAiApi.BATCH_OUTPUT;
   }
 
   /** The call's own attributes on its span, beside the response's usage the emitter states. */

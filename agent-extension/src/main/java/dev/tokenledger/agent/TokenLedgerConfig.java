@@ -26,6 +26,9 @@ public final class TokenLedgerConfig {
   static final String USE_CASE_RULES = "use-case-rules";
   static final String CAPTURE_RAW_USAGE = "capture-raw-usage";
   static final String RECORD_UNCAPTURED_CALLS = "record-uncaptured-calls";
+  /** Read by the SDK customisation ({@code dev.tokenledger.agent.sdk}) from the SDK's configuration. */
+  public static final String LEDGER_QUEUE_SIZE = "ledger-queue-size";
+  public static final String LEDGER_EXPORT_BATCH_SIZE = "ledger-export-batch-size";
 
   /** Every setting (after {@link #PREFIX}) with its default; agent-extension/README.md documents them. */
   static final Map<String, String> DEFAULTS = defaults();
@@ -36,7 +39,20 @@ public final class TokenLedgerConfig {
     defaults.put(USE_CASE_RULES, "");
     defaults.put(CAPTURE_RAW_USAGE, "true");
     defaults.put(RECORD_UNCAPTURED_CALLS, "true");
+    // A burst of 20,000 calls waits whole for a Collector that answers late (docs/signals.md#sdk-defaults).
+    defaults.put(LEDGER_QUEUE_SIZE, "32768");
+    defaults.put(LEDGER_EXPORT_BATCH_SIZE, "1024");
     return Collections.unmodifiableMap(defaults);
+  }
+
+  /** The property of a setting: {@code otel.instrumentation.tokenledger.<name>}. */
+  public static String property(String name) {
+    return PREFIX + name;
+  }
+
+  /** The documented default of a setting. */
+  public static String defaultValue(String name) {
+    return DEFAULTS.get(name);
   }
 
   private final HostMatcher hosts;

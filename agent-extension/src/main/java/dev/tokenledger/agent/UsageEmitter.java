@@ -174,7 +174,7 @@ final class UsageEmitter {
             .logger
             .logRecordBuilder()
             .setEventName(USAGE_EVENT_NAME)
-            .setTimestamp(Instant.now())
+            .setTimestamp(record.timestamp != null ? record.timestamp : Instant.now())
             .setContext(record.context)
             .setSeverity(Severity.INFO)
             .setAllAttributes(common)

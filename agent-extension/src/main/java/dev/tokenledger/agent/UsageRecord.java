@@ -4,6 +4,7 @@ import dev.tokenledger.usage.OpenAiApi;
 import dev.tokenledger.usage.ResponseUsage;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
+import java.time.Instant;
 
 /**
  * One usage record, complete: what the response cost ({@link ResponseUsage}), where it came from
@@ -33,6 +34,8 @@ final class UsageRecord {
    * same usage always gets (a Batch output line, whose file may be downloaded more than once).
    */
   final String recordId;
+  /** The ledger event's time when the path knows when the usage happened (Batch lines), else null: now. */
+  final Instant timestamp;
 
   private UsageRecord(Builder b) {
     this.origin = b.origin;
@@ -47,6 +50,7 @@ final class UsageRecord {
     this.context = b.context;
     this.span = b.span;
     this.recordId = b.recordId != null ? b.recordId : RecordIds.next();
+    this.timestamp = b.timestamp;
   }
 
   static Builder builder(UsageOrigin origin, OpenAiApi api, ResponseUsage usage, Context context) {
@@ -66,6 +70,7 @@ final class UsageRecord {
     private String connectionId;
     private Span span;
     private String recordId;
+    private Instant timestamp;
 
     private Builder(UsageOrigin origin, OpenAiApi api, ResponseUsage usage, Context context) {
       this.origin = origin;
@@ -109,6 +114,12 @@ final class UsageRecord {
     /** A record id that stays the same however often this usage is seen (Batch output lines). */
     Builder recordId(String v) {
       recordId = v;
+      return this;
+    }
+
+    /** When the usage happened, if not now (a Batch line's response time). */
+    Builder timestamp(Instant v) {
+      timestamp = v;
       return this;
     }
 

@@ -4,14 +4,18 @@ package dev.tokenledger.usage;
  * A Batch API output file: one JSON document per line, each scanned as it streams (never buffered,
  * so line length costs no memory). One record per line that has {@code response.body.usage} and a
  * status code below 400, {@code batch=true}, its API from the line's {@code url} or the body's
- * {@code object}; a line that does not parse is ignored (and counted in a log line). No record when
- * there is none: a download is not a model request.
+ * {@code object}, emitted when its line ends (a sink set on the collector gets it at once, so a
+ * download holds no records); a line that does not parse is ignored (and counted in a log line). No
+ * record when there is none: a download is not a model request. Each record carries what makes it
+ * the same record on every download of the file (the line's {@code id}, {@code custom_id} and
+ * position) and the time the line says its response was made.
  */
 final class BatchOutputReader extends BodyReader {
 
   private final DocCapture lineDoc = new DocCapture();
   private final JsonStreamScanner scanner = new JsonStreamScanner(lineDoc);
   private boolean inLine;
+  private int lines;
   private long malformedLines;
 
   BatchOutputReader(BodyRecords records) {
@@ -61,6 +65,7 @@ final class BatchOutputReader extends BodyReader {
       return;
     }
     inLine = false;
+    lines++;
     scanner.end();
     if (!scanner.complete()) {
       if (scanner.sawValue()) {
@@ -88,6 +93,10 @@ final class BatchOutputReader extends BodyReader {
     r.api = lineApi;
     r.batch = true;
     r.batchRequestId = top.id;
+    r.batchCustomId = top.customId;
+    r.batchLine = lines;
+    r.completedAtEpochSeconds = epochSeconds(
+        body.completedAt != null ? body.completedAt : body.createdAt != null ? body.createdAt : body.created);
     BodyRecords.fill(r, body);
     r.status = body.status != null ? body.status : ResponseUsage.STATUS_COMPLETED;
     if (!records.reported(r, body.usageRaw, lineApi)) {
@@ -95,6 +104,19 @@ final class BatchOutputReader extends BodyReader {
       r.usage = TokenUsage.zero();
     }
     records.emit(r.build());
+  }
+
+  /** Whole seconds since the epoch from a JSON number; 0 when absent or not a positive number. */
+  static long epochSeconds(String number) {
+    if (number == null) {
+      return 0;
+    }
+    try {
+      double seconds = Double.parseDouble(number);
+      return seconds >= 1 && seconds < 1e12 ? (long) seconds : 0;
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 
   /** The API of a batch line: from its {@code url} when present, else from the body's {@code object}. */

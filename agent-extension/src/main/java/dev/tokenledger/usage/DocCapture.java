@@ -30,6 +30,12 @@ final class DocCapture implements JsonStreamScanner.Handler {
     String url;
     String duration;
     String statusCode;
+    /** Batch output lines: the line's {@code custom_id}. */
+    String customId;
+    /** Batch output lines' bodies: when the response was made ({@code created}, {@code created_at}, {@code completed_at}). */
+    String created;
+    String createdAt;
+    String completedAt;
     boolean objectSeen;
     boolean usageSeen;
     /** The usage subtree as sent ("null" when JSON null); null when absent or over the cap. */
@@ -43,6 +49,7 @@ final class DocCapture implements JsonStreamScanner.Handler {
     void reset() {
       id = object = model = serviceTier = systemFingerprint = status = type = code = url = null;
       duration = statusCode = null;
+      customId = created = createdAt = completedAt = null;
       objectSeen = usageSeen = usageOverflow = errorSeen = false;
       usageRaw = null;
       errorCode = errorType = null;
@@ -143,6 +150,13 @@ final class DocCapture implements JsonStreamScanner.Handler {
       case "duration":
       case "status_code":
         return JsonStreamScanner.SCALAR;
+      case "custom_id":
+        return level == 0 ? JsonStreamScanner.SCALAR : JsonStreamScanner.IGNORE;
+      case "created":
+      case "created_at":
+      case "completed_at":
+        // Only a batch line's body: the time of each line's response (other documents are stamped when read).
+        return level == 2 ? JsonStreamScanner.SCALAR : JsonStreamScanner.IGNORE;
       case "usage":
         return JsonStreamScanner.RAW;
       case "choices":
@@ -228,6 +242,18 @@ final class DocCapture implements JsonStreamScanner.Handler {
         break;
       case "status_code":
         f.statusCode = kind == JsonStreamScanner.KIND_NUMBER ? text : null;
+        break;
+      case "custom_id":
+        f.customId = kind == JsonStreamScanner.KIND_STRING ? text : null;
+        break;
+      case "created":
+        f.created = kind == JsonStreamScanner.KIND_NUMBER ? text : null;
+        break;
+      case "created_at":
+        f.createdAt = kind == JsonStreamScanner.KIND_NUMBER ? text : null;
+        break;
+      case "completed_at":
+        f.completedAt = kind == JsonStreamScanner.KIND_NUMBER ? text : null;
         break;
       default:
         break;

@@ -25,12 +25,14 @@ public final class OpenAiEndpoint {
   private final String azureDeployment;
   private final String azureApiVersion;
   private final boolean azure;
+  private final String fileId;
 
-  private OpenAiEndpoint(OpenAiApi api, String azureDeployment, String azureApiVersion, boolean azure) {
+  private OpenAiEndpoint(OpenAiApi api, String azureDeployment, String azureApiVersion, boolean azure, String fileId) {
     this.api = api;
     this.azureDeployment = azureDeployment;
     this.azureApiVersion = azureApiVersion;
     this.azure = azure;
+    this.fileId = fileId;
   }
 
   /** Classifies a request; null when it is not a billable call. Never throws. */
@@ -52,7 +54,7 @@ public final class OpenAiEndpoint {
 
   /** The plain (not Azure) endpoint of an API, e.g. for batch lines or tests. */
   public static OpenAiEndpoint of(OpenAiApi api) {
-    return new OpenAiEndpoint(api, null, null, false);
+    return new OpenAiEndpoint(api, null, null, false, null);
   }
 
   private static OpenAiEndpoint classifyUnsafe(String method, String host, String path, String rawQuery) {
@@ -123,7 +125,8 @@ public final class OpenAiEndpoint {
             || apiVersion != null
             || (n >= 2 && "openai".equals(segs[0]) && "v1".equals(segs[1]))
             || (host != null && host.toLowerCase(Locale.ROOT).endsWith(".azure.com"));
-    return new OpenAiEndpoint(api, deployment, apiVersion, azure);
+    String fileId = api == OpenAiApi.BATCH_OUTPUT ? percentDecode(original.get(n - 2)) : null;
+    return new OpenAiEndpoint(api, deployment, apiVersion, azure, fileId);
   }
 
   private static int indexOfAny(String s, char a, char b) {
@@ -189,6 +192,11 @@ public final class OpenAiEndpoint {
   /** The deployment of a classic Azure path {@code /openai/deployments/{deployment}/…}, else null. */
   public String azureDeployment() {
     return azureDeployment;
+  }
+
+  /** The file of a {@code batch.output} download ({@code GET …/files/{id}/content}), else null. */
+  public String fileId() {
+    return fileId;
   }
 
   /** The {@code api-version} query parameter, else null. */

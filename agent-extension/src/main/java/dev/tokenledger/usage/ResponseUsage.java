@@ -56,6 +56,9 @@ public final class ResponseUsage {
   private final String status;
   private final boolean batch;
   private final String batchRequestId;
+  private final String batchCustomId;
+  private final int batchLine;
+  private final long completedAtEpochSeconds;
   private final String systemFingerprint;
   private final List<String> finishReasons;
   private final String diagnostic;
@@ -70,6 +73,9 @@ public final class ResponseUsage {
     this.status = b.status;
     this.batch = b.batch;
     this.batchRequestId = emptyToNull(b.batchRequestId);
+    this.batchCustomId = emptyToNull(b.batchCustomId);
+    this.batchLine = b.batchLine;
+    this.completedAtEpochSeconds = b.completedAtEpochSeconds;
     this.systemFingerprint = emptyToNull(b.systemFingerprint);
     this.finishReasons =
         b.finishReasons == null || b.finishReasons.isEmpty()
@@ -148,6 +154,25 @@ public final class ResponseUsage {
     return batchRequestId;
   }
 
+  /** The batch line's {@code custom_id} (unique within its batch), else null. */
+  public String batchCustomId() {
+    return batchCustomId;
+  }
+
+  /** The batch line's position in its file, from 1; 0 for other records. */
+  public int batchLine() {
+    return batchLine;
+  }
+
+  /**
+   * When the provider says the response was made, in seconds since the epoch: for a batch line its
+   * body's {@code completed_at}, else {@code created_at}, else {@code created}; 0 when it does not
+   * say (and for every other record, stamped when it is read).
+   */
+  public long completedAtEpochSeconds() {
+    return completedAtEpochSeconds;
+  }
+
   public String systemFingerprint() {
     return systemFingerprint;
   }
@@ -188,6 +213,9 @@ public final class ResponseUsage {
     String status;
     boolean batch;
     String batchRequestId;
+    String batchCustomId;
+    int batchLine;
+    long completedAtEpochSeconds;
     String systemFingerprint;
     List<String> finishReasons;
     String diagnostic;

@@ -125,7 +125,7 @@ class ByteSinkOutputStreamTest {
       out.write(file, i, Math.min(1000, file.length - i));
     }
     out.close();
-    assertTrue(CallProbe.rows().isEmpty(), "writing and closing do not end the call");
+    assertTrue(CallProbe.spans().isEmpty(), "writing and closing do not end the call");
     assertArrayEquals(file, wire.bytes.toByteArray());
     call.end(true);
     batch.assertFedOnce();

@@ -28,7 +28,8 @@ import java.util.Map;
  *       usage becomes one ledger row, so the rows' input-token counts, in order, tell which bytes
  *       the call was fed: a repeated chunk shows up as an extra row, and a dropped or moved one as a
  *       missing or out-of-order row wherever it breaks a line's JSON (bytes cut from inside a line's
- *       padding text alone go unseen: the tests compare the application's bytes for those);
+ *       padding text alone go unseen: the tests compare the application's bytes for those). Rows
+ *       appear as their lines are read; whether the call has ended shows in its span;
  *   <li>a speech download ({@link #speech()}): binary audio whose row's {@code tokenledger.status}
  *       is {@code completed} exactly when the transport ended the call with {@code reachedEnd} true,
  *       and {@code truncated} when it ended it as closed early or failed.

@@ -89,6 +89,14 @@ class OpenAiEndpointTest {
   }
 
   @Test
+  void aFileDownloadNamesItsFile() {
+    assertEquals("file-abc123", OpenAiEndpoint.classify("GET", "/v1/files/file-abc123/content", null).fileId());
+    assertEquals("file-x y", OpenAiEndpoint.classify("GET", "/openai/files/file-x%20y/content/?api-version=2024-10-21", null)
+        .fileId());
+    assertNull(OpenAiEndpoint.classify("POST", "/v1/chat/completions", null).fileId());
+  }
+
+  @Test
   void nullsAndOddInputsNeverThrow() {
     assertNull(OpenAiEndpoint.classify(null, null, null));
     assertEquals(OpenAiApi.CHAT_COMPLETIONS, OpenAiEndpoint.classify(null, "/v1/chat/completions", null).api());

@@ -86,12 +86,17 @@ final class ClickHouseSession implements AutoCloseable {
     EmbeddedClickHouse engine = null;
     ClickHouseHttpFront front = null;
     String url = s.url();
+    String user = s.user();
+    String password = s.password();
     if (s.embedded()) {
       try {
         err.println("tokenledger: starting the embedded ClickHouse engine (data in " + s.embeddedDir() + ")");
         engine = EmbeddedClickHouse.start(s.embeddedDir());
+        // The front admits one random credential per run, which only this process knows.
         front = ClickHouseHttpFront.start(engine);
         url = front.url();
+        user = front.user();
+        password = front.password();
       } catch (IOException | RuntimeException e) {
         closeQuietly(front, engine);
         throw new CliException(CliException.CONNECTION, "Cannot start the embedded ClickHouse engine: " + e.getMessage()
@@ -101,7 +106,7 @@ final class ClickHouseSession implements AutoCloseable {
     }
     Connection c;
     try {
-      c = Migrations.connect(url, s.user(), s.password());
+      c = Migrations.connect(url, user, password);
     } catch (MigrationException e) {
       closeQuietly(front, engine);
       throw fromMigration(e);

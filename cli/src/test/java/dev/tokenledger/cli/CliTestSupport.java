@@ -52,6 +52,8 @@ final class CliTestSupport {
         engine = EmbeddedClickHouse.shared();
         ClickHouseHttpFront front = ClickHouseHttpFront.start(engine);
         url = front.url();
+        user = front.user();
+        password = front.password();
         System.err.printf(Locale.ROOT, "[test] embedded ClickHouse %s up in %d ms at %s%n", engine.version(),
             (System.nanoTime() - t0) / 1_000_000, url);
       }

@@ -145,13 +145,13 @@ class ReportCommandTest {
 
   @Test
   void wrongCredentialsAreNamedAsSuch() throws Exception {
-    // A second front on the same engine that insists on one user/password (the embedded engine has
-    // no users of its own); on a real server the wrong password is simply wrong.
+    // A second front on the same engine that admits the user 'reader' with another password; on a
+    // real server the wrong password is simply wrong.
     String url;
     ClickHouseHttpFront strict = null;
     if (CliTestSupport.engine() != null) {
-      strict = ClickHouseHttpFront.start(CliTestSupport.engine());
-      strict.requireCredentials("reader", "right-password");
+      strict = ClickHouseHttpFront.start(CliTestSupport.engine(), 0,
+          new ClickHouseHttpFront.Credentials("reader", "right-password"));
       url = strict.url();
     } else {
       url = CliTestSupport.url();

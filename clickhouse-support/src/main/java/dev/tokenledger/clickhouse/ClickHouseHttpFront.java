@@ -11,6 +11,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -20,6 +22,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
@@ -54,8 +57,8 @@ import java.util.zip.InflaterInputStream;
  *       {@code decompress=0}, {@code wait_end_of_query} (responses are always buffered),
  *       {@code session_id}/{@code session_timeout}/{@code session_check} (no sessions: a {@code SET}
  *       or {@code USE} statement is acknowledged and has no lasting effect, as on a server without
- *       a session), {@code client_protocol_version} (see below), {@code user}/{@code password}/
- *       {@code quota_key}.
+ *       a session), {@code client_protocol_version} (see below), {@code quota_key};
+ *       {@code user}/{@code password} are the credential (below).
  *   <li>Request bodies with {@code Content-Encoding: gzip} or {@code deflate}.
  *   <li>Response headers: {@code X-ClickHouse-Query-Id}, {@code -Format}, {@code -Timezone},
  *       {@code -Server-Display-Name}, {@code -Summary} (read/written rows and bytes from the engine).
@@ -77,12 +80,28 @@ import java.util.zip.InflaterInputStream;
  * {@code compress: none} in the exporter), HTTP response compression, sessions, external tables,
  * progress headers, TLS.
  *
- * <p>Authentication: Basic auth, {@code X-ClickHouse-User}/{@code X-ClickHouse-Key} and
- * {@code user}/{@code password} parameters are accepted. Users cannot be enforced on the embedded
- * engine (it has no access storage; every statement runs as {@code default}), so any credentials
- * pass unless {@link #requireCredentials} is set, which checks one user/password pair — enough to
- * test a client's handling of wrong credentials, not access control. Tests of users, roles and
- * grants must run on a real server ({@code CLICKHOUSE_URL}).
+ * <p>Who may use it, since it runs SQL on this machine's engine for anyone who reaches it:
+ * <ul>
+ *   <li>Loopback only: it listens on 127.0.0.1, and a request whose peer address is not a loopback
+ *       address is answered 403.
+ *   <li>One credential per front, random unless given ({@link Credentials#random()}): user
+ *       {@code default} and a 32-byte random password, to be handed to whatever the starter launches
+ *       ({@link #user()}, {@link #password()}). Every statement needs it (Basic auth,
+ *       {@code X-ClickHouse-User}/{@code X-ClickHouse-Key} or {@code user}/{@code password}
+ *       parameters); otherwise 401 AUTHENTICATION_FAILED. {@code /ping} and a bare {@code GET /}
+ *       answer without it, as a server's do.
+ *   <li>No browsers: a request with an {@code Origin} header, or with {@code Sec-Fetch-Site} other
+ *       than {@code none} (a page of another site, or of this one), is answered 403 before anything
+ *       else, so a web page cannot drive the engine through the user's browser.
+ *   <li>Bodies up to {@link #DEFAULT_MAX_BODY_BYTES} (256 MiB, after gzip/deflate decoding; a
+ *       different limit can be given): beyond it, 413 without reading on.
+ *   <li>No host files, programs or network from SQL: the engine's user lacks the source privileges
+ *       ({@link EmbeddedClickHouse#NETWORK_USERS_XML}) and the front refuses what access control
+ *       cannot stop (INTO OUTFILE, FROM INFILE, {@code file()}, external table engines; see
+ *       NetworkStatementPolicy) with 403 ACCESS_DENIED.
+ * </ul>
+ * Every statement still runs as the engine's user {@code default}: the credential admits a client,
+ * it does not choose a ClickHouse user.
  */
 public final class ClickHouseHttpFront implements AutoCloseable {
 
@@ -99,23 +118,58 @@ public final class ClickHouseHttpFront implements AutoCloseable {
   private static final int REVISION_WITH_CUSTOM_SERIALIZATION = 54454;
   private static final Pattern FORMAT_CLAUSE = Pattern.compile("(?is).*\\bFORMAT\\s+([A-Za-z0-9_]+)\\s*;?\\s*$");
 
+  /** The largest request body accepted by default: 256 MiB, counted after gzip/deflate decoding. */
+  public static final long DEFAULT_MAX_BODY_BYTES = 256L << 20;
+
+  /** The user and password a front admits. */
+  public record Credentials(String user, String password) {
+
+    public Credentials {
+      if (user == null || user.isEmpty() || password == null || password.isEmpty()) {
+        throw new IllegalArgumentException("a front needs a user and a non-empty password");
+      }
+    }
+
+    /** User {@code default} with a fresh random password (32 bytes from a SecureRandom, URL-safe Base64). */
+    public static Credentials random() {
+      byte[] b = new byte[32];
+      RANDOM.nextBytes(b);
+      return new Credentials("default", Base64.getUrlEncoder().withoutPadding().encodeToString(b));
+    }
+
+    @Override
+    public String toString() {
+      return "Credentials[user=" + user + ", password=(hidden)]";
+    }
+  }
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
   private final EmbeddedClickHouse engine;
   private final HttpServer server;
   private final ExecutorService executor;
+  private final Credentials credentials;
+  private final long maxBodyBytes;
+  private final AtomicLong largestBody = new AtomicLong();
   private volatile StatementHook afterExecute;
-  private volatile String requiredUser;
-  private volatile String requiredPassword;
   private final String displayName;
   private final String timezone;
   private final String version;
 
-  private ClickHouseHttpFront(EmbeddedClickHouse engine, int port) throws IOException {
+  private ClickHouseHttpFront(EmbeddedClickHouse engine, int port, Credentials credentials, long maxBodyBytes)
+      throws IOException {
+    if (maxBodyBytes <= 0) {
+      throw new IllegalArgumentException("maxBodyBytes must be positive");
+    }
     this.engine = engine;
+    this.credentials = credentials;
+    this.maxBodyBytes = maxBodyBytes;
     this.version = engine.version();
     String[] info = engine.query("SELECT displayName(), timezone()").strip().split("\t");
     this.displayName = info[0];
     this.timezone = info.length > 1 ? info[1] : "UTC";
-    this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
+    this.server = HttpServer.create(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), port),
+        64);
     AtomicInteger n = new AtomicInteger();
     this.executor = Executors.newFixedThreadPool(4, r -> {
       Thread t = new Thread(r, "clickhouse-http-front-" + n.incrementAndGet());
@@ -126,17 +180,25 @@ public final class ClickHouseHttpFront implements AutoCloseable {
     server.createContext("/", this::handle);
   }
 
-  /** Starts a front for {@code engine} on 127.0.0.1 and an ephemeral port. */
+  /** Starts a front for {@code engine} on 127.0.0.1, an ephemeral port and a random credential. */
   public static ClickHouseHttpFront start(EmbeddedClickHouse engine) throws IOException {
-    return start(engine, 0);
+    return start(engine, 0, Credentials.random(), DEFAULT_MAX_BODY_BYTES);
   }
 
   /**
-   * Starts a front for {@code engine} on 127.0.0.1 and {@code port} (0: an ephemeral one) — e.g. the
-   * port of a front closed earlier, to bring "ClickHouse" back where its clients expect it.
+   * Starts a front for {@code engine} on 127.0.0.1 and {@code port} (0: an ephemeral one) admitting
+   * {@code credentials} — e.g. the port and credential of a front closed earlier, to bring
+   * "ClickHouse" back where its clients expect it.
    */
-  public static ClickHouseHttpFront start(EmbeddedClickHouse engine, int port) throws IOException {
-    ClickHouseHttpFront front = new ClickHouseHttpFront(engine, port);
+  public static ClickHouseHttpFront start(EmbeddedClickHouse engine, int port, Credentials credentials)
+      throws IOException {
+    return start(engine, port, credentials, DEFAULT_MAX_BODY_BYTES);
+  }
+
+  /** {@link #start(EmbeddedClickHouse, int, Credentials)} with another body limit (bytes, decoded). */
+  public static ClickHouseHttpFront start(EmbeddedClickHouse engine, int port, Credentials credentials,
+      long maxBodyBytes) throws IOException {
+    ClickHouseHttpFront front = new ClickHouseHttpFront(engine, port, credentials, maxBodyBytes);
     front.server.start();
     return front;
   }
@@ -156,13 +218,29 @@ public final class ClickHouseHttpFront implements AutoCloseable {
     return "jdbc:clickhouse:" + url() + "/" + (database == null ? "" : database) + "?compress=0";
   }
 
-  /**
-   * Makes the front accept only this user and password (answering AUTHENTICATION_FAILED otherwise),
-   * so that clients' handling of wrong credentials can be tested. This is not access control.
-   */
-  public void requireCredentials(String user, String password) {
-    this.requiredUser = user;
-    this.requiredPassword = password;
+  /** The credential this front admits. */
+  public Credentials credentials() {
+    return credentials;
+  }
+
+  /** The user to connect as ({@code default} unless the starter chose another). */
+  public String user() {
+    return credentials.user();
+  }
+
+  /** The password to connect with: random per front unless the starter chose one. */
+  public String password() {
+    return credentials.password();
+  }
+
+  /** The largest request body this front accepts (bytes, after decoding). */
+  public long maxBodyBytes() {
+    return maxBodyBytes;
+  }
+
+  /** The largest request body accepted so far (bytes, after decoding): how close clients come to the limit. */
+  public long largestBodyBytes() {
+    return largestBody.get();
   }
 
   /**
@@ -194,15 +272,15 @@ public final class ClickHouseHttpFront implements AutoCloseable {
   private void handle(HttpExchange ex) throws IOException {
     String queryId = null;
     try {
+      checkPeerAndOrigin(ex);
       Map<String, String> params = parseQuery(ex.getRequestURI().getRawQuery());
       queryId = firstNonEmpty(ex.getRequestHeaders().getFirst("X-ClickHouse-Query-Id"), params.get("query_id"),
           UUID.randomUUID().toString());
       String path = ex.getRequestURI().getPath();
       String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
-      byte[] body = "POST".equals(method) ? readBody(ex) : new byte[0];
 
       if (path.equals("/ping") || path.equals("/replicas_status")
-          || path.equals("/") && !params.containsKey("query") && body.length == 0 && !"POST".equals(method)) {
+          || path.equals("/") && !params.containsKey("query") && !"POST".equals(method)) {
         send(ex, 200, "text/html; charset=UTF-8", "Ok.\n".getBytes(StandardCharsets.UTF_8), queryId, null, null);
         return;
       }
@@ -210,7 +288,9 @@ public final class ClickHouseHttpFront implements AutoCloseable {
         throw new ClickHouseException(1000, "UNKNOWN_EXCEPTION", "Code: 1000. DB::Exception: the embedded test front "
             + "serves only / and /ping, not " + path + ". (NOT_IMPLEMENTED)");
       }
+      // Credentials before the body: an unauthenticated client gets nothing read on its behalf.
       checkCredentials(ex, params);
+      byte[] body = "POST".equals(method) ? readBody(ex) : new byte[0];
       if ("1".equals(params.get("compress")) || "1".equals(params.get("decompress"))) {
         throw new ClickHouseException(48, "NOT_IMPLEMENTED", "Code: 48. DB::Exception: the embedded test front does not "
             + "support ClickHouse's compressed framing (compress=1 / decompress=1): use compress=0 in the JDBC URL and"
@@ -233,6 +313,13 @@ public final class ClickHouseHttpFront implements AutoCloseable {
         throw new ClickHouseException(62, "SYNTAX_ERROR",
             "Code: 62. DB::Exception: Multi-statements are not allowed. (SYNTAX_ERROR)");
       }
+      Map<String, String> queryParams = new LinkedHashMap<>();
+      for (Map.Entry<String, String> p : params.entrySet()) {
+        if (p.getKey().startsWith("param_")) {
+          queryParams.put(p.getKey().substring("param_".length()), p.getValue());
+        }
+      }
+      NetworkStatementPolicy.check(sql, queryParams);
       if ("GET".equals(method) && WRITE_KEYWORDS.contains(keyword)) {
         throw new ClickHouseException(164, "READONLY", "Code: 164. DB::Exception: Cannot execute query in readonly mode:"
             + " GET requests are read-only, send " + keyword + " with POST. (READONLY)");
@@ -249,11 +336,8 @@ public final class ClickHouseHttpFront implements AutoCloseable {
       }
 
       Map<String, String> settings = new LinkedHashMap<>();
-      Map<String, String> queryParams = new LinkedHashMap<>();
       for (Map.Entry<String, String> p : params.entrySet()) {
-        if (p.getKey().startsWith("param_")) {
-          queryParams.put(p.getKey().substring("param_".length()), p.getValue());
-        } else if (!NOT_SETTINGS.contains(p.getKey())) {
+        if (!p.getKey().startsWith("param_") && !NOT_SETTINGS.contains(p.getKey())) {
           settings.put(p.getKey(), p.getValue());
         }
       }
@@ -277,6 +361,11 @@ public final class ClickHouseHttpFront implements AutoCloseable {
           summary(r, actualFormat), actualFormat);
     } catch (ClickHouseException e) {
       sendError(ex, e, queryId);
+    } catch (BodyTooLarge e) {
+      ex.getResponseHeaders().set("Connection", "close");
+      sendError(ex, 413, new ClickHouseException(1000, "UNKNOWN_EXCEPTION", "Code: 1000. DB::Exception: the request "
+          + "body is larger than the embedded test front accepts (" + maxBodyBytes + " bytes after decoding): send"
+          + " smaller batches. (UNKNOWN_EXCEPTION)"), queryId);
     } catch (RuntimeException | IOException e) {
       sendError(ex, new ClickHouseException(1001, "STD_EXCEPTION",
           "Code: 1001. DB::Exception: embedded test front: " + e + ". (STD_EXCEPTION)"), queryId);
@@ -285,11 +374,22 @@ public final class ClickHouseHttpFront implements AutoCloseable {
     }
   }
 
-  private void checkCredentials(HttpExchange ex, Map<String, String> params) {
-    String expectedUser = requiredUser;
-    if (expectedUser == null) {
-      return;
+  // A peer that is not on this machine, or a browser acting for a web page, gets nothing.
+  private static void checkPeerAndOrigin(HttpExchange ex) {
+    InetSocketAddress peer = ex.getRemoteAddress();
+    if (peer == null || peer.getAddress() == null || !peer.getAddress().isLoopbackAddress()) {
+      throw new ClickHouseException(497, "ACCESS_DENIED", "Code: 497. DB::Exception: the embedded test front serves"
+          + " loopback clients only. (ACCESS_DENIED)");
     }
+    Headers h = ex.getRequestHeaders();
+    String fetchSite = h.getFirst("Sec-Fetch-Site");
+    if (h.containsKey("Origin") || fetchSite != null && !fetchSite.trim().equalsIgnoreCase("none")) {
+      throw new ClickHouseException(497, "ACCESS_DENIED", "Code: 497. DB::Exception: the embedded test front refuses"
+          + " requests made by web pages (Origin or Sec-Fetch-Site header). (ACCESS_DENIED)");
+    }
+  }
+
+  private void checkCredentials(HttpExchange ex, Map<String, String> params) {
     Headers h = ex.getRequestHeaders();
     String user = firstNonEmpty(h.getFirst("X-ClickHouse-User"), params.get("user"), null);
     String password = firstNonEmpty(h.getFirst("X-ClickHouse-Key"), params.get("password"), null);
@@ -303,7 +403,11 @@ public final class ClickHouseHttpFront implements AutoCloseable {
     if (user == null) {
       user = "default";
     }
-    if (!expectedUser.equals(user) || !String.valueOf(requiredPassword).equals(password == null ? "" : password)) {
+    boolean userMatches = MessageDigest.isEqual(user.getBytes(StandardCharsets.UTF_8),
+        credentials.user().getBytes(StandardCharsets.UTF_8));
+    boolean passwordMatches = MessageDigest.isEqual((password == null ? "" : password).getBytes(StandardCharsets.UTF_8),
+        credentials.password().getBytes(StandardCharsets.UTF_8));
+    if (!userMatches || !passwordMatches) {
       throw new ClickHouseException(516, "AUTHENTICATION_FAILED", "Code: 516. DB::Exception: " + user
           + ": Authentication failed: password is incorrect, or there is no user with such name. (AUTHENTICATION_FAILED)");
     }
@@ -439,13 +543,17 @@ public final class ClickHouseHttpFront implements AutoCloseable {
   }
 
   private void sendError(HttpExchange ex, ClickHouseException e, String queryId) {
+    sendError(ex, httpStatus(e.code()), e, queryId);
+  }
+
+  private void sendError(HttpExchange ex, int status, ClickHouseException e, String queryId) {
     try {
       String msg = e.getMessage();
       if (!msg.contains("(version ")) {
         msg = msg + " (version " + version + ")";
       }
       ex.getResponseHeaders().set("X-ClickHouse-Exception-Code", String.valueOf(e.code()));
-      send(ex, httpStatus(e.code()), "text/plain; charset=UTF-8", (msg + "\n").getBytes(StandardCharsets.UTF_8),
+      send(ex, status, "text/plain; charset=UTF-8", (msg + "\n").getBytes(StandardCharsets.UTF_8),
           queryId, null, null);
     } catch (IOException ignored) {
       // The client went away; nothing left to tell it.
@@ -476,9 +584,26 @@ public final class ClickHouseHttpFront implements AutoCloseable {
     return "application/octet-stream";
   }
 
-  private static byte[] readBody(HttpExchange ex) throws IOException {
+  /** Thrown while reading a body that exceeds the limit. */
+  private static final class BodyTooLarge extends IOException {
+    BodyTooLarge() {
+      super("request body too large");
+    }
+  }
+
+  private byte[] readBody(HttpExchange ex) throws IOException {
+    String length = ex.getRequestHeaders().getFirst("Content-Length");
+    if (length != null) {
+      try {
+        if (Long.parseLong(length.trim()) > maxBodyBytes) {
+          throw new BodyTooLarge();
+        }
+      } catch (NumberFormatException ignored) {
+        // Counted while reading instead.
+      }
+    }
     String encoding = ex.getRequestHeaders().getFirst("Content-Encoding");
-    InputStream in = ex.getRequestBody();
+    InputStream in = limited(ex.getRequestBody());
     if (encoding != null && !encoding.isBlank() && !encoding.equalsIgnoreCase("identity")) {
       switch (encoding.trim().toLowerCase(Locale.ROOT)) {
         case "gzip" -> in = new GZIPInputStream(in);
@@ -487,9 +612,37 @@ public final class ClickHouseHttpFront implements AutoCloseable {
             + " does not support Content-Encoding " + encoding + " (only gzip and deflate). (NOT_IMPLEMENTED)");
       }
     }
-    try (InputStream body = in) {
-      return body.readAllBytes();
+    try (InputStream body = limited(in)) {
+      byte[] bytes = body.readAllBytes();
+      largestBody.accumulateAndGet(bytes.length, Math::max);
+      return bytes;
     }
+  }
+
+  // Reads at most maxBodyBytes; one byte more is BodyTooLarge. Applied to the raw and to the decoded
+  // stream, so neither a long upload nor a small gzip that inflates without end gets past it.
+  private InputStream limited(InputStream in) {
+    return new java.io.FilterInputStream(in) {
+      private long count;
+
+      @Override
+      public int read() throws IOException {
+        int b = super.read();
+        if (b >= 0 && ++count > maxBodyBytes) {
+          throw new BodyTooLarge();
+        }
+        return b;
+      }
+
+      @Override
+      public int read(byte[] buf, int off, int len) throws IOException {
+        int n = super.read(buf, off, len);
+        if (n > 0 && (count += n) > maxBodyBytes) {
+          throw new BodyTooLarge();
+        }
+        return n;
+      }
+    };
   }
 
   private static Map<String, String> parseQuery(String raw) {

@@ -45,13 +45,61 @@ import java.util.zip.GZIPInputStream;
  * time, and per-query database and settings are applied to it and reset afterwards.
  *
  * <p>Errors come back as {@link ClickHouseException} with ClickHouse's code, name and message.
- * Users, roles and grants cannot be used: the embedded engine has no writable access storage and
- * every query runs as the {@code default} user.
+ *
+ * <p>Access control: libchdb reads users, roles, settings profiles and row policies from a users
+ * file only (no SQL-driven access storage: {@code CREATE USER} fails with
+ * ACCESS_STORAGE_FOR_INSERTION_NOT_FOUND, and {@code user_directories.local_directory} in the
+ * configuration is ignored), and every connection runs as the user {@code default}. The engine is
+ * started with a configuration whose users file is {@link #NETWORK_USERS_XML} unless another is
+ * given ({@link #start(Path, String)}): {@code default} may do everything on the engine's own data
+ * but nothing that reaches the host's files or network, because {@link ClickHouseHttpFront} serves
+ * it to network clients.
  */
 public final class EmbeddedClickHouse implements AutoCloseable {
 
   /** The npm package (name@version) that carries libchdb. */
   public static final String NPM_PACKAGE = "@chdb/lib-linux-x64-gnu@26.7.3-stable.1";
+
+  /**
+   * The users file the engine runs with by default. The user {@code default} (the only one a libchdb
+   * connection can be) holds every privilege except the source ones (reading or writing files, URLs,
+   * remote servers, S3, HDFS, MySQL, … through table functions), CREATE DICTIONARY (dictionary
+   * sources read files and URLs), BACKUP and SYSTEM SHUTDOWN; the settings that name files on the
+   * host (format schemas and templates, the errors file of input formats, renaming processed files)
+   * and the experimental {@code eval} table function (SQL text built at run time) are constants.
+   * What access control cannot stop is refused by the HTTP front (see NetworkStatementPolicy).
+   */
+  public static final String NETWORK_USERS_XML = """
+      <clickhouse>
+        <profiles>
+          <default>
+            <constraints>
+              <format_schema><const/></format_schema>
+              <format_schema_source><const/></format_schema_source>
+              <format_template_resultset><const/></format_template_resultset>
+              <format_template_row><const/></format_template_row>
+              <output_format_schema><const/></output_format_schema>
+              <input_format_record_errors_file_path><const/></input_format_record_errors_file_path>
+              <rename_files_after_processing><const/></rename_files_after_processing>
+              <allow_experimental_eval_table_function><const/></allow_experimental_eval_table_function>
+            </constraints>
+          </default>
+        </profiles>
+        <users>
+          <default>
+            <password></password>
+            <networks><ip>::/0</ip></networks>
+            <profile>default</profile>
+            <quota>default</quota>
+            <grants>
+              <query>GRANT ALL ON *.*</query>
+              <query>REVOKE SOURCES, CREATE DICTIONARY, BACKUP, SYSTEM SHUTDOWN ON *.*</query>
+            </grants>
+          </default>
+        </users>
+        <quotas><default></default></quotas>
+      </clickhouse>
+      """;
 
   private static final String LIB_ENV = "TOKENLEDGER_LIBCHDB";
   private static final String LIB_PROPERTY = "tokenledger.libchdb";
@@ -66,6 +114,7 @@ public final class EmbeddedClickHouse implements AutoCloseable {
   private final Pointer connection;
   private final Path dataDir;
   private final boolean ownsDataDir;
+  private final Path configDir;
   private boolean closed;
   private String version;
 
@@ -124,22 +173,36 @@ public final class EmbeddedClickHouse implements AutoCloseable {
     }
   }
 
-  private EmbeddedClickHouse(LibChdb lib, Pointer handle, Path dataDir, boolean ownsDataDir) {
+  private EmbeddedClickHouse(LibChdb lib, Pointer handle, Path dataDir, boolean ownsDataDir, Path configDir) {
     this.lib = lib;
     this.connectionHandle = handle;
     this.connection = handle.getPointer(0);
     this.dataDir = dataDir;
     this.ownsDataDir = ownsDataDir;
+    this.configDir = configDir;
   }
 
   /** Starts an engine on a fresh temporary data directory, deleted again by {@link #close()}. */
   public static EmbeddedClickHouse start() throws IOException {
-    return start(null, true);
+    return start(null, true, NETWORK_USERS_XML);
   }
 
   /** Starts an engine on {@code dataDir} (created if missing, kept on close). */
   public static EmbeddedClickHouse start(Path dataDir) throws IOException {
-    return start(dataDir, false);
+    return start(dataDir, false, NETWORK_USERS_XML);
+  }
+
+  /**
+   * Starts an engine on {@code dataDir} (created if missing, kept on close) with {@code usersXml} as
+   * its users file (ClickHouse's users.xml format: users, roles, settings profiles with constraints,
+   * row policies, quotas). Every connection runs as the user {@code default} of that file, which must
+   * have an empty password. libchdb keeps ClickHouse's access-control defaults from before 24.1 (it
+   * does not read {@code access_control_improvements}): {@code changeable_in_readonly} constraints
+   * are refused, users without a row policy on a table that has one see none of its rows, and
+   * creating a table checks no table-engine grant.
+   */
+  public static EmbeddedClickHouse start(Path dataDir, String usersXml) throws IOException {
+    return start(dataDir, false, usersXml);
   }
 
   /**
@@ -154,7 +217,8 @@ public final class EmbeddedClickHouse implements AutoCloseable {
     return shared;
   }
 
-  private static synchronized EmbeddedClickHouse start(Path dataDir, boolean owns) throws IOException {
+  private static synchronized EmbeddedClickHouse start(Path dataDir, boolean owns, String usersXml)
+      throws IOException {
     if (open != null && !open.isClosed()) {
       throw new IllegalStateException("libchdb runs one engine per process and one is already open (data dir "
           + open.dataDir + "): close it first, or share it (EmbeddedClickHouse.shared())");
@@ -167,7 +231,9 @@ public final class EmbeddedClickHouse implements AutoCloseable {
       dataDir = Files.createTempDirectory("tokenledger-chdb-");
     }
     Files.createDirectories(dataDir);
-    String[] argv = {"clickhouse", "--path=" + dataDir.toAbsolutePath()};
+    Path configDir = writeConfiguration(usersXml);
+    String[] argv = {"clickhouse", "--path=" + dataDir.toAbsolutePath(),
+        "--config-file=" + configDir.resolve("config.xml").toAbsolutePath()};
     // The JVM's signal handlers must survive the engine: opt out of libchdb's crash handlers, and
     // put back whatever the opt-out or the start changed (some chdb releases reset the deadly
     // signals to SIG_DFL when opting out).
@@ -183,10 +249,12 @@ public final class EmbeddedClickHouse implements AutoCloseable {
       if (owns) {
         deleteTree(dataDir);
       }
+      deleteTree(configDir);
       throw new IOException("libchdb could not start an engine on " + dataDir
-          + " (chdb_connect failed; is the directory writable and not used by another process?)");
+          + " (chdb_connect failed; is the directory writable and not used by another process, and is the users"
+          + " file valid?)");
     }
-    EmbeddedClickHouse engine = new EmbeddedClickHouse(library, handle, dataDir, owns);
+    EmbeddedClickHouse engine = new EmbeddedClickHouse(library, handle, dataDir, owns, configDir);
     open = engine;
     if (!hookInstalled) {
       // libchdb crashes the process at exit when an engine is still open: close it first.
@@ -194,6 +262,18 @@ public final class EmbeddedClickHouse implements AutoCloseable {
       hookInstalled = true;
     }
     return engine;
+  }
+
+  // The engine's configuration: only the users file, in a private temporary directory (an explicit
+  // configuration also keeps a stray ~/.clickhouse-local/config.xml or ./config.xml out).
+  private static Path writeConfiguration(String usersXml) throws IOException {
+    Path dir = Files.createTempDirectory("tokenledger-chdb-config-");
+    Path users = dir.resolve("users.xml");
+    Files.writeString(users, usersXml, StandardCharsets.UTF_8);
+    Files.writeString(dir.resolve("config.xml"), "<clickhouse>\n  <user_directories>\n    <users_xml><path>"
+        + users.toAbsolutePath() + "</path></users_xml>\n  </user_directories>\n</clickhouse>\n",
+        StandardCharsets.UTF_8);
+    return dir;
   }
 
   private static LibC libc;
@@ -261,7 +341,9 @@ public final class EmbeddedClickHouse implements AutoCloseable {
    *     ClickHouse's HTTP interface (binary-safe: the engine reads it from a temporary file)
    * @param format the default output format (a FORMAT clause in the statement wins)
    * @param database the current database for this statement, or null for {@code default}
-   * @param settings settings for this statement only (applied with SET, reset to DEFAULT after)
+   * @param settings settings for this statement only (applied with SET, and set back to the values
+   *     they had before, as a server's session-less request leaves nothing behind; not to DEFAULT,
+   *     which is ClickHouse's built-in value and ignores the user's settings profile)
    * @param params values of {@code {name:Type}} query parameters
    * @throws ClickHouseException with ClickHouse's code and message when the engine reports an error
    */
@@ -269,17 +351,21 @@ public final class EmbeddedClickHouse implements AutoCloseable {
       Map<String, String> params) {
     checkOpen();
     List<String> applied = new ArrayList<>();
+    previousValues = Map.of();
     boolean switchedDatabase = false;
     try {
       if (database != null && !database.isEmpty() && !database.equals("default")) {
         run(("USE " + SqlText.quoteIdentifier(database)).getBytes(StandardCharsets.UTF_8), "TabSeparated", Map.of());
         switchedDatabase = true;
       }
-      for (Map.Entry<String, String> s : settings.entrySet()) {
-        if (!s.getKey().matches("[A-Za-z_][A-Za-z0-9_]*")) {
+      for (String name : settings.keySet()) {
+        if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
           throw new ClickHouseException(115, "UNKNOWN_SETTING",
-              "Code: 115. DB::Exception: Unknown setting '" + s.getKey() + "'. (UNKNOWN_SETTING)");
+              "Code: 115. DB::Exception: Unknown setting '" + name + "'. (UNKNOWN_SETTING)");
         }
+      }
+      previousValues = settings.isEmpty() ? Map.of() : currentValues(settings.keySet());
+      for (Map.Entry<String, String> s : settings.entrySet()) {
         run(("SET " + s.getKey() + " = " + SqlText.quoteString(s.getValue())).getBytes(StandardCharsets.UTF_8),
             "TabSeparated", Map.of());
         applied.add(s.getKey());
@@ -287,12 +373,58 @@ public final class EmbeddedClickHouse implements AutoCloseable {
       return run(sql, format, params);
     } finally {
       for (String name : applied) {
-        runQuietly("SET " + name + " = DEFAULT");
+        String value = previous(name);
+        runQuietly("SET " + name + " = " + (value == null ? "DEFAULT" : SqlText.quoteString(value)));
       }
       if (switchedDatabase) {
         runQuietly("USE default");
       }
     }
+  }
+
+  // The values the session had before a statement's own settings (guarded by this object's lock).
+  private Map<String, String> previousValues = Map.of();
+
+  private String previous(String name) {
+    return previousValues.get(name);
+  }
+
+  // Current values of these settings, as system.settings prints them (a form SET parses back).
+  private Map<String, String> currentValues(java.util.Set<String> names) {
+    StringBuilder in = new StringBuilder();
+    for (String n : names) {
+      in.append(in.length() == 0 ? "" : ", ").append(SqlText.quoteString(n));
+    }
+    String tsv = new String(run(("SELECT name, value FROM system.settings WHERE name IN (" + in + ")")
+        .getBytes(StandardCharsets.UTF_8), "TabSeparated", Map.of()).data(), StandardCharsets.UTF_8);
+    Map<String, String> out = new java.util.HashMap<>();
+    for (String line : tsv.split("\n")) {
+      int tab = line.indexOf('\t');
+      if (tab > 0) {
+        out.put(line.substring(0, tab), unescapeTsv(line.substring(tab + 1)));
+      }
+    }
+    return out;
+  }
+
+  private static String unescapeTsv(String s) {
+    StringBuilder sb = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\\' && i + 1 < s.length()) {
+        char e = s.charAt(++i);
+        sb.append(switch (e) {
+          case 't' -> '\t';
+          case 'n' -> '\n';
+          case 'r' -> '\r';
+          case '0' -> '\0';
+          default -> e;
+        });
+      } else {
+        sb.append(c);
+      }
+    }
+    return sb.toString();
   }
 
   private void runQuietly(String sql) {
@@ -417,6 +549,7 @@ public final class EmbeddedClickHouse implements AutoCloseable {
     if (ownsDataDir) {
       deleteTree(dataDir);
     }
+    deleteTree(configDir);
   }
 
   // --- the library: override, cache, or fetch with npm ---------------------------------------

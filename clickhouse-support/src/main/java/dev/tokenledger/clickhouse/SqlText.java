@@ -68,6 +68,15 @@ public final class SqlText {
   /** Splits {@code sql} into tokens. Unterminated quotes or comments run to the end of the input. */
   public static List<Token> tokenize(String sql) {
     List<Token> out = new ArrayList<>();
+    scan(sql, out::add);
+    return out;
+  }
+
+  /**
+   * Hands the tokens of {@code sql} to {@code visitor} one at a time, as {@link #tokenize} would list
+   * them, without keeping them: for long texts (an INSERT's VALUES rows) read once.
+   */
+  public static void scan(String sql, java.util.function.Consumer<Token> visitor) {
     int n = sql.length();
     int i = 0;
     while (i < n) {
@@ -125,9 +134,8 @@ public final class SqlText {
         i++;
         kind = Kind.SYMBOL;
       }
-      out.add(new Token(kind, sql.substring(start, i)));
+      visitor.accept(new Token(kind, sql.substring(start, i)));
     }
-    return out;
   }
 
   /** One statement of a script and the 1-based line its code starts on. */

@@ -55,7 +55,7 @@ final class ClickHouseTarget {
         ClickHouseHttpFront front = ClickHouseHttpFront.start(engine);
         System.err.printf(Locale.ROOT, "[test] embedded ClickHouse %s up in %d ms at %s%n", engine.version(),
             (System.nanoTime() - t0) / 1_000_000, front.url());
-        instance = new ClickHouseTarget(front.url(), "default", "", engine, front);
+        instance = new ClickHouseTarget(front.url(), front.user(), front.password(), engine, front);
       }
     }
     return instance;

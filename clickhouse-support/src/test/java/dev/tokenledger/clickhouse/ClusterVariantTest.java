@@ -208,7 +208,9 @@ class ClusterVariantTest {
       assertFalse(columns.stream().anyMatch(col -> col.startsWith("ingested_at ")), "the damage: " + columns);
 
       Migrations.Report report = new Migrations(files, singleNode(target, db, s -> s)).apply(c);
-      assertEquals(files.size() - upTo013, report.applied().size(), report.toString());
+      // Files that need access management (users, grants) are skipped on the engine, not applied.
+      long skippedAfter013 = report.skipped().stream().filter(f -> Integer.parseInt(f.substring(0, 3)) > 13).count();
+      assertEquals(files.size() - upTo013, report.applied().size() + skippedAfter013, report.toString());
       assertLocalAndDistributedAlike(c, db, "after the repairing run");
     } finally {
       target.dropDatabase(db);

@@ -51,6 +51,19 @@ class EmbeddedClickHouseTest {
   }
 
   @Test
+  void aStatementsSettingsLeaveTheSessionsValuesAsTheyWere() {
+    // The session's value differs from ClickHouse's built-in one (as a settings profile's would):
+    // after a statement with its own value, the session's comes back, not the built-in default.
+    engine.query("SET max_block_size = 1234");
+    try {
+      engine.execute("SELECT 1".getBytes(StandardCharsets.UTF_8), "TSV", null, Map.of("max_block_size", "99"), Map.of());
+      assertEquals("1234\n", engine.query("SELECT getSetting('max_block_size')"));
+    } finally {
+      engine.query("SET max_block_size = DEFAULT");
+    }
+  }
+
+  @Test
   void settingsDatabaseAndParametersApplyToOneStatementOnly() {
     byte[] sql = "SELECT getSetting('max_block_size'), currentDatabase(), {n:UInt8} + 1".getBytes(StandardCharsets.UTF_8);
     EmbeddedClickHouse.Result r = engine.execute(sql, "TSV", "system", Map.of("max_block_size", "1234"), Map.of("n", "41"));

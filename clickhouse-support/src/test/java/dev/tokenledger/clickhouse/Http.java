@@ -56,7 +56,7 @@ final class Http {
       b.header(headers[i], headers[i + 1]);
       hasAuth |= headers[i].equalsIgnoreCase("Authorization") || headers[i].equalsIgnoreCase("X-ClickHouse-User");
     }
-    if (!hasAuth && !target.embedded) {
+    if (!hasAuth) {
       b.header("Authorization", "Basic " + Base64.getEncoder()
           .encodeToString((target.user + ":" + target.password).getBytes(StandardCharsets.UTF_8)));
     }

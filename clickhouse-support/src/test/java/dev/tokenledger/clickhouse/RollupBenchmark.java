@@ -28,7 +28,7 @@ public final class RollupBenchmark {
       Migrations migrations = new Migrations(Migrations.loadDefault(),
           new Migrations.Options().database(db).skipAccessControl(true).log(null));
       try (ClickHouseHttpFront front = ClickHouseHttpFront.start(engine);
-          java.sql.Connection c = Migrations.connect(front.url(), "default", "")) {
+          java.sql.Connection c = Migrations.connect(front.url(), front.user(), front.password())) {
         migrations.apply(c);
       }
       // 30 days of traffic ending at a whole hour; low-cardinality dimensions as a real fleet has them

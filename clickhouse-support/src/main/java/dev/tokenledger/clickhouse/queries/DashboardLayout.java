@@ -101,12 +101,13 @@ final class DashboardLayout {
               panel("Differences", Type.TABLE, "parity_daily", List.of(), Map.of("only_differences", "1"), 24, 10),
               panel("All comparisons", Type.TABLE, "parity_daily", 24, 10))),
       new Dashboard("data-quality.json", "tokenledger-data-quality", "TokenLedger · Data quality",
-          "How exact the ledger is: missing usage, inferred splits, pipeline lag, raw vs ledger counts.",
+          "How exact the ledger is: missing usage, inferred splits, pipeline lag, raw vs ledger counts, records the agents dropped.",
           List.of(
               panel("Missing and inferred requests", Type.TIMESERIES, "missing_over_time", 12, 8),
               panel("Pipeline lag", Type.TIMESERIES, "pipeline_lag", List.of("avg_lag_seconds", "max_lag_seconds"),
                   Map.of(), 12, 8),
               panel("Missing usage and inferred splits", Type.TABLE, "missing_usage", 24, 8),
               panel("Why usage went missing", Type.TABLE, "missing_diagnostics", 12, 8),
-              panel("Raw records, ledger rows, rollup requests", Type.TIMESERIES, "raw_vs_ledger", 12, 8))));
+              panel("Raw records, ledger rows, rollup requests", Type.TIMESERIES, "raw_vs_ledger", 12, 8),
+              panel("Ledger records dropped in the agent", Type.TIMESERIES, "records_dropped", 24, 8))));
 }

@@ -213,6 +213,14 @@ final class LedgerSeed {
 
   final List<Record> records = new ArrayList<>();
 
+  /**
+   * A point of the agents' counter tokenledger.records.dropped as the exporter writes it into
+   * otel_metrics_sum (delta sums: each point counts the records dropped since the last one).
+   */
+  record DroppedPoint(Instant time, String service, String reason, String api, long records) {}
+
+  final List<DroppedPoint> dropped = new ArrayList<>();
+
   /** {@code count} records, deterministic for {@code seed}. */
   static LedgerSeed generate(long seed, int count) {
     return generate(seed, count, START);
@@ -279,15 +287,31 @@ final class LedgerSeed {
       }
       s.records.add(rec);
     }
+    for (int i = 0; i < 12; i++) {
+      s.dropped.add(new DroppedPoint(START.plusSeconds(r.nextInt((int) SPAN_SECONDS)), SERVICES[r.nextInt(2)],
+          r.nextInt(3) == 0 ? "export_failed" : "queue_full", r.nextBoolean() ? "chat.completions" : "batch.output",
+          1 + r.nextInt(500)));
+    }
     return s;
   }
 
-  /** INSERT statements (blocks of 200 rows) into {@code db}.otel_logs. */
+  /** INSERT statements (blocks of 200 rows) into {@code db}.otel_logs, and the drop counter's points. */
   List<String> inserts(String db) {
     List<String> out = new ArrayList<>();
     for (int from = 0; from < records.size(); from += 200) {
       out.add(insert(db, records.subList(from, Math.min(records.size(), from + 200)), true));
     }
+    StringJoiner points = new StringJoiner(",\n");
+    for (DroppedPoint p : dropped) {
+      points.add("(" + map(Map.of("service.name", p.service())) + ", 'tokenledger', " + SqlText.quoteString(p.service())
+          + ", 'tokenledger.records.dropped', '{record}', "
+          + map(Map.of("error.type", p.reason(), "tokenledger.api", p.api())) + ", toDateTime("
+          + (p.time().getEpochSecond() - 60) + ", 'UTC'), toDateTime(" + p.time().getEpochSecond() + ", 'UTC'), "
+          + p.records() + ", 1, true)");
+    }
+    out.add("INSERT INTO " + SqlText.quoteIdentifier(db) + ".otel_metrics_sum (ResourceAttributes, ScopeName,"
+        + " ServiceName, MetricName, MetricUnit, Attributes, StartTimeUnix, TimeUnix, Value, AggregationTemporality,"
+        + " IsMonotonic) SETTINGS async_insert = 0 VALUES\n" + points);
     return out;
   }
 

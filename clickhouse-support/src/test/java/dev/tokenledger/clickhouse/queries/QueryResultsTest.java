@@ -509,6 +509,28 @@ class QueryResultsTest {
   }
 
   @Test
+  void recordsDroppedInTheAgentPerBucketAndReason() throws Exception {
+    Map<String, List<Object>> expected = new TreeMap<>();
+    for (LedgerSeed.DroppedPoint p : seed.dropped) {
+      String hour = p.time().truncatedTo(java.time.temporal.ChronoUnit.HOURS).toString().replace("T", " ").replace("Z", "");
+      expected.merge(hour + "|" + p.reason(), List.of(p.records()),
+          (a, b) -> List.of((Long) a.get(0) + (Long) b.get(0)));
+    }
+    assertRows(run("records_dropped", Map.of("bucket_seconds", "3600")), List.of("time", "reason"), List.of("records"),
+        expected);
+    assertTrue(expected.keySet().stream().anyMatch(k -> k.endsWith("|export_failed"))
+        && expected.keySet().stream().anyMatch(k -> k.endsWith("|queue_full")), "the seed has both reasons");
+    // The service filter keeps one service's points only.
+    long checkout = seed.dropped.stream().filter(p -> p.service().equals("checkout")).mapToLong(LedgerSeed.DroppedPoint::records).sum();
+    long filtered = 0;
+    QueryTarget.Result r = run("records_dropped", Map.of("bucket_seconds", "86400", "services", "checkout"));
+    for (List<String> row : r.rows()) {
+      filtered += Long.parseLong(row.get(r.column("records")));
+    }
+    assertEquals(checkout, filtered);
+  }
+
+  @Test
   void parityShowsExactlyTheKnownDiscrepancies() throws Exception {
     QueryTarget.Result diffs = run("parity_daily", Map.of("only_differences", "1"));
     Map<String, List<Object>> expected = new TreeMap<>();

@@ -40,7 +40,7 @@ final class QueryTarget {
             envOr("CLICKHOUSE_USER", "default"), envOr("CLICKHOUSE_PASSWORD", ""));
       } else {
         ClickHouseHttpFront front = ClickHouseHttpFront.start(EmbeddedClickHouse.shared());
-        instance = new QueryTarget(front.url(), "default", "");
+        instance = new QueryTarget(front.url(), front.user(), front.password());
       }
     }
     return instance;

@@ -54,12 +54,12 @@ class CollectorOutageIT {
     int port = front.port();
     Collector collector = null;
     try (OpenAiSimulator simulator = OpenAiSimulator.start(0)) {
-      try (Connection c = Migrations.connect(front.url(), "default", "")) {
+      try (Connection c = Migrations.connect(front.url(), front.user(), front.password())) {
         new Migrations(Migrations.loadDefault(), new Migrations.Options().database(db).skipAccessControl(true).log(null))
             .apply(c);
       }
       Path binary = Collector.build(out.resolve("collector-build.log"));
-      collector = Collector.startProduction(binary, front.url(), "default", "", db, queue, out.resolve("collector.log"),
+      collector = Collector.startProduction(binary, front.url(), front.user(), front.password(), db, queue, out.resolve("collector.log"),
           TimeUnit.SECONDS.toMillis(30), "exporters::clickhouse::retry_on_failure::max_interval=5s");
 
       // ClickHouse goes away; the application's usage arrives at the Collector meanwhile.
@@ -92,7 +92,8 @@ class CollectorOutageIT {
       if (away < OUTAGE_MILLIS) {
         Thread.sleep(OUTAGE_MILLIS - away);
       }
-      front = ClickHouseHttpFront.start(engine, port);
+      // Back where the Collector expects it, admitting the credential it was started with.
+      front = ClickHouseHttpFront.start(engine, port, front.credentials());
       long back = System.nanoTime();
       System.err.printf("[CollectorOutageIT] ClickHouse away for %d ms; %d billable records queued%n",
           TimeUnit.NANOSECONDS.toMillis(back - outageStart), billable.size());
@@ -162,7 +163,7 @@ class CollectorOutageIT {
   }
 
   private static List<Map<String, String>> rows(ClickHouseHttpFront front, String sql) throws Exception {
-    try (Connection c = Migrations.connect(front.url(), "default", "");
+    try (Connection c = Migrations.connect(front.url(), front.user(), front.password());
         Statement st = c.createStatement();
         ResultSet rs = st.executeQuery(sql)) {
       List<Map<String, String>> out = new ArrayList<>();

@@ -51,8 +51,9 @@ public final class Demo {
         engine = EmbeddedClickHouse.shared();
         front = ClickHouseHttpFront.start(engine);
         url = front.url();
-        user = "default";
-        password = "";
+        // The front's random credential of this run, handed to the Collector below.
+        user = front.user();
+        password = front.password();
         System.out.println("ClickHouse: the embedded engine " + engine.version() + " at " + url);
       }
       try (Connection connection = Migrations.connect(url, user, password)) {

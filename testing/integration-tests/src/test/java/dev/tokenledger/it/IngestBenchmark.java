@@ -41,12 +41,12 @@ public final class IngestBenchmark {
     String db = "tl_ingest_bench";
     try (ClickHouseHttpFront front = ClickHouseHttpFront.start(engine);
         OpenAiSimulator simulator = OpenAiSimulator.start(0)) {
-      try (Connection c = Migrations.connect(front.url(), "default", "")) {
+      try (Connection c = Migrations.connect(front.url(), front.user(), front.password())) {
         new Migrations(Migrations.loadDefault(), new Migrations.Options().database(db).skipAccessControl(true).log(null))
             .apply(c);
       }
       Path binary = Collector.build(out.resolve("collector-build.log"));
-      try (Collector collector = Collector.start(binary, front.url(), "default", "", db, out.resolve("collector.log"),
+      try (Collector collector = Collector.start(binary, front.url(), front.user(), front.password(), db, out.resolve("collector.log"),
           TimeUnit.SECONDS.toMillis(30))) {
         long start = System.nanoTime();
         List<java.util.concurrent.Future<AgentRun.Result>> runs = new java.util.ArrayList<>();
@@ -94,7 +94,7 @@ public final class IngestBenchmark {
   }
 
   private static long count(ClickHouseHttpFront front, String db) throws Exception {
-    try (Connection c = Migrations.connect(front.url(), "default", "");
+    try (Connection c = Migrations.connect(front.url(), front.user(), front.password());
         Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT count() FROM " + db + ".usage_events")) {
       rs.next();

@@ -18,8 +18,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -35,9 +39,17 @@ final class OtlpReceiver implements Exported, AutoCloseable {
   private final List<Metric> metrics = new ArrayList<>();
   private final ByteArrayOutputStream raw = new ByteArrayOutputStream();
   private final boolean keep;
+  /** How long each export waits before its answer: a loaded Collector. */
+  private final Duration answerDelay;
+  /** Spans are counted only (a burst's spans would fill the test JVM's heap for nothing). */
+  private final boolean keepSpans;
+  private final AtomicLong spansReceived = new AtomicLong();
+  private final AtomicLong logExports = new AtomicLong();
+  private final AtomicLong logBytes = new AtomicLong();
+  private final ExecutorService executor;
 
   OtlpReceiver() throws IOException {
-    this(true);
+    this(true, Duration.ZERO, true);
   }
 
   /**
@@ -45,15 +57,27 @@ final class OtlpReceiver implements Exported, AutoCloseable {
    * would take CPU from the application being measured on the same machine.
    */
   static OtlpReceiver discarding() throws IOException {
-    return new OtlpReceiver(false);
+    return new OtlpReceiver(false, Duration.ZERO, false);
   }
 
-  private OtlpReceiver(boolean keep) throws IOException {
+  /**
+   * A loaded Collector: it answers each export {@code answerDelay} late, several exports at a time
+   * (as the Collector's receiver does), and keeps log records and metrics; spans are only counted.
+   */
+  static OtlpReceiver answeringLate(Duration answerDelay) throws IOException {
+    return new OtlpReceiver(true, answerDelay, false);
+  }
+
+  private OtlpReceiver(boolean keep, Duration answerDelay, boolean keepSpans) throws IOException {
     this.keep = keep;
+    this.answerDelay = answerDelay;
+    this.keepSpans = keepSpans;
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/v1/traces", exchange -> handle(exchange, "traces"));
     server.createContext("/v1/logs", exchange -> handle(exchange, "logs"));
     server.createContext("/v1/metrics", exchange -> handle(exchange, "metrics"));
+    executor = answerDelay.isZero() ? null : Executors.newFixedThreadPool(8);
+    server.setExecutor(executor);
     server.start();
   }
 
@@ -64,21 +88,35 @@ final class OtlpReceiver implements Exported, AutoCloseable {
   private void handle(HttpExchange exchange, String signal) throws IOException {
     try (InputStream in = body(exchange)) {
       byte[] bytes = in.readAllBytes();
+      if (!answerDelay.isZero()) {
+        try {
+          Thread.sleep(answerDelay.toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       synchronized (this) {
         if (!keep) {
           exchange.sendResponseHeaders(200, -1);
           return;
         }
-        raw.write(bytes);
+        if (keepSpans || !signal.equals("traces")) {
+          raw.write(bytes);
+        }
         switch (signal) {
           case "traces":
             for (ResourceSpans rs : ExportTraceServiceRequest.parseFrom(bytes).getResourceSpansList()) {
               for (ScopeSpans ss : rs.getScopeSpansList()) {
-                spans.addAll(ss.getSpansList());
+                spansReceived.addAndGet(ss.getSpansCount());
+                if (keepSpans) {
+                  spans.addAll(ss.getSpansList());
+                }
               }
             }
             break;
           case "logs":
+            logExports.incrementAndGet();
+            logBytes.addAndGet(bytes.length);
             for (ResourceLogs rl : ExportLogsServiceRequest.parseFrom(bytes).getResourceLogsList()) {
               for (ScopeLogs sl : rl.getScopeLogsList()) {
                 logs.addAll(sl.getLogRecordsList());
@@ -129,15 +167,36 @@ final class OtlpReceiver implements Exported, AutoCloseable {
     return raw.toByteArray();
   }
 
+  /** Spans received so far, kept or not. */
+  long spansReceived() {
+    return spansReceived.get();
+  }
+
+  /** Bytes of the log exports so far, uncompressed. */
+  long logBytes() {
+    return logBytes.get();
+  }
+
+  /** Log exports answered so far. */
+  long logExports() {
+    return logExports.get();
+  }
+
   synchronized void reset() {
     spans.clear();
     logs.clear();
     metrics.clear();
     raw.reset();
+    spansReceived.set(0);
+    logExports.set(0);
+    logBytes.set(0);
   }
 
   @Override
   public void close() {
     server.stop(0);
+    if (executor != null) {
+      executor.shutdownNow();
+    }
   }
 }

@@ -195,6 +195,9 @@ class PipelineIT {
       run("drop database", () -> exec("DROP DATABASE IF EXISTS " + q + " SYNC"));
     }
     if (front != null) {
+      // How close the Collector's inserts came to the front's body limit.
+      System.err.printf("[PipelineIT] largest request body the HTTP front accepted: %d bytes (limit %d)%n",
+          front.largestBodyBytes(), front.maxBodyBytes());
       run("HTTP front", front::close);
     }
     if (engine != null) {
@@ -670,7 +673,7 @@ class PipelineIT {
     List<UsageExport.Row> export = UsageExport.completionsDaily(billable);
     Path csv = OUT_DIR.resolve("openai-usage-export.csv");
     Files.writeString(csv, UsageExport.toCsv(export));
-    // The command's clock just after the last record, so `--days 2` covers both UTC days of the runs.
+    // The command's clock just after the last record.
     Instant last = billable.stream().map(GroundTruth::time).max(Instant::compareTo).orElseThrow();
     Instant cliNow = last.plus(1, ChronoUnit.MINUTES);
 
@@ -678,7 +681,11 @@ class PipelineIT {
     assertEquals(0, imported.exit(), () -> "import-openai-usage failed:\n" + imported.output());
     assertTrue(imported.out().contains("imported " + export.size() + " rows"), imported::output);
 
-    CliRun parity = tokenledger(cliNow, "parity", "--days", "2", "--json");
+    // Every UTC day with a record, up to the command's clock: the two runs' days, and the real day of
+    // the Batch lines, which carry the simulator's own time.
+    Instant first = billable.stream().map(GroundTruth::time).min(Instant::compareTo).orElseThrow();
+    long days = ChronoUnit.DAYS.between(first.truncatedTo(ChronoUnit.DAYS), cliNow.truncatedTo(ChronoUnit.DAYS)) + 1;
+    CliRun parity = tokenledger(cliNow, "parity", "--days", String.valueOf(days), "--json");
     Files.writeString(OUT_DIR.resolve("parity.json"), parity.output());
     assertEquals(0, parity.exit(), () -> "parity reported differences (exit " + parity.exit() + "):\n" + parity.output());
     Matcher differences = Pattern.compile("\"differences\": (\\d+)").matcher(parity.out());
@@ -746,8 +753,9 @@ class PipelineIT {
       engine = EmbeddedClickHouse.shared();
       front = ClickHouseHttpFront.start(engine);
       clickhouseUrl = front.url();
-      user = "default";
-      password = "";
+      // The front's random credential of this run: the Collector and the command get it too.
+      user = front.user();
+      password = front.password();
       System.err.printf("[PipelineIT] embedded ClickHouse %s up in %d ms at %s%n", engine.version(),
           (System.nanoTime() - t0) / 1_000_000, clickhouseUrl);
     }
@@ -807,7 +815,9 @@ class PipelineIT {
     Files.writeString(OUT_DIR.resolve("ground-truth-" + name + ".jsonl"), jsonl);
     List<GroundTruth> moved = new ArrayList<>();
     for (GroundTruth t : records.subList(before, records.size())) {
-      moved.add(FakeClock.shifted(t, Duration.ofSeconds(offsetSeconds)));
+      // A Batch output line is stamped with the time its line says its response was made (the
+      // simulator's clock, docs/signals.md#batch-output-lines), which the faked clock does not move.
+      moved.add(t.batch() ? t : FakeClock.shifted(t, Duration.ofSeconds(offsetSeconds)));
     }
     if (!realtime) {
       errorCalls += run.resultLines().stream().filter(l -> l.contains(" scenario=error-")).count();

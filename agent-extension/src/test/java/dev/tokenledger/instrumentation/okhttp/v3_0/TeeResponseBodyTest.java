@@ -99,7 +99,7 @@ class TeeResponseBodyTest {
     Response response =
         new Response.Builder().request(request).protocol(Protocol.HTTP_1_1).code(200).message("OK").body(batchBody()).build();
     assertEquals(BATCH.text().substring(0, 5000), response.peekBody(5000).string());
-    assertTrue(CallProbe.rows().isEmpty(), "peeking does not end the call");
+    assertTrue(CallProbe.spans().isEmpty(), "peeking does not end the call");
     BATCH.assertTextReadOnce(response.body().string());
   }
 

@@ -124,7 +124,7 @@ public final class RealtimeDemo {
         case "--api-key" -> apiKey = v;
         case "--project" -> project = v.isEmpty() ? null : v;
         case "--clients" -> clients = list(v, CLIENTS, "client");
-        case "--scenarios" -> scenarios = v.equals("all") ? RealtimeScenarios.ALL : list(v, RealtimeScenarios.ALL, "scenario");
+        case "--scenarios" -> scenarios = v.equals("all") ? RealtimeScenarios.ALL : list(v, RealtimeScenarios.KNOWN, "scenario");
         case "--pace-ms" -> pace = number(a, v);
         case "--stop-after" -> stopAfter = (int) number(a, v);
         default -> throw new IllegalArgumentException("unknown option " + a);
@@ -173,7 +173,8 @@ public final class RealtimeDemo {
     out.println("usage: java -cp tokenledger-demo-app.jar " + RealtimeDemo.class.getName() + " --ws-url ws://127.0.0.1:PORT [options]");
     out.println("  --api-key KEY        API key (default: $OPENAI_API_KEY); never printed");
     out.println("  --clients LIST       from: " + String.join(",", CLIENTS) + " (default: all)");
-    out.println("  --scenarios LIST     'all' or from: " + String.join(",", RealtimeScenarios.ALL));
+    out.println("  --scenarios LIST     'all' (" + String.join(",", RealtimeScenarios.ALL) + ") or from: "
+        + String.join(",", RealtimeScenarios.KNOWN));
     out.println("  --project ID         send the OpenAI-Project header");
     out.println("  --pace-ms N          real-time pacing: audio appended in real time, one delta per N ms (default 0: at once)");
     out.println("  --stop-after N       after the N-th response.done print STOPPED and wait to be killed");

@@ -29,11 +29,18 @@ import java.util.function.IntConsumer;
  *   <li>{@code app-close}: the application closes the connection in the middle of a response
  *   <li>{@code drop}: the server cuts the TCP connection in the middle of a response
  * </ul>
+ *
+ * <p>Not in {@link #ALL}, run only when named: {@code azure-query-key}, the {@code azure} scenario
+ * with the key in Azure's {@code api-key} query parameter instead of the header (browsers cannot set
+ * WebSocket headers, so Azure accepts both).
  */
 final class RealtimeScenarios {
 
   static final List<String> ALL = List.of("voice-agent", "sideband", "reconnect", "transcription", "azure",
       "faults", "app-close", "drop");
+  /** Every scenario that can be named. */
+  static final List<String> KNOWN = List.of("voice-agent", "sideband", "reconnect", "transcription", "azure",
+      "faults", "app-close", "drop", "azure-query-key");
 
   /** The instructions the app sends: must never reach telemetry. */
   static final String INSTRUCTIONS =
@@ -73,6 +80,9 @@ final class RealtimeScenarios {
       case "transcription" -> open(transport, "/v1/realtime?intent=transcription", false);
       case "azure" -> open(transport,
           "/openai/realtime?api-version=2025-04-01-preview&deployment=gpt-4o-realtime-preview", true);
+      case "azure-query-key" -> open(transport,
+          "/openai/realtime?api-version=2025-04-01-preview&deployment=gpt-4o-realtime-preview&api-key="
+              + java.net.URLEncoder.encode(apiKey, java.nio.charset.StandardCharsets.UTF_8), null);
       case "faults" -> open(transport, "/v1/realtime?model=gpt-realtime-mini", false);
       default -> throw new IllegalArgumentException("unknown scenario " + scenario);
     };
@@ -87,7 +97,7 @@ final class RealtimeScenarios {
           c.respond("");
         }
         case "transcription" -> transcription(c);
-        case "azure" -> azure(c);
+        case "azure", "azure-query-key" -> azure(c);
         case "faults" -> faults(c);
         case "app-close" -> appClose(c);
         case "drop" -> drop(c);
@@ -101,10 +111,13 @@ final class RealtimeScenarios {
     return new Outcome(status, c.digestHex(), c.messages(), c.responses());
   }
 
-  private RealtimeConversation open(RealtimeTransport transport, String pathAndQuery, boolean azure)
+  /** {@code azure}: the key in the api-key header (true), in Authorization (false), or only in the URL (null). */
+  private RealtimeConversation open(RealtimeTransport transport, String pathAndQuery, Boolean azure)
       throws Exception {
     Map<String, String> headers = new LinkedHashMap<>();
-    if (azure) {
+    if (azure == null) {
+      // the key is in the query
+    } else if (azure) {
       headers.put("api-key", apiKey);
     } else {
       headers.put("Authorization", "Bearer " + apiKey);
