@@ -213,8 +213,8 @@ class BatchDownloadedTwiceIT {
       engine = EmbeddedClickHouse.shared();
       front = ClickHouseHttpFront.start(engine);
       clickhouseUrl = front.url();
-      user = "default";
-      password = "";
+      user = front.user();
+      password = front.password();
     }
     db = "tl_batch_twice_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
     q = SqlText.quoteIdentifier(db);

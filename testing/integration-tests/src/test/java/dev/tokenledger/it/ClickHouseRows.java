@@ -16,7 +16,7 @@ import java.util.Set;
 final class ClickHouseRows {
 
   static List<Map<String, String>> rows(ClickHouseHttpFront front, String sql) throws Exception {
-    try (Connection c = Migrations.connect(front.url(), "default", "");
+    try (Connection c = Migrations.connect(front.url(), front.user(), front.password());
         Statement st = c.createStatement();
         ResultSet rs = st.executeQuery(sql)) {
       List<Map<String, String>> out = new ArrayList<>();
@@ -51,7 +51,7 @@ final class ClickHouseRows {
   }
 
   static void execute(ClickHouseHttpFront front, String sql) throws Exception {
-    try (Connection c = Migrations.connect(front.url(), "default", "");
+    try (Connection c = Migrations.connect(front.url(), front.user(), front.password());
         Statement st = c.createStatement()) {
       st.execute(sql);
     }

@@ -50,12 +50,12 @@ class CollectorAuthIT {
     ClickHouseHttpFront front = ClickHouseHttpFront.start(EmbeddedClickHouse.shared());
     Collector collector = null;
     try (OpenAiSimulator simulator = OpenAiSimulator.start(0)) {
-      try (var c = Migrations.connect(front.url(), "default", "")) {
+      try (var c = Migrations.connect(front.url(), front.user(), front.password())) {
         new Migrations(Migrations.loadDefault(), new Migrations.Options().database(db).skipAccessControl(true).log(null))
             .apply(c);
       }
       Path binary = Collector.build(out.resolve("collector-build.log"));
-      collector = Collector.startProduction(binary, front.url(), "default", "", db, queue, out.resolve("collector.log"),
+      collector = Collector.startProduction(binary, front.url(), front.user(), front.password(), db, queue, out.resolve("collector.log"),
           TimeUnit.SECONDS.toMillis(30), "exporters::clickhouse::retry_on_failure::max_interval=5s");
       String q = SqlText.quoteIdentifier(db);
 

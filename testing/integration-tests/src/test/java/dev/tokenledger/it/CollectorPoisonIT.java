@@ -40,7 +40,7 @@ class CollectorPoisonIT {
     ClickHouseHttpFront front = ClickHouseHttpFront.start(EmbeddedClickHouse.shared());
     Collector collector = null;
     try {
-      try (var c = Migrations.connect(front.url(), "default", "")) {
+      try (var c = Migrations.connect(front.url(), front.user(), front.password())) {
         new Migrations(Migrations.loadDefault(), new Migrations.Options().database(db).skipAccessControl(true).log(null))
             .apply(c);
       }
@@ -50,7 +50,7 @@ class CollectorPoisonIT {
 
       Path binary = Collector.build(out.resolve("collector-build.log"));
       // The batcher's flush interval (5 s in production) is kept: both requests below land in one insert.
-      collector = Collector.startProduction(binary, front.url(), "default", "", db, queue, out.resolve("collector.log"),
+      collector = Collector.startProduction(binary, front.url(), front.user(), front.password(), db, queue, out.resolve("collector.log"),
           TimeUnit.SECONDS.toMillis(30));
       final Collector running = collector;
 

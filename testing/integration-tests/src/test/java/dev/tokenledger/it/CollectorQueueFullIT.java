@@ -84,12 +84,12 @@ class CollectorQueueFullIT {
     int port = front.port();
     Collector collector = null;
     try (OpenAiSimulator simulator = OpenAiSimulator.start(0); OtlpReceiver agentMetrics = new OtlpReceiver()) {
-      try (var c = Migrations.connect(front.url(), "default", "")) {
+      try (var c = Migrations.connect(front.url(), front.user(), front.password())) {
         new Migrations(Migrations.loadDefault(), new Migrations.Options().database(db).skipAccessControl(true).log(null))
             .apply(c);
       }
       Path binary = Collector.build(out.resolve("collector-build.log"));
-      collector = Collector.startProduction(binary, front.url(), "default", "", db, queue,
+      collector = Collector.startProduction(binary, front.url(), front.user(), front.password(), db, queue,
           out.resolve("collector-agent.log"), TimeUnit.SECONDS.toMillis(30),
           Map.of("TOKENLEDGER_QUEUE_MAX_BYTES", "32768"), List.of(),
           "exporters::clickhouse::retry_on_failure::max_interval=2s",
@@ -134,7 +134,7 @@ class CollectorQueueFullIT {
       assertTrue(accepted + enqueueFailed >= exportedOk + exportedFailed,
           "every export the agent resolved reached the Collector and was accepted or counted as refused there");
       assertTrue(accepted + enqueueFailed <= billable, "no more log records than usage records");
-      front = ClickHouseHttpFront.start(engine, port);
+      front = ClickHouseHttpFront.start(engine, port, front.credentials());
       String idsSql = "SELECT toString(count()) AS v FROM " + SqlText.quoteIdentifier(db) + ".otel_logs";
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
       long landed = 0;
@@ -184,7 +184,7 @@ class CollectorQueueFullIT {
     int port = front.port();
     Collector collector = null;
     try {
-      try (var c = Migrations.connect(front.url(), "default", "")) {
+      try (var c = Migrations.connect(front.url(), front.user(), front.password())) {
         new Migrations(Migrations.loadDefault(), new Migrations.Options().database(db).skipAccessControl(true).log(null))
             .apply(c);
       }
@@ -193,7 +193,7 @@ class CollectorQueueFullIT {
         command.add(queue.toString()); // $0 of the wrapper
       }
       Path binary = Collector.build(out.resolve("collector-build.log"));
-      collector = Collector.startProduction(binary, front.url(), "default", "", db, queue,
+      collector = Collector.startProduction(binary, front.url(), front.user(), front.password(), db, queue,
           out.resolve("collector-" + name + ".log"), TimeUnit.SECONDS.toMillis(30), env, command,
           "exporters::clickhouse::retry_on_failure::max_interval=2s",
           "exporters::clickhouse::sending_queue::batch::flush_timeout=500ms");
@@ -250,7 +250,7 @@ class CollectorQueueFullIT {
       assertEquals(refused.size(), enqueueFailed, 0.0, "otelcol_exporter_enqueue_failed_log_records");
 
       // ClickHouse returns: exactly the accepted records arrive, each once.
-      front = ClickHouseHttpFront.start(engine, port);
+      front = ClickHouseHttpFront.start(engine, port, front.credentials());
       String q = SqlText.quoteIdentifier(db);
       String idsSql = "SELECT LogAttributes['" + OtlpPost.RECORD_ID + "'] AS v FROM " + q + ".otel_logs";
       List<String> landed = awaitRows(front, idsSql, accepted.size(), running);

@@ -89,7 +89,7 @@ class ExactlyOnceIT {
     engine = EmbeddedClickHouse.shared();
     front = ClickHouseHttpFront.start(engine);
     reader = ClickHouseHttpFront.start(engine);
-    try (Connection c = Migrations.connect(reader.url(), "default", "")) {
+    try (Connection c = Migrations.connect(reader.url(), reader.user(), reader.password())) {
       new Migrations(Migrations.loadDefault(), new Migrations.Options().database(db).skipAccessControl(true).log(null))
           .apply(c);
     }
@@ -106,7 +106,7 @@ class ExactlyOnceIT {
       simulator.close();
     }
     front.close();
-    try (Connection c = Migrations.connect(reader.url(), "default", ""); Statement st = c.createStatement()) {
+    try (Connection c = Migrations.connect(reader.url(), reader.user(), reader.password()); Statement st = c.createStatement()) {
       st.execute("DROP DATABASE IF EXISTS " + q + " SYNC");
     }
     reader.close();
@@ -129,7 +129,7 @@ class ExactlyOnceIT {
       }
     });
     int port = front.port();
-    collector = Collector.startProduction(binary, front.url(), "default", "", db, queue, out.resolve("collector-kill.log"),
+    collector = Collector.startProduction(binary, front.url(), front.user(), front.password(), db, queue, out.resolve("collector-kill.log"),
         TimeUnit.SECONDS.toMillis(30), "exporters::clickhouse::timeout=300s",
         "exporters::clickhouse::retry_on_failure::max_interval=5s");
     List<GroundTruth> billable = new ArrayList<>(runDemo("first", List.of()));
@@ -146,7 +146,7 @@ class ExactlyOnceIT {
     // start, leaves EventName out of its inserts.
     front.close();
     release.countDown();
-    collector = Collector.startProduction(binary, "http://127.0.0.1:" + port, "default", "", db, queue,
+    collector = Collector.startProduction(binary, "http://127.0.0.1:" + port, front.user(), front.password(), db, queue,
         out.resolve("collector-restarted.log"), TimeUnit.SECONDS.toMillis(30),
         "exporters::clickhouse::retry_on_failure::max_interval=5s",
         "exporters::clickhouse::sending_queue::batch::min_size=1",
@@ -156,7 +156,7 @@ class ExactlyOnceIT {
     List<GroundTruth> second = runDemo("second", List.of("--clients", "jdk,okhttp"));
     awaitAccepted(second.size());
     billable.addAll(second);
-    front = ClickHouseHttpFront.start(engine, port);
+    front = ClickHouseHttpFront.start(engine, port, front.credentials());
 
     assertEveryFigureIsTheGroundTruth(billable);
     long raw = count("SELECT count() FROM " + q + ".otel_logs");
@@ -177,7 +177,7 @@ class ExactlyOnceIT {
         Thread.sleep(15_000);
       }
     });
-    collector = Collector.startProduction(binary, front.url(), "default", "", db, queue, out.resolve("collector-late.log"),
+    collector = Collector.startProduction(binary, front.url(), front.user(), front.password(), db, queue, out.resolve("collector-late.log"),
         TimeUnit.SECONDS.toMillis(30), "exporters::clickhouse::timeout=10s",
         "exporters::clickhouse::retry_on_failure::max_interval=5s");
     List<GroundTruth> billable = runDemo("late-answer", List.of());
@@ -357,7 +357,7 @@ class ExactlyOnceIT {
   }
 
   private List<Map<String, String>> rows(String sql) throws Exception {
-    try (Connection c = Migrations.connect(reader.url(), "default", "");
+    try (Connection c = Migrations.connect(reader.url(), reader.user(), reader.password());
         Statement st = c.createStatement();
         ResultSet rs = st.executeQuery(sql)) {
       ResultSetMetaData md = rs.getMetaData();
