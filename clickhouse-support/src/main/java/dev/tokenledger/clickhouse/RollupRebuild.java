@@ -158,7 +158,10 @@ public final class RollupRebuild {
     String range = String.format(Locale.ROOT, "BETWEEN toDateTime(%d, 'UTC') AND toDateTime(%d, 'UTC') - 1",
         from.getEpochSecond(), to.getEpochSecond());
     String settled = String.format(Locale.ROOT, "toDateTime(%d, 'UTC')", settledBefore.getEpochSecond());
-    String ledgerWhere = "toStartOfHour(Timestamp, 'UTC') " + range + " AND ingested_at < " + settled;
+    // toStartOfHour(Timestamp) as written in usage_records' sort key (Timestamp is UTC, so the same
+    // hour): with a time zone argument the engine cannot select by the key and reads the whole ledger.
+    String ledgerHour = "toStartOfHour(Timestamp) " + range;
+    String ledgerWhere = ledgerHour + " AND ingested_at < " + settled;
     String rollupWhere = "hour " + range + " AND ingest_hour < " + settled;
 
     List<Measure> measures = measures(connection, database);
@@ -168,7 +171,7 @@ public final class RollupRebuild {
       List<String> orphans = new ArrayList<>();
       try (ResultSet rs = st.executeQuery("SELECT toString(hour) FROM " + hourly + " WHERE " + rollupWhere
           + " GROUP BY hour HAVING sum(num_model_requests) != 0 AND hour NOT IN (SELECT DISTINCT"
-          + " toStartOfHour(Timestamp, 'UTC') FROM " + events + " WHERE toStartOfHour(Timestamp, 'UTC') " + range
+          + " toStartOfHour(Timestamp, 'UTC') FROM " + events + " WHERE " + ledgerHour
           + ") ORDER BY hour LIMIT 5")) {
         while (rs.next()) {
           orphans.add(rs.getString(1));
