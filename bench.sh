@@ -7,8 +7,9 @@
 #             vs agent + extension: CPU-time ratio, retained heap per open connection
 #   rollup    a 30-day dashboard query on usage_hourly vs the same answer from a raw scan of
 #             10 million ledger rows (embedded ClickHouse engine)
-#   ingest    ledger rows per second from demo apps under the agent through the Collector
-# Usage: ./bench.sh [http|realtime|rollup|ingest|all] [arguments of that one benchmark]
+#   ingest    usage records per second through the Collector into ClickHouse
+#   freshness time from a response to its row in usage_hourly, through the real Collector
+# Usage: ./bench.sh [http|realtime|rollup|ingest|freshness|all] [arguments of that one benchmark]
 set -euo pipefail
 cd "$(dirname "$0")"
 which=${1:-http}
@@ -19,9 +20,9 @@ run_it_main() {
 }
 
 case "$which" in
-  http | realtime | rollup | ingest | all) ;;
+  http | realtime | rollup | ingest | freshness | all) ;;
   *)
-    echo "unknown benchmark '$which': choose http, realtime, rollup, ingest or all" >&2
+    echo "unknown benchmark '$which': choose http, realtime, rollup, ingest, freshness or all" >&2
     exit 2
     ;;
 esac
@@ -39,3 +40,4 @@ if [ "$which" = rollup ] || [ "$which" = all ]; then
     -Dexec.mainClass=dev.tokenledger.clickhouse.RollupBenchmark -Dexec.args="$*"
 fi
 if [ "$which" = ingest ] || [ "$which" = all ]; then run_it_main IngestBenchmark "$@"; fi
+if [ "$which" = freshness ] || [ "$which" = all ]; then run_it_main FreshnessBenchmark "$@"; fi
