@@ -248,6 +248,11 @@ final class Collector implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** The operating system's process id (for CPU accounting and profiling). */
+  long pid() {
+    return process.pid();
+  }
+
   private void awaitHealthy(long timeoutMillis) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     String last = "no answer yet";
@@ -297,6 +302,15 @@ final class Collector implements AutoCloseable {
       }
     }
     return found ? sum : -1;
+  }
+
+  /** Writes the Collector's own Prometheus metrics, as read now, to {@code file} (nothing if unreadable). */
+  void saveSelfMetrics(Path file) {
+    try {
+      Files.writeString(file, httpGet("http://127.0.0.1:" + metricsPort + "/metrics"), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      // The figures printed say -1 then; the file is only for reading afterwards.
+    }
   }
 
   /**

@@ -3,102 +3,644 @@ package dev.tokenledger.it;
 import dev.tokenledger.clickhouse.ClickHouseHttpFront;
 import dev.tokenledger.clickhouse.EmbeddedClickHouse;
 import dev.tokenledger.clickhouse.Migrations;
-import dev.tokenledger.simulator.OpenAiSimulator;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordedFrame;
+import jdk.jfr.consumer.RecordingFile;
 
 /**
- * A printed benchmark, not a test: ingest throughput from the agent to the ledger through the real
- * Collector. Several load generators (the demo app's ChatBenchmark: sequential chat completions
- * against the OpenAI simulator, one JVM each, in parallel — one alone is limited by its own round
- * trips) run under the one-jar agent; each agent exports OTLP to the built Collector
- * (collector-local.yaml), which writes into the embedded ClickHouse behind its HTTP front, where the
- * materialized views fill usage_events. Printed: ledger rows, the simulator's billable responses,
- * and rows per second from the application's start to the last ledger row visible — the whole
- * path, agent batching and Collector batching included.
+ * A printed benchmark, not a test: the ingest ceiling of the pipeline — usage records per second
+ * that the real Collector, with its production configuration (collector-production.yaml: TLS and a
+ * bearer token on the receivers, the persistent sending queue with fsync, batching in the exporter),
+ * writes into ClickHouse with none lost. ClickHouse is the embedded engine behind its HTTP front,
+ * in this JVM.
  *
- * <pre>IngestBenchmark [CALLS_PER_APP (2000)] [APPS (8)]</pre>
+ * <p>The load comes from telemetrygen, the contrib project's OTLP load generator (installed by
+ * {@code telemetrygen.sh}), over OTLP/HTTP like the agent. Each generator process sends log records
+ * shaped like the agent's {@code tokenledger.usage} events (the same attributes, about 40; counts as
+ * integers) with its own model, project, API key fingerprint and service, so the ledger sees
+ * several series. telemetrygen cannot set a log record's EventName nor a per-record attribute, so:
+ * the records have an empty EventName and carry {@code tokenledger.usage.source}, which is what the
+ * ledger's view accepts as a usage record in that case (migration 005); and they carry no
+ * {@code tokenledger.record.id} (one value per generator would make every record of it one
+ * record), so the ledger identifies each by the hash of migration 016 (time to the nanosecond,
+ * service, …). One worker per generator keeps the times of one service distinct.
+ *
+ * <p>Steps at increasing rates; each runs its generators for a fixed time, then waits until the
+ * ledger ({@code usage_events}) holds every record sent. A step is sustained when the generators
+ * reached ≥ 95 % of the asked rate with no export failing, the ledger holds exactly the records
+ * sent, and it had them within {@value #DRAIN_LIMIT_SECONDS} s of the generators' end (no backlog
+ * left in the Collector's queue). The benchmark stops at the first step not sustained. For every
+ * step it prints the CPU each process used over the steady part of the step (the Collector, this
+ * JVM split into the HTTP front's threads, the engine's own threads and the JVM's, the generators,
+ * and everything else on the machine), the Collector's own metrics (queue size, failed sends,
+ * refused records), and the CPU cost per record of each. Then one more round at the first rate
+ * not sustained (or the last rate) is profiled: {@code perf} on the Collector and on this JVM (when
+ * perf is available), and a JFR recording of this JVM.
+ *
+ * <pre>IngestBenchmark [rates=2500,5000,10000,20000,30000] [seconds=20] [per-generator=5000]
+ *     [batch=512] [profile=true]</pre>
  */
 public final class IngestBenchmark {
+
+  static final double TARGET = 20_000;
+  static final int DRAIN_LIMIT_SECONDS = 15;
+  private static final Pattern LOGS_GENERATED = Pattern.compile("logs generated.*\"logs\":\\s*(\\d+)");
+  private static final long TICKS_PER_SECOND = 100; // USER_HZ on Linux
+  private static final String[] MODELS = {"gpt-4o-mini", "gpt-4.1", "o4-mini", "gpt-4o-2024-08-06", "gpt-4.1-nano",
+      "gpt-5-mini"};
+  private static final String[] APIS = {"chat.completions", "responses"};
 
   private IngestBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    int calls = args.length > 0 ? Integer.parseInt(args[0]) : 2_000;
-    int apps = args.length > 1 ? Integer.parseInt(args[1]) : 8;
+    Map<String, String> opts = new HashMap<>();
+    for (String a : args) {
+      int eq = a.indexOf('=');
+      if (eq < 0) {
+        throw new IllegalArgumentException("arguments are name=value: rates, seconds, per-generator, batch, profile");
+      }
+      opts.put(a.substring(0, eq), a.substring(eq + 1));
+    }
+    List<Integer> rates = Stream.of(opts.getOrDefault("rates", "2500,5000,10000,20000,30000").split(","))
+        .map(String::trim).map(Integer::parseInt).toList();
+    int seconds = Integer.parseInt(opts.getOrDefault("seconds", "20"));
+    int perGenerator = Integer.parseInt(opts.getOrDefault("per-generator", "5000"));
+    int batch = Integer.parseInt(opts.getOrDefault("batch", "512"));
+    boolean profile = Boolean.parseBoolean(opts.getOrDefault("profile", "true"));
+
     Path out = Paths.get(System.getProperty("tokenledger.it.dir", "target/it")).toAbsolutePath().getParent()
         .resolve("ingest-benchmark");
     Files.createDirectories(out);
     EmbeddedClickHouse engine = EmbeddedClickHouse.shared();
     String db = "tl_ingest_bench";
-    try (ClickHouseHttpFront front = ClickHouseHttpFront.start(engine);
-        OpenAiSimulator simulator = OpenAiSimulator.start(0)) {
+    try (ClickHouseHttpFront front = ClickHouseHttpFront.start(engine)) {
       try (Connection c = Migrations.connect(front.url(), front.user(), front.password())) {
         new Migrations(Migrations.loadDefault(), new Migrations.Options().database(db).skipAccessControl(true).log(null))
             .apply(c);
       }
       Path binary = Collector.build(out.resolve("collector-build.log"));
-      try (Collector collector = Collector.start(binary, front.url(), front.user(), front.password(), db, out.resolve("collector.log"),
-          TimeUnit.SECONDS.toMillis(30))) {
-        long start = System.nanoTime();
-        List<java.util.concurrent.Future<AgentRun.Result>> runs = new java.util.ArrayList<>();
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(apps);
-        for (int i = 0; i < apps; i++) {
-          runs.add(pool.submit(() -> AgentRun.runMain(AgentRun.Agent.ONE_JAR, collector.otlpHttpEndpoint(), false,
-              List.of(), Map.of(), "dev.tokenledger.demo.ChatBenchmark", simulator.baseUrl(), "okhttp", "0",
-              String.valueOf(calls))));
-        }
-        List<String> benchLines = new java.util.ArrayList<>();
-        for (java.util.concurrent.Future<AgentRun.Result> f : runs) {
-          AgentRun.Result run = f.get();
-          if (run.exitCode() != 0) {
-            throw new IllegalStateException("a load generator failed:\n" + run.stdout() + run.stderr());
+      Path telemetrygen = installTelemetrygen(out.resolve("telemetrygen-install.log"));
+      Path queue = Files.createTempDirectory("tokenledger-ingest-queue-");
+      Step lastSustained = null;
+      Integer firstFailedRate = null;
+      try (Collector collector = Collector.startProduction(binary, front.url(), front.user(), front.password(), db,
+          queue, out.resolve("collector.log"), TimeUnit.SECONDS.toMillis(30))) {
+        Bench bench = new Bench(front, db, collector, telemetrygen, out, seconds, perGenerator, batch);
+        System.out.printf(Locale.ROOT, "INGEST-BENCH %d cores; Collector pid %d (collector-production.yaml), engine and"
+            + " HTTP front in this JVM (pid %d); telemetrygen %s, OTLP/HTTP over TLS, batches of %d, one worker per"
+            + " generator, at most %d records/s each; %d s per step%n", Runtime.getRuntime().availableProcessors(),
+            collector.pid(), ProcessHandle.current().pid(), telemetrygen, batch, perGenerator, seconds);
+        List<Step> steps = new ArrayList<>();
+        for (int i = 0; i < rates.size(); i++) {
+          Step s = bench.run("s" + i, rates.get(i), false);
+          steps.add(s);
+          s.print();
+          if (!s.sustained()) {
+            firstFailedRate = rates.get(i);
+            break;
           }
-          run.stdout().lines().filter(l -> l.startsWith("BENCH")).forEach(benchLines::add);
+          lastSustained = s;
         }
-        pool.shutdown();
-        long appDone = System.nanoTime();
-        long billable = simulator.groundTruth().stream().filter(t -> !t.usageSource().equals("none")).count();
-        // Until every billable response is in the ledger, or nothing new arrived for 15 s.
-        long rows = 0;
-        long lastChange = System.nanoTime();
-        long lastRowSeen = appDone;
-        while (rows < billable && System.nanoTime() - lastChange < TimeUnit.SECONDS.toNanos(15)) {
-          long n = count(front, db);
-          if (n != rows) {
-            rows = n;
-            lastChange = System.nanoTime();
-            lastRowSeen = lastChange;
-          }
-          Thread.sleep(100);
-        }
-        double seconds = (lastRowSeen - start) / 1e9;
-        System.out.printf(Locale.ROOT, "INGEST-BENCH apps=%d calls=%d billable=%d ledger_rows=%d missing=%d%n", apps,
-            (long) apps * calls, billable, rows, billable - rows);
-        System.out.printf(Locale.ROOT, "INGEST-BENCH agent -> Collector -> ClickHouse ledger: %.0f rows/s (%d rows in"
-            + " %.1f s from the application's start to the last row in usage_events; the application ran %.1f s)%n",
-            rows / seconds, rows, seconds, (appDone - start) / 1e9);
-        benchLines.forEach(l -> System.out.println("INGEST-BENCH application: " + l));
       }
+      if (profile) {
+        // The same Collector linked with its symbol table (the shipped binary is stripped), with the
+        // same configuration and a fresh queue, so that perf can name its functions.
+        Path symbols = profilingCollector(out.resolve("profiling-collector-build.log"));
+        int rate = firstFailedRate != null ? firstFailedRate : rates.get(rates.size() - 1);
+        try (Collector collector = Collector.startProduction(symbols, front.url(), front.user(), front.password(), db,
+            Files.createTempDirectory("tokenledger-ingest-queue-"), out.resolve("collector-profiled.log"),
+            TimeUnit.SECONDS.toMillis(30))) {
+          System.out.printf(Locale.ROOT, "INGEST-BENCH profile round at %d records/s (the Collector linked with its"
+              + " symbols: %s):%n", rate, symbols);
+          Bench bench = new Bench(front, db, collector, telemetrygen, out, seconds, perGenerator, batch);
+          bench.run("p", rate, true).print();
+        }
+      }
+      summary(lastSustained, firstFailedRate);
     } finally {
       engine.close();
     }
   }
 
-  private static long count(ClickHouseHttpFront front, String db) throws Exception {
-    try (Connection c = Migrations.connect(front.url(), front.user(), front.password());
-        Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery("SELECT count() FROM " + db + ".usage_events")) {
-      rs.next();
-      return rs.getLong(1);
+  private static void summary(Step best, Integer firstFailedRate) {
+    System.out.println("INGEST-BENCH ---- summary");
+    if (best == null) {
+      System.out.println("INGEST-BENCH no step was sustained");
+      System.out.printf(Locale.ROOT, "INGEST-BENCH target >= %.0f usage records/s: not met%n", TARGET);
+      return;
+    }
+    double rate = best.ledgerRate();
+    System.out.printf(Locale.ROOT, "INGEST-BENCH sustained: %.0f usage records/s (asked %d/s, %d records sent, %d in the"
+        + " ledger, none lost)%s%n", rate, best.target, best.sent, best.ledgerRows,
+        firstFailedRate != null ? "; not sustained at " + firstFailedRate + "/s" : "; the highest rate asked");
+    System.out.printf(Locale.ROOT, "INGEST-BENCH baseline (same step): the generators alone used %.2f cores, %.1f µs"
+        + " per record%n", best.cores("generators"), best.micros("generators"));
+    System.out.printf(Locale.ROOT, "INGEST-BENCH CPU per record: Collector %.1f µs, HTTP front threads %.1f µs, engine"
+        + " threads %.1f µs, JVM threads %.1f µs, generators %.1f µs%n", best.micros("collector"),
+        best.micros("front"), best.micros("engine"), best.micros("jvm"), best.micros("generators"));
+    double collectorMicros = best.micros("collector");
+    double engineMicros = best.micros("front") + best.micros("engine") + best.micros("jvm");
+    System.out.printf(Locale.ROOT, "INGEST-BENCH estimate without the generators (they run on the senders' machines):"
+        + " %.0f records/s per core of Collector, %.0f records/s per core of embedded engine and front; 2 cores for"
+        + " the Collector and a ClickHouse server elsewhere: %.0f records/s%n", 1e6 / collectorMicros,
+        1e6 / engineMicros, 2e6 / collectorMicros);
+    System.out.printf(Locale.ROOT, "INGEST-BENCH target >= %.0f usage records/s on this machine: %s (ratio %.2f)%n",
+        TARGET, rate >= TARGET ? "met" : "not met", rate / TARGET);
+  }
+
+  private static Path profilingCollector(Path log) throws IOException, InterruptedException {
+    return runScript(Collector.REPO.resolve("testing/integration-tests/profiling-collector.sh"), log);
+  }
+
+  private static Path installTelemetrygen(Path log) throws IOException, InterruptedException {
+    String given = System.getProperty("tokenledger.it.telemetrygen");
+    if (given != null && !given.isBlank()) {
+      return Paths.get(given);
+    }
+    return runScript(Collector.REPO.resolve("testing/integration-tests/telemetrygen.sh"), log);
+  }
+
+  /** Runs a script that prints a path on its last line of stdout; its stderr goes to {@code log}. */
+  private static Path runScript(Path script, Path log) throws IOException, InterruptedException {
+    Path stdout = Files.createTempFile("telemetrygen-install", ".out");
+    try {
+      Process p = new ProcessBuilder("bash", script.toString()).redirectOutput(stdout.toFile())
+          .redirectError(log.toFile()).start();
+      if (!p.waitFor(15, TimeUnit.MINUTES) || p.exitValue() != 0) {
+        p.destroyForcibly();
+        throw new IllegalStateException(script.getFileName() + " failed; its log (" + log + "):\n"
+            + Files.readString(log, StandardCharsets.UTF_8));
+      }
+      String[] lines = Files.readString(stdout, StandardCharsets.UTF_8).strip().split("\n");
+      return Paths.get(lines[lines.length - 1].strip());
+    } finally {
+      Files.deleteIfExists(stdout);
+    }
+  }
+
+  /** One step's results. CPU figures are cores (CPU seconds per second) over the steady window. */
+  record Step(String tag, int target, int generators, long sent, double sendSeconds, boolean generatorsOk,
+      long ledgerRows, long otelLogsRows, double drainSeconds, Map<String, Double> cpu, double queueBytesMax,
+      double queueBytesLast, double sendFailed, double refused, double enqueueFailed, String problems) {
+
+    double achievedSendRate() {
+      return sent / sendSeconds;
+    }
+
+    /** Records per second into the ledger: the rows over the time from the first send to the last row seen. */
+    double ledgerRate() {
+      return ledgerRows / (sendSeconds + drainSeconds);
+    }
+
+    double cores(String who) {
+      return cpu.getOrDefault(who, 0.0);
+    }
+
+    /** CPU µs per record of one process group, at the rate the generators reached. */
+    double micros(String who) {
+      return cores(who) / achievedSendRate() * 1e6;
+    }
+
+    boolean sustained() {
+      return generatorsOk && achievedSendRate() >= 0.95 * target && ledgerRows == sent
+          && drainSeconds <= DRAIN_LIMIT_SECONDS && sendFailed == 0 && refused == 0 && enqueueFailed == 0;
+    }
+
+    void print() {
+      System.out.printf(Locale.ROOT, "INGEST-BENCH step %s: asked %d records/s from %d generators; sent %d in %.1f s"
+          + " (%.0f/s); ledger rows %d (otel_logs %d), missing %d; last row %.1f s after the generators ended; %s%n",
+          tag, target, generators, sent, sendSeconds, achievedSendRate(), ledgerRows, otelLogsRows, sent - ledgerRows,
+          drainSeconds, sustained() ? "SUSTAINED" : "NOT SUSTAINED" + (problems.isEmpty() ? "" : " (" + problems + ")"));
+      System.out.printf(Locale.ROOT, "INGEST-BENCH   CPU (cores of 2): Collector %.2f, front threads %.2f, engine threads"
+          + " %.2f, JVM threads %.2f, generators %.2f, others on the machine %.2f, idle %.2f%n", cores("collector"),
+          cores("front"), cores("engine"), cores("jvm"), cores("generators"), cores("others"), cores("idle"));
+      System.out.printf(Locale.ROOT, "INGEST-BENCH   per record: Collector %.1f µs, front %.1f µs, engine %.1f µs,"
+          + " generators %.1f µs; Collector queue max %.0f KiB, at the end %.0f KiB; send failed %.0f, refused %.0f,"
+          + " enqueue failed %.0f%n", micros("collector"), micros("front"), micros("engine"), micros("generators"),
+          queueBytesMax / 1024, queueBytesLast / 1024, sendFailed, refused, enqueueFailed);
+    }
+  }
+
+  private static final class Bench {
+    private final ClickHouseHttpFront front;
+    private final String db;
+    private Collector collector;
+    private final Path telemetrygen;
+    private final Path out;
+    private final int seconds;
+    private final int perGenerator;
+    private final int batch;
+
+    Bench(ClickHouseHttpFront front, String db, Collector collector, Path telemetrygen, Path out, int seconds,
+        int perGenerator, int batch) {
+      this.front = front;
+      this.db = db;
+      this.collector = collector;
+      this.telemetrygen = telemetrygen;
+      this.out = out;
+      this.seconds = seconds;
+      this.perGenerator = perGenerator;
+      this.batch = batch;
+    }
+
+    Step run(String tag, int rate, boolean profile) throws Exception {
+      int generators = Math.max(2, (rate + perGenerator - 1) / perGenerator);
+      double each = (double) rate / generators;
+      double failed0 = metric("otelcol_exporter_send_failed_log_records");
+      double refused0 = metric("otelcol_receiver_refused_log_records");
+      double enqueue0 = metric("otelcol_exporter_enqueue_failed_log_records");
+      List<Process> procs = new ArrayList<>();
+      List<Path> logs = new ArrayList<>();
+      long start = System.nanoTime();
+      for (int g = 0; g < generators; g++) {
+        Path log = out.resolve("telemetrygen-" + tag + "-" + g + ".log");
+        logs.add(log);
+        procs.add(new ProcessBuilder(generatorCommand(tag, g, each)).redirectErrorStream(true)
+            .redirectOutput(log.toFile()).start());
+      }
+      // The steady window: after the start (connections, the JIT) and before the generators stop.
+      long windowStart = start + TimeUnit.SECONDS.toNanos(Math.min(4, seconds / 4));
+      long windowEnd = start + TimeUnit.SECONDS.toNanos(seconds) - TimeUnit.MILLISECONDS.toNanos(1500);
+      sleepUntil(windowStart);
+      List<Long> generatorPids = procs.stream().map(Process::pid).toList();
+      CpuSnapshot a = CpuSnapshot.take(collector.pid(), generatorPids);
+      Profiles profiles = profile ? Profiles.start(collector.pid(), (windowEnd - System.nanoTime()) / 1e9, out) : null;
+      double queueMax = 0;
+      double queueLast = 0;
+      while (System.nanoTime() < windowEnd - TimeUnit.MILLISECONDS.toNanos(1000)) {
+        Thread.sleep(1000);
+        queueLast = Math.max(0, metric("otelcol_exporter_queue_size"));
+        queueMax = Math.max(queueMax, queueLast);
+      }
+      sleepUntil(windowEnd);
+      CpuSnapshot b = CpuSnapshot.take(collector.pid(), generatorPids);
+      Map<String, Double> cpu = b.minus(a);
+      long sent = 0;
+      boolean ok = true;
+      StringBuilder problems = new StringBuilder();
+      for (int g = 0; g < generators; g++) {
+        Process p = procs.get(g);
+        if (!p.waitFor(seconds + 120L, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        }
+        String text = Files.readString(logs.get(g), StandardCharsets.UTF_8);
+        Matcher m = LOGS_GENERATED.matcher(text);
+        boolean counted = false;
+        while (m.find()) {
+          sent += Long.parseLong(m.group(1));
+          counted = true;
+        }
+        if (p.exitValue() != 0 || !counted) {
+          ok = false;
+          problems.append("generator ").append(g).append(" exit ").append(p.exitValue())
+              .append(" (an export failed: the Collector pushed back); ");
+        }
+      }
+      long generatorsEnd = System.nanoTime();
+      double sendSeconds = (generatorsEnd - start) / 1e9;
+      if (profiles != null) {
+        profiles.finish();
+      }
+      // Until the ledger holds every record sent, or nothing new arrived for 30 s.
+      long rows = -1;
+      long lastChange = System.nanoTime();
+      long lastRowSeen = generatorsEnd;
+      while (rows < sent && System.nanoTime() - lastChange < TimeUnit.SECONDS.toNanos(30)) {
+        long n = count("usage_events", tag);
+        if (n != rows) {
+          rows = n;
+          lastChange = System.nanoTime();
+          lastRowSeen = lastChange;
+        }
+        if (rows < sent) {
+          Thread.sleep(250);
+        }
+      }
+      double drain = Math.max(0, (lastRowSeen - generatorsEnd) / 1e9);
+      long otelLogs = count("otel_logs", tag);
+      collector.saveSelfMetrics(out.resolve("collector-metrics-" + tag + ".txt"));
+      Step s = new Step(tag, rate, generators, sent, sendSeconds, ok, rows, otelLogs, drain, cpu, queueMax, queueLast,
+          metric("otelcol_exporter_send_failed_log_records") - failed0,
+          metric("otelcol_receiver_refused_log_records") - refused0,
+          metric("otelcol_exporter_enqueue_failed_log_records") - enqueue0, problems.toString());
+      if (ok && s.achievedSendRate() < 0.95 * rate) {
+        problems.append("the generators reached only ").append(Math.round(s.achievedSendRate())).append("/s; ");
+      }
+      if (rows != sent) {
+        problems.append(sent - rows).append(" records not in the ledger; ");
+      }
+      if (drain > DRAIN_LIMIT_SECONDS) {
+        problems.append("backlog: the ledger caught up ").append(Math.round(drain)).append(" s after the end; ");
+      }
+      return new Step(s.tag(), s.target(), s.generators(), s.sent(), s.sendSeconds(), s.generatorsOk(), s.ledgerRows(),
+          s.otelLogsRows(), s.drainSeconds(), s.cpu(), s.queueBytesMax(), s.queueBytesLast(), s.sendFailed(),
+          s.refused(), s.enqueueFailed(), problems.toString().replaceAll("; $", ""));
+    }
+
+    /** One generator: its own service, model, project, key and usage, shaped like the agent's ledger event. */
+    private List<String> generatorCommand(String tag, int g, double rate) {
+      String model = MODELS[g % MODELS.length];
+      String api = APIS[g % APIS.length];
+      long input = 800 + 137L * g;
+      long cached = 256L * (g % 3);
+      long output = 120 + 31L * g;
+      long reasoning = model.startsWith("o") || model.startsWith("gpt-5") ? 64 : 0;
+      Map<String, Object> attrs = new LinkedHashMap<>();
+      attrs.put("gen_ai.provider.name", "openai");
+      attrs.put("gen_ai.operation.name", api.equals("responses") ? "responses" : "chat");
+      attrs.put("tokenledger.api", api);
+      attrs.put("tokenledger.batch", "false");
+      attrs.put("tokenledger.status", "completed");
+      attrs.put("gen_ai.request.model", model.replaceAll("-20\\d\\d-\\d\\d-\\d\\d$", ""));
+      attrs.put("gen_ai.response.model", model);
+      attrs.put("gen_ai.response.id", (api.equals("responses") ? "resp_" : "chatcmpl-") + "bench" + tag + g);
+      attrs.put("gen_ai.request.stream", g % 2 == 0);
+      attrs.put("openai.response.service_tier", "default");
+      attrs.put("openai.response.system_fingerprint", "fp_bench" + g);
+      attrs.put("openai.request.id", "req_bench" + tag + g);
+      attrs.put("openai.project", "proj_bench" + (g % 4));
+      attrs.put("openai.organization", "org-bench");
+      attrs.put("tokenledger.api_key.fingerprint", String.format(Locale.ROOT, "%016x", 0x5eed0000L + g));
+      attrs.put("tokenledger.use_case", g % 3 == 0 ? "support-bot" : "search");
+      attrs.put("server.address", "api.openai.com");
+      attrs.put("server.port", 443);
+      attrs.put("http.response.status_code", 200);
+      attrs.put("tokenledger.usage.source", "reported");
+      attrs.put("tokenledger.usage.split", "reported");
+      attrs.put("tokenledger.usage.input_tokens", input);
+      attrs.put("tokenledger.usage.output_tokens", output);
+      attrs.put("tokenledger.usage.input_cached_tokens", cached);
+      attrs.put("tokenledger.usage.input_cache_write_tokens", 0);
+      attrs.put("tokenledger.usage.input_uncached_tokens", input - cached);
+      attrs.put("tokenledger.usage.input_text_tokens", input - cached);
+      attrs.put("tokenledger.usage.input_audio_tokens", 0);
+      attrs.put("tokenledger.usage.input_image_tokens", 0);
+      attrs.put("tokenledger.usage.input_cached_text_tokens", cached);
+      attrs.put("tokenledger.usage.input_cached_audio_tokens", 0);
+      attrs.put("tokenledger.usage.input_cached_image_tokens", 0);
+      attrs.put("tokenledger.usage.output_text_tokens", output);
+      attrs.put("tokenledger.usage.output_audio_tokens", 0);
+      attrs.put("tokenledger.usage.output_image_tokens", 0);
+      attrs.put("tokenledger.usage.output_reasoning_tokens", reasoning);
+      attrs.put("tokenledger.usage.raw", String.format(Locale.ROOT, "{\"prompt_tokens\":%d,\"completion_tokens\":%d,"
+          + "\"total_tokens\":%d,\"prompt_tokens_details\":{\"cached_tokens\":%d,\"audio_tokens\":0},"
+          + "\"completion_tokens_details\":{\"reasoning_tokens\":%d,\"audio_tokens\":0}}", input, output,
+          input + output, cached, reasoning));
+      List<String> cmd = new ArrayList<>(List.of(telemetrygen.toString(), "logs",
+          "--otlp-http", "--otlp-endpoint", "127.0.0.1:" + collector.otlpHttpPort,
+          "--ca-cert", collector.tls.certificate().toString(),
+          "--otlp-header", "Authorization=\"Bearer " + collector.token + "\"",
+          "--service", "ingest-bench-" + tag + "-" + g,
+          "--otlp-attributes", "telemetry.sdk.language=\"java\"",
+          "--workers", "1", "--rate", String.format(Locale.ROOT, "%.1f", rate),
+          "--duration", seconds + "s", "--batch", "--batch-size", String.valueOf(batch),
+          "--body", "", "--severity-text", "INFO", "--severity-number", "9"));
+      for (Map.Entry<String, Object> e : attrs.entrySet()) {
+        Object v = e.getValue();
+        cmd.add("--telemetry-attributes");
+        cmd.add(e.getKey() + "=" + (v instanceof String ? "\"" + v + "\"" : String.valueOf(v)));
+      }
+      return cmd;
+    }
+
+    /** A counter or gauge of the Collector's own metrics; 0 before the series exists. */
+    private double metric(String prefix) {
+      return Math.max(0, collector.selfMetric(prefix));
+    }
+
+    private long count(String table, String tag) throws Exception {
+      try (Connection c = Migrations.connect(front.url(), front.user(), front.password());
+          Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery("SELECT count() FROM " + db + "." + table + " WHERE ServiceName LIKE"
+              + " 'ingest-bench-" + tag + "-%'")) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  /** CPU ticks of the processes in the pipeline, this JVM's threads, and the machine's. */
+  private record CpuSnapshot(long nanos, long collector, long jvmTotal, Map<String, Long> threads,
+      Map<String, String> threadKinds, long generators, long machineBusy, long machineTotal) {
+
+    static CpuSnapshot take(long collectorPid, List<Long> generatorPids) {
+      long generators = 0;
+      for (long pid : generatorPids) {
+        generators += ticks(Paths.get("/proc/" + pid + "/stat"));
+      }
+      Map<String, Long> threads = new HashMap<>();
+      Map<String, String> kinds = new HashMap<>();
+      try (Stream<Path> tasks = Files.list(Paths.get("/proc/self/task"))) {
+        for (Path task : tasks.toList()) {
+          try {
+            String comm = Files.readString(task.resolve("comm"), StandardCharsets.UTF_8).strip();
+            String tid = task.getFileName().toString();
+            threads.put(tid, ticks(task.resolve("stat")));
+            kinds.put(tid, kind(comm));
+          } catch (IOException threadEnded) {
+            // A thread that ended between the listing and the read.
+          }
+        }
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+      long busy = 0;
+      long total = 0;
+      try {
+        String[] f = Files.readAllLines(Paths.get("/proc/stat")).get(0).trim().split("\\s+");
+        for (int i = 1; i < f.length && i <= 8; i++) {
+          long v = Long.parseLong(f[i]);
+          total += v;
+          if (i != 4 && i != 5) { // idle, iowait
+            busy += v;
+          }
+        }
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+      return new CpuSnapshot(System.nanoTime(), ticks(Paths.get("/proc/" + collectorPid + "/stat")),
+          ticks(Paths.get("/proc/self/stat")), threads, kinds, generators, busy, total);
+    }
+
+    Map<String, Double> minus(CpuSnapshot a) {
+      double seconds = (nanos - a.nanos) / 1e9;
+      Map<String, Double> cores = new LinkedHashMap<>();
+      cores.put("collector", cores(collector - a.collector, seconds));
+      // Per thread alive at the end; the time of threads that ended within the window is in the
+      // process's total only, and counted with the engine's threads (the JVM's and the front's live on).
+      Map<String, Long> byKind = new HashMap<>();
+      long perThread = 0;
+      for (Map.Entry<String, Long> t : threads.entrySet()) {
+        long d = t.getValue() - a.threads.getOrDefault(t.getKey(), 0L);
+        byKind.merge(threadKinds.get(t.getKey()), d, Long::sum);
+        perThread += d;
+      }
+      long ended = Math.max(0, (jvmTotal - a.jvmTotal) - perThread);
+      byKind.merge("engine", ended, Long::sum);
+      for (String k : List.of("front", "engine", "jvm")) {
+        cores.put(k, cores(byKind.getOrDefault(k, 0L), seconds));
+      }
+      cores.put("generators", cores(generators - a.generators, seconds));
+      double ours = cores(collector - a.collector, seconds) + cores(jvmTotal - a.jvmTotal, seconds)
+          + cores(generators - a.generators, seconds);
+      double busy = cores(machineBusy - a.machineBusy, seconds);
+      cores.put("others", Math.max(0, busy - ours));
+      cores.put("idle", Math.max(0, cores(machineTotal - a.machineTotal, seconds) - busy));
+      return cores;
+    }
+
+    private static double cores(long ticks, double seconds) {
+      return ticks / (double) TICKS_PER_SECOND / seconds;
+    }
+
+    /**
+     * A thread of this JVM by its name: the HTTP front's (which also run the engine's calls made on
+     * them), the JVM's own (GC, JIT compilers, …), and the rest, the engine's native threads.
+     */
+    static String kind(String comm) {
+      if (comm.startsWith("clickhouse-http")) {
+        return "front";
+      }
+      if (comm.matches("(GC Thread|G1 |C1 Comp|C2 Comp|VM |Sweeper|Signal Disp|Finalizer|Reference Han|Common-Clean"
+          + "|Notification|Attach List|Service Thr|JFR |Monitor Defl|VM Periodic|Java2D|process reaper|"
+          + "CompilerThre|GC |ForkJoinPool|Thread-|pool-|main|java|dev\\.tokenledger|.*exec).*")) {
+        return "jvm";
+      }
+      return "engine";
+    }
+
+    static long ticks(Path stat) {
+      try {
+        String text = Files.readString(stat, StandardCharsets.UTF_8);
+        String[] f = text.substring(text.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+      } catch (IOException | RuntimeException gone) {
+        return 0;
+      }
+    }
+  }
+
+  /** perf on the Collector and on this JVM, and a JFR recording of this JVM, over one window. */
+  private static final class Profiles {
+    private final List<Process> perf = new ArrayList<>();
+    private final List<Path> perfData = new ArrayList<>();
+    private final Recording jfr;
+    private final Path jfrFile;
+    private final Path out;
+
+    private Profiles(Path out) {
+      this.out = out;
+      this.jfr = new Recording();
+      jfr.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(10));
+      jfr.enable("jdk.NativeMethodSample").withPeriod(Duration.ofMillis(20));
+      this.jfrFile = out.resolve("ingest-benchmark.jfr");
+    }
+
+    static Profiles start(long collectorPid, double seconds, Path out) {
+      Profiles p = new Profiles(out);
+      p.jfr.start();
+      long self = ProcessHandle.current().pid();
+      for (Map.Entry<String, Long> e : Map.of("collector", collectorPid, "jvm", self).entrySet()) {
+        Path data = out.resolve("perf-" + e.getKey() + ".data");
+        try {
+          p.perf.add(new ProcessBuilder("perf", "record", "-F", "99", "-g", "-p", String.valueOf(e.getValue()), "-o",
+              data.toString(), "--", "sleep", String.format(Locale.ROOT, "%.0f", Math.max(1, seconds)))
+              .redirectErrorStream(true).redirectOutput(out.resolve("perf-" + e.getKey() + ".log").toFile()).start());
+          p.perfData.add(data);
+        } catch (IOException noPerf) {
+          System.out.println("INGEST-BENCH   (perf is not available: " + noPerf.getMessage() + ")");
+        }
+      }
+      return p;
+    }
+
+    void finish() throws Exception {
+      jfr.stop();
+      jfr.dump(jfrFile);
+      jfr.close();
+      for (int i = 0; i < perf.size(); i++) {
+        perf.get(i).waitFor(60, TimeUnit.SECONDS);
+        Path data = perfData.get(i);
+        if (!Files.exists(data)) {
+          continue;
+        }
+        String who = data.getFileName().toString().replace("perf-", "").replace(".data", "");
+        printPerf(who, data, "dso", "--no-children", 5);
+        printPerf(who, data, "sym", "--no-children", 15);
+        printPerf(who, data, "sym", "--children", 30);
+      }
+      printJfr();
+    }
+
+    private void printPerf(String who, Path data, String sort, String children, int lines) throws Exception {
+      Process p = new ProcessBuilder("perf", "report", "-i", data.toString(), "--stdio", children, "-g", "none",
+          "--sort", sort, "--percent-limit", "0.5").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      p.waitFor(60, TimeUnit.SECONDS);
+      List<String> top = text.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).limit(lines).toList();
+      System.out.printf(Locale.ROOT, "INGEST-BENCH   perf %s by %s, %s (%s):%n", who, sort,
+          children.equals("--children") ? "with callees" : "self", data);
+      top.forEach(l -> System.out.println("INGEST-BENCH     " + l.strip()));
+    }
+
+    /**
+     * Where this JVM's threads ran Java code (execution samples), and how many of the samples of
+     * threads in native code were inside the engine (a JNA call), by kind of thread.
+     */
+    private void printJfr() throws IOException {
+      Map<String, Integer> topFrames = new HashMap<>();
+      Map<String, Integer> inEngine = new HashMap<>();
+      int javaSamples = 0;
+      for (RecordedEvent e : RecordingFile.readAllEvents(jfrFile)) {
+        String type = e.getEventType().getName();
+        if (e.getStackTrace() == null || e.getStackTrace().getFrames().isEmpty()) {
+          continue;
+        }
+        String thread = e.getThread("sampledThread") != null ? e.getThread("sampledThread").getJavaName() : null;
+        if (type.equals("jdk.ExecutionSample")) {
+          javaSamples++;
+          RecordedFrame f = e.getStackTrace().getFrames().get(0);
+          topFrames.merge(f.getMethod().getType().getName() + "." + f.getMethod().getName(), 1, Integer::sum);
+        } else if (type.equals("jdk.NativeMethodSample") && e.getStackTrace().getFrames().stream()
+            .anyMatch(f -> f.getMethod().getType().getName().startsWith("com.sun.jna"))) {
+          inEngine.merge(CpuSnapshot.kind(thread == null ? "?" : thread), 1, Integer::sum);
+        }
+      }
+      System.out.printf(Locale.ROOT, "INGEST-BENCH   JFR of this JVM (%s): %d samples of Java code running;"
+          + " samples of threads inside an engine call, by thread: %s; top frames of the Java code:%n", jfrFile,
+          javaSamples, inEngine);
+      final int n = Math.max(1, javaSamples);
+      topFrames.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue(Comparator.reverseOrder()))
+          .limit(10).forEach(e -> System.out.printf(Locale.ROOT, "INGEST-BENCH     %5.1f%%  %s%n",
+              100.0 * e.getValue() / n, e.getKey()));
+    }
+  }
+
+  private static void sleepUntil(long nanoTime) throws InterruptedException {
+    long left = nanoTime - System.nanoTime();
+    if (left > 0) {
+      TimeUnit.NANOSECONDS.sleep(left);
     }
   }
 }
