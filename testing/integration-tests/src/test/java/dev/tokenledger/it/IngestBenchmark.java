@@ -59,7 +59,7 @@ import jdk.jfr.consumer.RecordingFile;
  * perf is available), and a JFR recording of this JVM.
  *
  * <pre>IngestBenchmark [rates=2500,5000,10000,20000,30000] [seconds=20] [per-generator=5000]
- *     [batch=512] [profile=true]</pre>
+ *     [flat-out-generators=4] [batch=512] [profile=true]</pre>
  */
 public final class IngestBenchmark {
 
@@ -88,6 +88,7 @@ public final class IngestBenchmark {
     int perGenerator = Integer.parseInt(opts.getOrDefault("per-generator", "5000"));
     int batch = Integer.parseInt(opts.getOrDefault("batch", "512"));
     boolean profile = Boolean.parseBoolean(opts.getOrDefault("profile", "true"));
+    int flatOut = Integer.parseInt(opts.getOrDefault("flat-out-generators", "4"));
 
     Path out = Paths.get(System.getProperty("tokenledger.it.dir", "target/it")).toAbsolutePath().getParent()
         .resolve("ingest-benchmark");
@@ -103,10 +104,11 @@ public final class IngestBenchmark {
       Path telemetrygen = installTelemetrygen(out.resolve("telemetrygen-install.log"));
       Path queue = Files.createTempDirectory("tokenledger-ingest-queue-");
       Step lastSustained = null;
+      Step flatOutStep = null;
       Integer firstFailedRate = null;
       try (Collector collector = Collector.startProduction(binary, front.url(), front.user(), front.password(), db,
           queue, out.resolve("collector.log"), TimeUnit.SECONDS.toMillis(30))) {
-        Bench bench = new Bench(front, db, collector, telemetrygen, out, seconds, perGenerator, batch);
+        Bench bench = new Bench(front, db, collector, telemetrygen, out, seconds, perGenerator, batch, flatOut);
         System.out.printf(Locale.ROOT, "INGEST-BENCH %d cores; Collector pid %d (collector-production.yaml), engine and"
             + " HTTP front in this JVM (pid %d); telemetrygen %s, OTLP/HTTP over TLS, batches of %d, one worker per"
             + " generator, at most %d records/s each; %d s per step%n", Runtime.getRuntime().availableProcessors(),
@@ -122,38 +124,48 @@ public final class IngestBenchmark {
           }
           lastSustained = s;
         }
+        if (flatOut > 0) {
+          // As fast as the generators can send: the Collector's back-pressure sets the pace.
+          Step s = bench.run("max", 0, false);
+          s.print();
+          flatOutStep = s;
+        }
       }
       if (profile) {
         // The same Collector linked with its symbol table (the shipped binary is stripped), with the
         // same configuration and a fresh queue, so that perf can name its functions.
         Path symbols = profilingCollector(out.resolve("profiling-collector-build.log"));
-        int rate = firstFailedRate != null ? firstFailedRate : rates.get(rates.size() - 1);
+        int rate = flatOut > 0 ? 0 : firstFailedRate != null ? firstFailedRate : rates.get(rates.size() - 1);
         try (Collector collector = Collector.startProduction(symbols, front.url(), front.user(), front.password(), db,
             Files.createTempDirectory("tokenledger-ingest-queue-"), out.resolve("collector-profiled.log"),
             TimeUnit.SECONDS.toMillis(30))) {
-          System.out.printf(Locale.ROOT, "INGEST-BENCH profile round at %d records/s (the Collector linked with its"
-              + " symbols: %s):%n", rate, symbols);
-          Bench bench = new Bench(front, db, collector, telemetrygen, out, seconds, perGenerator, batch);
+          System.out.printf(Locale.ROOT, "INGEST-BENCH profile round, %s (the Collector linked with its"
+              + " symbols: %s):%n", rate <= 0 ? "as fast as the generators can" : rate + " records/s", symbols);
+          Bench bench = new Bench(front, db, collector, telemetrygen, out, seconds, perGenerator, batch, flatOut);
           bench.run("p", rate, true).print();
         }
       }
-      summary(lastSustained, firstFailedRate);
+      summary(lastSustained, flatOutStep, firstFailedRate);
     } finally {
       engine.close();
     }
   }
 
-  private static void summary(Step best, Integer firstFailedRate) {
+  private static void summary(Step lastSustained, Step flatOut, Integer firstFailedRate) {
     System.out.println("INGEST-BENCH ---- summary");
+    Step best = lastSustained;
+    if (flatOut != null && flatOut.sustained() && (best == null || flatOut.ledgerRate() > best.ledgerRate())) {
+      best = flatOut;
+    }
     if (best == null) {
       System.out.println("INGEST-BENCH no step was sustained");
       System.out.printf(Locale.ROOT, "INGEST-BENCH target >= %.0f usage records/s: not met%n", TARGET);
       return;
     }
     double rate = best.ledgerRate();
-    System.out.printf(Locale.ROOT, "INGEST-BENCH sustained: %.0f usage records/s (asked %d/s, %d records sent, %d in the"
-        + " ledger, none lost)%s%n", rate, best.target, best.sent, best.ledgerRows,
-        firstFailedRate != null ? "; not sustained at " + firstFailedRate + "/s" : "; the highest rate asked");
+    System.out.printf(Locale.ROOT, "INGEST-BENCH sustained: %.0f usage records/s (step %s, asked %s, %d records sent, %d"
+        + " in the ledger, none lost)%s%n", rate, best.tag, best.asked(), best.sent, best.ledgerRows,
+        firstFailedRate != null ? "; a rate step not sustained: " + firstFailedRate + "/s" : "");
     System.out.printf(Locale.ROOT, "INGEST-BENCH baseline (same step): the generators alone used %.2f cores, %.1f µs"
         + " per record%n", best.cores("generators"), best.micros("generators"));
     System.out.printf(Locale.ROOT, "INGEST-BENCH CPU per record: Collector %.1f µs, HTTP front threads %.1f µs, engine"
@@ -201,7 +213,8 @@ public final class IngestBenchmark {
 
   /** One step's results. CPU figures are cores (CPU seconds per second) over the steady window. */
   record Step(String tag, int target, int generators, long sent, double sendSeconds, boolean generatorsOk,
-      long ledgerRows, long otelLogsRows, double drainSeconds, Map<String, Double> cpu, double queueBytesMax,
+      long ledgerRows, long otelLogsRows, double drainSeconds, Map<String, Double> cpu, Map<String, Double> perRecord,
+      double queueBytesMax,
       double queueBytesLast, double sendFailed, double refused, double enqueueFailed, String problems) {
 
     double achievedSendRate() {
@@ -217,28 +230,36 @@ public final class IngestBenchmark {
       return cpu.getOrDefault(who, 0.0);
     }
 
-    /** CPU µs per record of one process group, at the rate the generators reached. */
+    /** CPU µs per record of one process group over the whole step. */
     double micros(String who) {
-      return cores(who) / achievedSendRate() * 1e6;
+      return perRecord.getOrDefault(who, 0.0);
+    }
+
+    String asked() {
+      return target <= 0 ? "as fast as the generators can" : target + " records/s";
     }
 
     boolean sustained() {
-      return generatorsOk && achievedSendRate() >= 0.95 * target && ledgerRows == sent
+      return generatorsOk && (target <= 0 || achievedSendRate() >= 0.95 * target) && ledgerRows == sent
           && drainSeconds <= DRAIN_LIMIT_SECONDS && sendFailed == 0 && refused == 0 && enqueueFailed == 0;
     }
 
     void print() {
-      System.out.printf(Locale.ROOT, "INGEST-BENCH step %s: asked %d records/s from %d generators; sent %d in %.1f s"
+      System.out.printf(Locale.ROOT, "INGEST-BENCH step %s: asked %s from %d generators; sent %d in %.1f s"
           + " (%.0f/s); ledger rows %d (otel_logs %d), missing %d; last row %.1f s after the generators ended; %s%n",
-          tag, target, generators, sent, sendSeconds, achievedSendRate(), ledgerRows, otelLogsRows, sent - ledgerRows,
+          tag, asked(), generators, sent, sendSeconds, achievedSendRate(), ledgerRows, otelLogsRows, sent - ledgerRows,
           drainSeconds, sustained() ? "SUSTAINED" : "NOT SUSTAINED" + (problems.isEmpty() ? "" : " (" + problems + ")"));
-      System.out.printf(Locale.ROOT, "INGEST-BENCH   CPU (cores of 2): Collector %.2f, front threads %.2f, engine threads"
+      System.out.printf(Locale.ROOT, "INGEST-BENCH   CPU in the steady window (cores of 2): Collector %.2f, front threads %.2f, engine threads"
           + " %.2f, JVM threads %.2f, generators %.2f, others on the machine %.2f, idle %.2f%n", cores("collector"),
           cores("front"), cores("engine"), cores("jvm"), cores("generators"), cores("others"), cores("idle"));
-      System.out.printf(Locale.ROOT, "INGEST-BENCH   per record: Collector %.1f µs, front %.1f µs, engine %.1f µs,"
-          + " generators %.1f µs; Collector queue max %.0f KiB, at the end %.0f KiB; send failed %.0f, refused %.0f,"
+      System.out.printf(Locale.ROOT, "INGEST-BENCH   CPU per record over the whole step: Collector %.1f µs, front"
+          + " %.1f µs, engine %.1f µs, generators %.1f µs; Collector queue max %.0f KiB, at the end %.0f KiB; send failed %.0f, refused %.0f,"
           + " enqueue failed %.0f%n", micros("collector"), micros("front"), micros("engine"), micros("generators"),
           queueBytesMax / 1024, queueBytesLast / 1024, sendFailed, refused, enqueueFailed);
+      System.out.printf(Locale.ROOT, "INGEST-BENCH   busiest threads of this JVM (cores): %s%n", cpu.entrySet().stream()
+          .filter(e -> e.getKey().startsWith("thread:"))
+          .map(e -> String.format(Locale.ROOT, "%s %.2f", e.getKey().substring(7), e.getValue()))
+          .collect(java.util.stream.Collectors.joining(", ")));
     }
   }
 
@@ -251,9 +272,11 @@ public final class IngestBenchmark {
     private final int seconds;
     private final int perGenerator;
     private final int batch;
+    private final int flatOutGenerators;
 
     Bench(ClickHouseHttpFront front, String db, Collector collector, Path telemetrygen, Path out, int seconds,
-        int perGenerator, int batch) {
+        int perGenerator, int batch, int flatOutGenerators) {
+      this.flatOutGenerators = flatOutGenerators;
       this.front = front;
       this.db = db;
       this.collector = collector;
@@ -265,13 +288,14 @@ public final class IngestBenchmark {
     }
 
     Step run(String tag, int rate, boolean profile) throws Exception {
-      int generators = Math.max(2, (rate + perGenerator - 1) / perGenerator);
-      double each = (double) rate / generators;
+      int generators = rate <= 0 ? flatOutGenerators : Math.max(2, (rate + perGenerator - 1) / perGenerator);
+      double each = rate <= 0 ? 0 : (double) rate / generators;
       double failed0 = metric("otelcol_exporter_send_failed_log_records");
       double refused0 = metric("otelcol_receiver_refused_log_records");
       double enqueue0 = metric("otelcol_exporter_enqueue_failed_log_records");
       List<Process> procs = new ArrayList<>();
       List<Path> logs = new ArrayList<>();
+      CpuSnapshot whole = CpuSnapshot.take(collector.pid(), List.of());
       long start = System.nanoTime();
       for (int g = 0; g < generators; g++) {
         Path log = out.resolve("telemetrygen-" + tag + "-" + g + ".log");
@@ -340,11 +364,13 @@ public final class IngestBenchmark {
       double drain = Math.max(0, (lastRowSeen - generatorsEnd) / 1e9);
       long otelLogs = count("otel_logs", tag);
       collector.saveSelfMetrics(out.resolve("collector-metrics-" + tag + ".txt"));
-      Step s = new Step(tag, rate, generators, sent, sendSeconds, ok, rows, otelLogs, drain, cpu, queueMax, queueLast,
+      Map<String, Double> perRecord = CpuSnapshot.take(collector.pid(), List.of()).microsPerRecord(whole, rows);
+      Step s = new Step(tag, rate, generators, sent, sendSeconds, ok, rows, otelLogs, drain, cpu, perRecord, queueMax,
+          queueLast,
           metric("otelcol_exporter_send_failed_log_records") - failed0,
           metric("otelcol_receiver_refused_log_records") - refused0,
           metric("otelcol_exporter_enqueue_failed_log_records") - enqueue0, problems.toString());
-      if (ok && s.achievedSendRate() < 0.95 * rate) {
+      if (ok && rate > 0 && s.achievedSendRate() < 0.95 * rate) {
         problems.append("the generators reached only ").append(Math.round(s.achievedSendRate())).append("/s; ");
       }
       if (rows != sent) {
@@ -354,7 +380,7 @@ public final class IngestBenchmark {
         problems.append("backlog: the ledger caught up ").append(Math.round(drain)).append(" s after the end; ");
       }
       return new Step(s.tag(), s.target(), s.generators(), s.sent(), s.sendSeconds(), s.generatorsOk(), s.ledgerRows(),
-          s.otelLogsRows(), s.drainSeconds(), s.cpu(), s.queueBytesMax(), s.queueBytesLast(), s.sendFailed(),
+          s.otelLogsRows(), s.drainSeconds(), s.cpu(), s.perRecord(), s.queueBytesMax(), s.queueBytesLast(), s.sendFailed(),
           s.refused(), s.enqueueFailed(), problems.toString().replaceAll("; $", ""));
     }
 
@@ -413,7 +439,7 @@ public final class IngestBenchmark {
           "--otlp-header", "Authorization=\"Bearer " + collector.token + "\"",
           "--service", "ingest-bench-" + tag + "-" + g,
           "--otlp-attributes", "telemetry.sdk.language=\"java\"",
-          "--workers", "1", "--rate", String.format(Locale.ROOT, "%.1f", rate),
+          "--workers", "1", "--rate", String.format(Locale.ROOT, "%.1f", rate), // 0: no limit
           "--duration", seconds + "s", "--batch", "--batch-size", String.valueOf(batch),
           "--body", "", "--severity-text", "INFO", "--severity-number", "9"));
       for (Map.Entry<String, Object> e : attrs.entrySet()) {
@@ -441,8 +467,8 @@ public final class IngestBenchmark {
   }
 
   /** CPU ticks of the processes in the pipeline, this JVM's threads, and the machine's. */
-  private record CpuSnapshot(long nanos, long collector, long jvmTotal, Map<String, Long> threads,
-      Map<String, String> threadKinds, long generators, long machineBusy, long machineTotal) {
+  private record CpuSnapshot(long nanos, long collector, long jvmTotal, long children, Map<String, Long> threads,
+      Map<String, String> threadNames, long generators, long machineBusy, long machineTotal) {
 
     static CpuSnapshot take(long collectorPid, List<Long> generatorPids) {
       long generators = 0;
@@ -457,7 +483,7 @@ public final class IngestBenchmark {
             String comm = Files.readString(task.resolve("comm"), StandardCharsets.UTF_8).strip();
             String tid = task.getFileName().toString();
             threads.put(tid, ticks(task.resolve("stat")));
-            kinds.put(tid, kind(comm));
+            kinds.put(tid, comm);
           } catch (IOException threadEnded) {
             // A thread that ended between the listing and the read.
           }
@@ -480,7 +506,7 @@ public final class IngestBenchmark {
         throw new IllegalStateException(e);
       }
       return new CpuSnapshot(System.nanoTime(), ticks(Paths.get("/proc/" + collectorPid + "/stat")),
-          ticks(Paths.get("/proc/self/stat")), threads, kinds, generators, busy, total);
+          ticks(Paths.get("/proc/self/stat")), childTicks(), threads, kinds, generators, busy, total);
     }
 
     Map<String, Double> minus(CpuSnapshot a) {
@@ -490,10 +516,12 @@ public final class IngestBenchmark {
       // Per thread alive at the end; the time of threads that ended within the window is in the
       // process's total only, and counted with the engine's threads (the JVM's and the front's live on).
       Map<String, Long> byKind = new HashMap<>();
+      Map<String, Long> byName = new HashMap<>();
       long perThread = 0;
       for (Map.Entry<String, Long> t : threads.entrySet()) {
         long d = t.getValue() - a.threads.getOrDefault(t.getKey(), 0L);
-        byKind.merge(threadKinds.get(t.getKey()), d, Long::sum);
+        byKind.merge(kind(threadNames.get(t.getKey())), d, Long::sum);
+        byName.merge(threadNames.get(t.getKey()), d, Long::sum);
         perThread += d;
       }
       long ended = Math.max(0, (jvmTotal - a.jvmTotal) - perThread);
@@ -507,6 +535,11 @@ public final class IngestBenchmark {
       double busy = cores(machineBusy - a.machineBusy, seconds);
       cores.put("others", Math.max(0, busy - ours));
       cores.put("idle", Math.max(0, cores(machineTotal - a.machineTotal, seconds) - busy));
+      byName.merge("(threads ended in the window)", ended, Long::sum);
+      // The busiest threads of this JVM by name, for the record: "thread:<name>".
+      byName.entrySet().stream().filter(e -> e.getValue() > 0)
+          .sorted(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder())).limit(8)
+          .forEach(e -> cores.put("thread:" + e.getKey(), cores(e.getValue(), seconds)));
       return cores;
     }
 
@@ -528,6 +561,40 @@ public final class IngestBenchmark {
         return "jvm";
       }
       return "engine";
+    }
+
+    /** CPU of this JVM's child processes that have ended and been waited for (the generators, perf). */
+    static long childTicks() {
+      try {
+        String text = Files.readString(Paths.get("/proc/self/stat"), StandardCharsets.UTF_8);
+        String[] f = text.substring(text.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[13]) + Long.parseLong(f[14]); // cutime, cstime
+      } catch (IOException | RuntimeException e) {
+        return 0;
+      }
+    }
+
+    /**
+     * CPU µs per record over a whole step, from before the generators start until the ledger holds
+     * every record: each process's work on every record, whenever it did it.
+     */
+    Map<String, Double> microsPerRecord(CpuSnapshot a, long records) {
+      Map<String, Double> m = new LinkedHashMap<>();
+      double perTick = 1e6 / TICKS_PER_SECOND / Math.max(1, records);
+      m.put("collector", (collector - a.collector) * perTick);
+      Map<String, Long> byKind = new HashMap<>();
+      long perThread = 0;
+      for (Map.Entry<String, Long> t : threads.entrySet()) {
+        long d = t.getValue() - a.threads.getOrDefault(t.getKey(), 0L);
+        byKind.merge(kind(threadNames.get(t.getKey())), d, Long::sum);
+        perThread += d;
+      }
+      byKind.merge("engine", Math.max(0, (jvmTotal - a.jvmTotal) - perThread), Long::sum);
+      for (String k : List.of("front", "engine", "jvm")) {
+        m.put(k, byKind.getOrDefault(k, 0L) * perTick);
+      }
+      m.put("generators", (children - a.children) * perTick);
+      return m;
     }
 
     static long ticks(Path stat) {
@@ -564,7 +631,7 @@ public final class IngestBenchmark {
       for (Map.Entry<String, Long> e : Map.of("collector", collectorPid, "jvm", self).entrySet()) {
         Path data = out.resolve("perf-" + e.getKey() + ".data");
         try {
-          p.perf.add(new ProcessBuilder("perf", "record", "-F", "99", "-g", "-p", String.valueOf(e.getValue()), "-o",
+          p.perf.add(new ProcessBuilder("perf", "record", "-F", "199", "-g", "-p", String.valueOf(e.getValue()), "-o",
               data.toString(), "--", "sleep", String.format(Locale.ROOT, "%.0f", Math.max(1, seconds)))
               .redirectErrorStream(true).redirectOutput(out.resolve("perf-" + e.getKey() + ".log").toFile()).start());
           p.perfData.add(data);
@@ -588,16 +655,50 @@ public final class IngestBenchmark {
         String who = data.getFileName().toString().replace("perf-", "").replace(".data", "");
         printPerf(who, data, "dso", "--no-children", 5);
         printPerf(who, data, "sym", "--no-children", 15);
-        printPerf(who, data, "sym", "--children", 30);
+        if (who.equals("collector")) {
+          printCollectorStages(data);
+        }
       }
       printJfr();
     }
 
+    /**
+     * The Collector's samples by stage: the share of samples with each stage's function on the
+     * stack (stages nest: the exporter's part includes its reads from the queue).
+     */
+    private void printCollectorStages(Path data) throws Exception {
+      Process p = new ProcessBuilder("perf", "report", "-i", data.toString(), "--stdio", "--children", "-g", "none",
+          "--sort", "sym", "--percent-limit", "0").redirectInput(new java.io.File("/dev/null"))
+          .redirectError(ProcessBuilder.Redirect.appendTo(out.resolve("perf-report.log").toFile())).start();
+      String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      p.waitFor(120, TimeUnit.SECONDS);
+      Map<String, String> stages = new LinkedHashMap<>();
+      stages.put("OTLP/HTTP receiver (TLS, decode, enqueue)", "otlpreceiver.handleLogs");
+      stages.put("  persistent queue writes (bbolt, fsync)", "]).Offer");
+      stages.put("exporter consumers (queue read, batch, insert)", "exporterhelper/internal/queuebatch.(*workerPool).execute");
+      stages.put("  persistent queue reads (decode)", "]).Read");
+      stages.put("  ClickHouse exporter (rows to Native columns, send)", "clickhouseexporter.(*logsExporter).pushLogsData");
+      stages.put("  of which map columns (attributes)", "column.(*Map).AppendRow");
+      stages.put("garbage collector (background marking)", "runtime.gcBgMarkWorker");
+      stages.put("TLS handshake and records", "crypto/tls.(*Conn).");
+      System.out.println("INGEST-BENCH   perf collector by stage (share of samples with it on the stack):");
+      for (Map.Entry<String, String> st : stages.entrySet()) {
+        double max = text.lines().filter(l -> l.contains(st.getValue())).map(String::strip)
+            .mapToDouble(l -> Double.parseDouble(l.substring(0, l.indexOf('%')))).max().orElse(0);
+        System.out.printf(Locale.ROOT, "INGEST-BENCH     %5.1f%%  %s%n", max, st.getKey());
+      }
+    }
+
     private void printPerf(String who, Path data, String sort, String children, int lines) throws Exception {
       Process p = new ProcessBuilder("perf", "report", "-i", data.toString(), "--stdio", children, "-g", "none",
-          "--sort", sort, "--percent-limit", "0.5").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+          "--sort", sort, "--percent-limit", "0.5").redirectInput(new java.io.File("/dev/null"))
+          .redirectError(ProcessBuilder.Redirect.appendTo(out.resolve("perf-report.log").toFile())).start();
       String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      p.waitFor(60, TimeUnit.SECONDS);
+      if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0 || text.isBlank()) {
+        System.out.printf(Locale.ROOT, "INGEST-BENCH   perf report on %s gave nothing (see %s)%n", data,
+            out.resolve("perf-report.log"));
+        return;
+      }
       List<String> top = text.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).limit(lines).toList();
       System.out.printf(Locale.ROOT, "INGEST-BENCH   perf %s by %s, %s (%s):%n", who, sort,
           children.equals("--children") ? "with callees" : "self", data);
