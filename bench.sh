@@ -7,7 +7,8 @@
 #             vs agent + extension: CPU-time ratio, retained heap per open connection
 #   rollup    a 30-day dashboard query on usage_hourly vs the same answer from a raw scan of
 #             10 million ledger rows (embedded ClickHouse engine)
-#   ingest    usage records per second through the Collector into ClickHouse
+#   ingest    usage records per second from telemetrygen through the production Collector into the
+#             ledger (embedded ClickHouse engine), none lost: rate steps, flat out, CPU per process, profile
 #   freshness time from a response to its row in usage_hourly, through the real Collector
 # Usage: ./bench.sh [http|realtime|rollup|ingest|freshness|all] [arguments of that one benchmark]
 set -euo pipefail

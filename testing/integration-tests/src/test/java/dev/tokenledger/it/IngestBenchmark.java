@@ -50,13 +50,20 @@ import jdk.jfr.consumer.RecordingFile;
  * ledger ({@code usage_events}) holds every record sent. A step is sustained when the generators
  * reached ≥ 95 % of the asked rate with no export failing, the ledger holds exactly the records
  * sent, and it had them within {@value #DRAIN_LIMIT_SECONDS} s of the generators' end (no backlog
- * left in the Collector's queue). The benchmark stops at the first step not sustained. For every
- * step it prints the CPU each process used over the steady part of the step (the Collector, this
- * JVM split into the HTTP front's threads, the engine's own threads and the JVM's, the generators,
- * and everything else on the machine), the Collector's own metrics (queue size, failed sends,
- * refused records), and the CPU cost per record of each. Then one more round at the first rate
- * not sustained (or the last rate) is profiled: {@code perf} on the Collector and on this JVM (when
- * perf is available), and a JFR recording of this JVM.
+ * left in the Collector's queue). The rate steps stop at the first one not sustained; then one step
+ * runs the generators flat out (no rate limit: the Collector takes records into its persistent queue
+ * as fast as it can, and the time the ledger needs after the end shows whether the exporter and
+ * the engine kept up). For
+ * every step it prints the CPU each process used over the steady part of the step (the Collector,
+ * this JVM split into the HTTP front's threads, the engine's own threads and the JVM's, the
+ * generators, and everything else on the machine: other work on a shared machine shows there), the
+ * Collector's own metrics (queue size, failed sends, refused records), the CPU per record of each
+ * over the whole step (until the ledger is complete), and the busiest threads of this JVM. Then a
+ * profile round, flat out, with the same Collector linked with its symbol table
+ * ({@code profiling-collector.sh}): {@code perf} on the Collector (top functions and the share of
+ * each stage: receiver, persistent queue, exporter, garbage collector) and on this JVM, and a JFR
+ * recording of this JVM. The summary gives the highest sustained rate, the CPU per record of each
+ * process and what they make on a server where the generators run elsewhere.
  *
  * <pre>IngestBenchmark [rates=2500,5000,10000,20000,30000] [seconds=20] [per-generator=5000]
  *     [flat-out-generators=4] [batch=512] [profile=true]</pre>
@@ -125,7 +132,7 @@ public final class IngestBenchmark {
           lastSustained = s;
         }
         if (flatOut > 0) {
-          // As fast as the generators can send: the Collector's back-pressure sets the pace.
+          // As fast as the generators can send: the receiver and the persistent queue set the pace.
           Step s = bench.run("max", 0, false);
           s.print();
           flatOutStep = s;
@@ -157,28 +164,39 @@ public final class IngestBenchmark {
     if (flatOut != null && flatOut.sustained() && (best == null || flatOut.ledgerRate() > best.ledgerRate())) {
       best = flatOut;
     }
+    double rate = best == null ? 0 : best.ledgerRate();
     if (best == null) {
-      System.out.println("INGEST-BENCH no step was sustained");
-      System.out.printf(Locale.ROOT, "INGEST-BENCH target >= %.0f usage records/s: not met%n", TARGET);
-      return;
+      System.out.println("INGEST-BENCH sustained: no step (see the reasons above)");
+    } else {
+      System.out.printf(Locale.ROOT, "INGEST-BENCH sustained: %.0f usage records/s (step %s, asked %s, %d records sent,"
+          + " %d in the ledger, none lost)%s%n", rate, best.tag, best.asked(), best.sent, best.ledgerRows,
+          firstFailedRate != null ? "; a rate step not sustained: " + firstFailedRate + "/s" : "");
     }
-    double rate = best.ledgerRate();
-    System.out.printf(Locale.ROOT, "INGEST-BENCH sustained: %.0f usage records/s (step %s, asked %s, %d records sent, %d"
-        + " in the ledger, none lost)%s%n", rate, best.tag, best.asked(), best.sent, best.ledgerRows,
-        firstFailedRate != null ? "; a rate step not sustained: " + firstFailedRate + "/s" : "");
-    System.out.printf(Locale.ROOT, "INGEST-BENCH baseline (same step): the generators alone used %.2f cores, %.1f µs"
-        + " per record%n", best.cores("generators"), best.micros("generators"));
-    System.out.printf(Locale.ROOT, "INGEST-BENCH CPU per record: Collector %.1f µs, HTTP front threads %.1f µs, engine"
-        + " threads %.1f µs, JVM threads %.1f µs, generators %.1f µs%n", best.micros("collector"),
-        best.micros("front"), best.micros("engine"), best.micros("jvm"), best.micros("generators"));
-    double collectorMicros = best.micros("collector");
-    double engineMicros = best.micros("front") + best.micros("engine") + best.micros("jvm");
-    System.out.printf(Locale.ROOT, "INGEST-BENCH estimate without the generators (they run on the senders' machines):"
-        + " %.0f records/s per core of Collector, %.0f records/s per core of embedded engine and front; 2 cores for"
-        + " the Collector and a ClickHouse server elsewhere: %.0f records/s%n", 1e6 / collectorMicros,
-        1e6 / engineMicros, 2e6 / collectorMicros);
-    System.out.printf(Locale.ROOT, "INGEST-BENCH target >= %.0f usage records/s on this machine: %s (ratio %.2f)%n",
-        TARGET, rate >= TARGET ? "met" : "not met", rate / TARGET);
+    if (flatOut != null) {
+      System.out.printf(Locale.ROOT, "INGEST-BENCH flat out: the Collector took %.0f records/s from the generators; the"
+          + " ledger had all %d of them %.1f s after the generators ended (%.0f records/s end to end)%n",
+          flatOut.achievedSendRate(), flatOut.ledgerRows, flatOut.drainSeconds, flatOut.ledgerRate());
+    }
+    // CPU per record from the sustained step, else from the flat-out step (the most records).
+    Step ref = best != null ? best : flatOut;
+    if (ref != null) {
+      double collector = ref.micros("collector");
+      double engine = ref.micros("front") + ref.micros("engine") + ref.micros("jvm");
+      double generators = ref.micros("generators");
+      System.out.printf(Locale.ROOT, "INGEST-BENCH CPU per record (step %s): Collector %.1f µs, engine JVM %.1f µs (front"
+          + " %.1f, engine threads %.1f, JVM %.1f), generators %.1f µs; others on the machine took %.2f of 2 cores%n",
+          ref.tag, collector, engine, ref.micros("front"), ref.micros("engine"), ref.micros("jvm"), generators,
+          ref.cores("others"));
+      System.out.printf(Locale.ROOT, "INGEST-BENCH baseline: the generators alone cost %.1f µs per record; everything on"
+          + " these 2 cores makes at most %.0f records/s; without the generators (they run on the applications'"
+          + " machines) %.0f records/s%n", generators, 2e6 / (collector + engine + generators),
+          2e6 / (collector + engine));
+      System.out.printf(Locale.ROOT, "INGEST-BENCH estimate for a server: the Collector makes %.0f records/s per core"
+          + " (%.0f on 2 cores of its own, %.1f cores for %.0f/s); the embedded engine %.0f records/s per core%n",
+          1e6 / collector, 2e6 / collector, TARGET * collector / 1e6, TARGET, 1e6 / engine);
+    }
+    System.out.printf(Locale.ROOT, "INGEST-BENCH target >= %.0f usage records/s sustained on this machine: %s (ratio"
+        + " %.2f)%n", TARGET, rate >= TARGET ? "met" : "not met", rate / TARGET);
   }
 
   private static Path profilingCollector(Path log) throws IOException, InterruptedException {
