@@ -195,8 +195,15 @@ public final class IngestBenchmark {
           + " (%.0f on 2 cores of its own, %.1f cores for %.0f/s); the embedded engine %.0f records/s per core%n",
           1e6 / collector, 2e6 / collector, TARGET * collector / 1e6, TARGET, 1e6 / engine);
     }
-    System.out.printf(Locale.ROOT, "INGEST-BENCH target >= %.0f usage records/s sustained on this machine: %s (ratio"
-        + " %.2f)%n", TARGET, rate >= TARGET ? "met" : "not met", rate / TARGET);
+    // The figure: the highest sustained step; without one, the flat-out step end to end when it lost nothing.
+    double figure = rate;
+    String what = "sustained";
+    if (best == null && flatOut != null && flatOut.ledgerRows == flatOut.sent && flatOut.generatorsOk) {
+      figure = flatOut.ledgerRate();
+      what = "flat out, end to end, none lost";
+    }
+    System.out.printf(Locale.ROOT, "INGEST-BENCH figure: %.0f usage records/s (%s); target >= %.0f sustained on this"
+        + " machine: %s (ratio %.2f)%n", figure, what, TARGET, rate >= TARGET ? "met" : "not met", figure / TARGET);
   }
 
   private static Path profilingCollector(Path log) throws IOException, InterruptedException {
@@ -393,6 +400,10 @@ public final class IngestBenchmark {
       }
       if (rows != sent) {
         problems.append(sent - rows).append(" records not in the ledger; ");
+      }
+      if (s.refused() > 0 || s.sendFailed() > 0 || s.enqueueFailed() > 0) {
+        problems.append(String.format(Locale.ROOT, "the Collector refused %.0f records (the generators sent them again),"
+            + " failed to send %.0f, to enqueue %.0f; ", s.refused(), s.sendFailed(), s.enqueueFailed()));
       }
       if (drain > DRAIN_LIMIT_SECONDS) {
         problems.append("backlog: the ledger caught up ").append(Math.round(drain)).append(" s after the end; ");
