@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The benchmarks. Each prints its figures as ratios against a baseline measured in the same run.
-#   http      chat completions in fresh JVMs through OkHttp, the JDK client, Reactor Netty and
-#             HttpURLConnection, upstream agent alone vs agent + extension:
-#             throughput ratio, extra CPU and allocation per call
+#   http      chat completions in fresh JVMs through openai-java, OkHttp, the JDK client, Reactor
+#             Netty, HttpURLConnection and Apache HttpClient 5 and 4: upstream agent alone vs its
+#             openai-java instrumentation vs the extension; extra CPU and allocation per call, ratio
 #   realtime  Realtime sessions at real audio rates through the JDK WebSocket client, agent alone
 #             vs agent + extension: CPU-time ratio, retained heap per open connection
 #   rollup    a 30-day dashboard query on usage_hourly vs the same answer from a raw scan of
