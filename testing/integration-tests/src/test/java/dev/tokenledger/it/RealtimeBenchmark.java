@@ -36,7 +36,7 @@ public final class RealtimeBenchmark {
 
   private static final Pattern CPU = Pattern.compile("cpuMillis=([0-9.]+) wallMillis=([0-9.]+)");
   private static final Pattern JIT = Pattern.compile("jitMillis=([0-9]+)");
-  private static final Pattern GROUP = Pattern.compile("(app|jit|gcvm|export)Millis=([0-9]+)");
+  private static final Pattern GROUP = Pattern.compile("(app|jit|gcvm|export|ended)CpuMillis=([0-9]+)");
   private static final Pattern MEMORY = Pattern.compile("perConnectionBytes=(-?[0-9.]+)");
   private static final double CPU_TARGET = 1.02;
   private static final double MEMORY_TARGET = 2048;
