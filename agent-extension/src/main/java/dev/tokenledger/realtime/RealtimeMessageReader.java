@@ -108,47 +108,60 @@ public final class RealtimeMessageReader {
   }
 
   private void read(CharSequence fragment, boolean last) {
-    int length = fragment == null ? 0 : fragment.length();
-    int at = 0;
-    if (mode == PEEK && length > 0) {
-      at = prefixLength == 0 ? peekInPlace(fragment, length) : peekBuffered(fragment, length);
-    }
-    messageChars += length;
-    if (mode == SCAN) {
-      if (messageChars > MAX_EVENT_CHARS) {
-        scan.tooLarge = true;
-        mode = SKIP;
-      } else {
-        scan.encode(fragment, at, length);
-        if (scan.irrelevant()) {
-          scan = null; // its type came late and does not matter
-          mode = SKIP;
-          skipped++;
-        }
+    if (mode == PEEK && fragment != null) {
+      int at = prefixLength == 0 ? peekInPlace(fragment) : peekBuffered(fragment);
+      if (mode == SCAN) {
+        scanFragment(fragment, at);
       }
+    } else if (mode == SCAN && fragment != null) {
+      scanFragment(fragment, 0);
     }
+    // SKIP: the rest of a message whose type does not matter, not even its length looked at.
     if (last) {
       endMessage();
     }
   }
 
+  private void scanFragment(CharSequence fragment, int at) {
+    int length = fragment.length();
+    messageChars += length;
+    if (messageChars > MAX_EVENT_CHARS) {
+      scan.tooLarge = true;
+      mode = SKIP;
+      return;
+    }
+    scan.encode(fragment, at, length);
+    if (scan.irrelevant()) {
+      scan = null; // its type came late and does not matter
+      mode = SKIP;
+      skipped++;
+    }
+  }
+
   /**
    * The usual case: the message's first fragment holds its whole type, decided on the fragment
-   * itself (nothing copied). Returns where reading the fragment goes on.
+   * itself (nothing copied, and the fragment's length counted no further than the type needs).
+   * Returns where reading the fragment goes on once the mode is SCAN.
    */
-  private int peekInPlace(CharSequence fragment, int length) {
-    int end = Math.min(length, PREFIX_CAPACITY);
+  private int peekInPlace(CharSequence fragment) {
+    int end = fragment instanceof LazyLengthText
+        ? ((LazyLengthText) fragment).lengthAtMost(PREFIX_CAPACITY)
+        : Math.min(fragment.length(), PREFIX_CAPACITY);
+    if (end == 0) {
+      return 0;
+    }
     int decision = peekType(fragment, end);
     if (decision == DECIDED_SKIP) {
       mode = SKIP;
       skipped++;
-      return length;
+      return end;
     }
     if (decision == NEED_MORE && end < PREFIX_CAPACITY) {
-      // A fragment too short to show the type: keep its chars until the next one.
+      // A fragment too short to show the type (end is its whole length): keep its chars until the next one.
       prefix = new char[PREFIX_CAPACITY];
-      copy(fragment, 0, length);
-      return length;
+      copy(fragment, 0, end);
+      messageChars += end;
+      return end;
     }
     scan = new Scan(decision != DECIDED_SCAN);
     mode = SCAN;
@@ -156,7 +169,8 @@ public final class RealtimeMessageReader {
   }
 
   /** The type started in an earlier fragment: go on in the peek buffer. */
-  private int peekBuffered(CharSequence fragment, int length) {
+  private int peekBuffered(CharSequence fragment) {
+    int length = fragment.length();
     int take = Math.min(length, PREFIX_CAPACITY - prefixLength);
     copy(fragment, 0, take);
     CharSequence peeked = CharBuffer.wrap(prefix, 0, prefixLength);
@@ -168,6 +182,7 @@ public final class RealtimeMessageReader {
       return length;
     }
     if (decision == NEED_MORE && prefixLength < PREFIX_CAPACITY) {
+      messageChars += length;
       return length;
     }
     scan = new Scan(decision != DECIDED_SCAN);

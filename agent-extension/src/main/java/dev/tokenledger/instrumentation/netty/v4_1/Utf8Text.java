@@ -1,5 +1,6 @@
 package dev.tokenledger.instrumentation.netty.v4_1;
 
+import dev.tokenledger.realtime.LazyLengthText;
 import io.netty.buffer.ByteBuf;
 
 /**
@@ -9,12 +10,13 @@ import io.netty.buffer.ByteBuf;
  * traffic). A character split between two frames of a message is carried over: the few bytes that
  * start it are kept from the frame before and prefixed to the next one.
  *
- * <p>{@link #length()} counts UTF-16 units in one pass over the bytes. Malformed input decodes to
- * U+FFFD, the same number of units {@code length()} counted. The buffer is only read; the view is
- * valid while the frame is (the next handler may release it), so it is used before passing the frame
+ * <p>{@link #length()} counts UTF-16 units in one pass over the bytes, on first use only: a reader
+ * that asks just {@link #lengthAtMost} (the Realtime reader deciding from a message's type) never
+ * makes it. Malformed input decodes to U+FFFD, the same number of units {@code length()} counts.
+ * The buffer is only read; the view is valid while the frame is (the next handler may release it), so it is used before passing the frame
  * on and then dropped.
  */
-final class Utf8Text implements CharSequence {
+final class Utf8Text implements LazyLengthText {
 
   private static final char REPLACEMENT = '\uFFFD';
 
@@ -24,7 +26,8 @@ final class Utf8Text implements CharSequence {
   private final int carryLength;
   /** Bytes of the text: the carried ones, then the frame's. */
   private final int byteLength;
-  private final int length;
+  /** Counted on first use; -1 before. */
+  private int length = -1;
 
   // The decoding cursor: the code point that starts at unit `unit` and byte `at`, its units, and the
   // byte after it.
@@ -46,14 +49,18 @@ final class Utf8Text implements CharSequence {
     this.buf = buf;
     this.from = from;
     this.byteLength = byteLength;
+  }
+
+  /** UTF-16 units of the bytes from the start, stopping once {@code limit} are counted. */
+  private int count(int limit) {
     int count = 0;
-    for (int i = 0; i < byteLength; i++) {
+    for (int i = 0; i < byteLength && count < limit; i++) {
       int b = byteAt(i);
       if ((b & 0xC0) != 0x80) {
         count += (b & 0xF8) == 0xF0 ? 2 : 1;
       }
     }
-    this.length = count;
+    return count;
   }
 
   /**
@@ -84,25 +91,45 @@ final class Utf8Text implements CharSequence {
 
   @Override
   public int length() {
+    if (length < 0) {
+      length = count(Integer.MAX_VALUE);
+    }
     return length;
   }
 
   @Override
+  public int lengthAtMost(int limit) {
+    return length >= 0 ? Math.min(length, limit) : Math.min(count(limit), limit);
+  }
+
+  /** Decodes front to back up to {@code index}; past the last char is out of bounds, as length() counts. */
+  @Override
   public char charAt(int index) {
-    if (index < 0 || index >= length) {
-      throw new IndexOutOfBoundsException("index " + index + " of " + length);
+    if (index < 0) {
+      throw outOfBounds(index);
     }
     if (unit < 0 || index < unit) {
       unit = 0;
       next = 0;
       skipContinuations();
+      if (next >= byteLength) {
+        unit = -1;
+        throw outOfBounds(index);
+      }
       decode();
     }
     while (index >= unit + units) {
+      if (next >= byteLength) {
+        throw outOfBounds(index);
+      }
       unit += units;
       decode();
     }
     return index == unit ? first : second;
+  }
+
+  private IndexOutOfBoundsException outOfBounds(int index) {
+    return new IndexOutOfBoundsException("index " + index + " of " + length());
   }
 
   /** Continuation bytes without a lead (only at a broken start) count as nothing, as in length(). */
@@ -173,6 +200,6 @@ final class Utf8Text implements CharSequence {
 
   @Override
   public String toString() {
-    return subSequence(0, length).toString();
+    return subSequence(0, length()).toString();
   }
 }

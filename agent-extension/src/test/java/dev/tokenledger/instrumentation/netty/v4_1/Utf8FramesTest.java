@@ -1,6 +1,7 @@
 package dev.tokenledger.instrumentation.netty.v4_1;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -63,6 +64,38 @@ class Utf8FramesTest {
     String[] expected = {"a", "a\uFFFD", "\uFFFDb", "\uFFFD\uFFFDcd", "\uFFFDe", "f\u00e9g"};
     for (int i = 0; i < inputs.length; i++) {
       assertEquals(expected[i], read(inputs[i]));
+    }
+  }
+
+  /**
+   * Without its length counted first, a frame's text gives the same bounded counts and the same
+   * chars, ending where length() ends (the reader skips audio deltas that way).
+   */
+  @Test
+  void boundedCountsAndReadingWithoutTheLengthAgreeWithTheLength() {
+    byte[][] inputs = {
+      TEXT.getBytes(StandardCharsets.UTF_8), {(byte) 0x80, 'a'}, {'a', (byte) 0xC3},
+      {(byte) 0xF0, (byte) 0x9F, 'c', 'd'}, {(byte) 0x80, (byte) 0x80}, {}
+    };
+    for (byte[] bytes : inputs) {
+      ByteBuf frame = Unpooled.directBuffer().writeBytes(bytes);
+      try {
+        int length = new Utf8Frames().next(frame, true, true).length();
+        for (int limit = 0; limit <= length + 2; limit++) {
+          assertEquals(Math.min(length, limit), new Utf8Frames().next(frame, true, true).lengthAtMost(limit));
+        }
+        Utf8Text text = new Utf8Frames().next(frame, true, true);
+        StringBuilder chars = new StringBuilder();
+        for (int c = 0; c < length; c++) {
+          chars.append(text.charAt(c));
+        }
+        int end = length;
+        assertThrows(IndexOutOfBoundsException.class, () -> text.charAt(end));
+        assertThrows(IndexOutOfBoundsException.class, () -> new Utf8Frames().next(frame, true, true).charAt(end));
+        assertEquals(new Utf8Frames().next(frame, true, true).toString(), chars.toString());
+      } finally {
+        frame.release();
+      }
     }
   }
 }
