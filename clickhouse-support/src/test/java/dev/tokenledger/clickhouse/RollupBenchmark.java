@@ -126,8 +126,8 @@ public final class RollupBenchmark {
     String a = engine.query(fromRollup);
     String b = engine.query(fromLedger);
     if (!a.equals(b)) {
-      throw new AssertionError("the rollup's answer differs from the raw scan's at " + rows + " rows:\nrollup:\n"
-          + head(a) + "\nraw:\n" + head(b));
+      throw new AssertionError("the rollup's answer differs from the raw scan's at " + rows + " rows (day, model,"
+          + " requests, input, cached, output):\n" + differences(a, b));
     }
     long ledgerRows = count(engine, "SELECT sum(requests) FROM (" + fromRollup + ")");
     if (ledgerRows != rows) {
@@ -188,8 +188,7 @@ public final class RollupBenchmark {
         + "       toUInt32(40 * pow((cityHash64(number, 2) % 1000000) / 1e6, 2)) AS uc,"
         + "       cityHash64(number, 3) % 100 >= 80 AS fallback, cityHash64(number, 4) % 100 AS t,"
         + "       cityHash64(number, 5) % 1000 AS outcome"
-        + "     FROM numbers(" + rows + "))))"
-        + " SETTINGS max_insert_threads = 2";
+        + "     FROM numbers(" + rows + "))))";
   }
 
   /**
@@ -242,8 +241,20 @@ public final class RollupBenchmark {
     return ms.get(ms.size() / 2);
   }
 
-  private static String head(String s) {
-    String[] lines = s.split("\n");
-    return String.join("\n", Arrays.asList(lines).subList(0, Math.min(10, lines.length)));
+  private static String differences(String rollup, String raw) {
+    List<String> a = Arrays.asList(rollup.split("\n"));
+    List<String> b = Arrays.asList(raw.split("\n"));
+    StringBuilder out = new StringBuilder();
+    for (String line : a) {
+      if (!b.contains(line)) {
+        out.append("rollup only: ").append(line).append('\n');
+      }
+    }
+    for (String line : b) {
+      if (!a.contains(line)) {
+        out.append("raw only:    ").append(line).append('\n');
+      }
+    }
+    return out.toString();
   }
 }
