@@ -116,13 +116,14 @@ public final class RollupBenchmark {
         + "' AND table = 'usage_records' AND active");
     long disk = count(engine, "SELECT sum(bytes_on_disk) FROM system.parts WHERE database = '" + DB + "' AND active");
 
-    String range = "BETWEEN toDateTime(" + begin + ", 'UTC') AND toDateTime(" + end + ", 'UTC') - 1";
+    // Half-open, to the nanosecond: a ledger row in the last second before the end is inside.
+    String range = "%s >= toDateTime(" + begin + ", 'UTC') AND %<s < toDateTime(" + end + ", 'UTC')";
     String fromRollup = "SELECT toDate(hour) AS day, model, sum(num_model_requests) AS requests,"
         + " sum(input_tokens) AS input, sum(input_cached_tokens) AS cached, sum(output_tokens) AS output FROM " + DB
-        + ".usage_hourly WHERE hour " + range + " GROUP BY day, model ORDER BY day, model";
+        + ".usage_hourly WHERE " + String.format(range, "hour") + " GROUP BY day, model ORDER BY day, model";
     String fromLedger = "SELECT toDate(Timestamp, 'UTC') AS day, model, count() AS requests,"
         + " sum(input_tokens) AS input, sum(input_cached_tokens) AS cached, sum(output_tokens) AS output FROM " + DB
-        + ".usage_events WHERE Timestamp " + range + " GROUP BY day, model ORDER BY day, model";
+        + ".usage_events WHERE " + String.format(range, "Timestamp") + " GROUP BY day, model ORDER BY day, model";
     String a = engine.query(fromRollup);
     String b = engine.query(fromLedger);
     if (!a.equals(b)) {
