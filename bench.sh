@@ -5,8 +5,8 @@
 #             openai-java instrumentation vs the extension; extra CPU and allocation per call, ratio
 #   realtime  Realtime sessions at real audio rates through the JDK WebSocket client, agent alone
 #             vs agent + extension: CPU-time ratio, retained heap per open connection
-#   rollup    a 30-day dashboard query on usage_hourly vs the same answer from a raw scan of
-#             10 million ledger rows (embedded ClickHouse engine)
+#   rollup    a 30-day dashboard query on usage_hourly vs the same answer from a raw scan of the
+#             ledger, at 1, 10 and 100 million ledger rows (embedded ClickHouse engine)
 #   ingest    usage records per second from telemetrygen through the production Collector into the
 #             ledger (embedded ClickHouse engine), none lost: rate steps, flat out, CPU per process, profile
 #   freshness time from a response to its row in usage_hourly, through the real Collector
