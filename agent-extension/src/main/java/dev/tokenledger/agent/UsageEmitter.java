@@ -26,6 +26,12 @@ final class UsageEmitter {
 
   static final String USAGE_EVENT_NAME = "tokenledger.usage";
 
+  private static final AttributeKey<Long> USAGE_INPUT_TOKENS = USAGE_FIELDS.get(UsageField.INPUT_TOKENS);
+  private static final AttributeKey<Long> USAGE_OUTPUT_TOKENS = USAGE_FIELDS.get(UsageField.OUTPUT_TOKENS);
+  /** The token fields other than the two totals, and their attribute keys, in the vocabulary's order. */
+  private static final UsageField[] BREAKDOWN_FIELDS = breakdownFields();
+  private static final AttributeKey<Long>[] BREAKDOWN_KEYS = keysOf(BREAKDOWN_FIELDS);
+
   private final TokenLedgerTelemetry telemetry;
   private final boolean captureRawUsage;
 
@@ -179,8 +185,16 @@ final class UsageEmitter {
             .setSeverity(Severity.INFO)
             .setAllAttributes(common)
             .setAttribute(RECORD_ID, record.recordId);
-    for (UsageField field : UsageField.values()) {
-      event.setAttribute(USAGE_FIELDS.get(field), tokens.get(field));
+    // The totals always; a breakdown only when it is not zero (the ledger reads an absent field as
+    // 0): a typical record has a handful of non-zero fields out of sixteen, and each attribute costs
+    // the application its share of building, queueing and exporting the record.
+    event.setAttribute(USAGE_INPUT_TOKENS, tokens.get(UsageField.INPUT_TOKENS));
+    event.setAttribute(USAGE_OUTPUT_TOKENS, tokens.get(UsageField.OUTPUT_TOKENS));
+    for (int i = 0; i < BREAKDOWN_FIELDS.length; i++) {
+      long count = tokens.get(BREAKDOWN_FIELDS[i]);
+      if (count != 0) {
+        event.setAttribute(BREAKDOWN_KEYS[i], count);
+      }
     }
     event.setAttribute(USAGE_SPLIT, tokens.splitInferred() ? "inferred" : "reported");
     if (tokens.audioSeconds() > 0) {
@@ -215,6 +229,25 @@ final class UsageEmitter {
     event.emit();
   }
 
+  private static UsageField[] breakdownFields() {
+    java.util.List<UsageField> fields = new java.util.ArrayList<UsageField>();
+    for (UsageField field : UsageField.values()) {
+      if (field != UsageField.INPUT_TOKENS && field != UsageField.OUTPUT_TOKENS) {
+        fields.add(field);
+      }
+    }
+    return fields.toArray(new UsageField[0]);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static AttributeKey<Long>[] keysOf(UsageField[] fields) {
+    AttributeKey<Long>[] keys = new AttributeKey[fields.length];
+    for (int i = 0; i < fields.length; i++) {
+      keys[i] = USAGE_FIELDS.get(fields[i]);
+    }
+    return keys;
+  }
+
   /** What one response says about itself, and its usage in the conventions' terms. */
   private static void annotate(Span span, ResponseUsage usage) {
     setIfPresent(span, GEN_AI_RESPONSE_MODEL, usage.responseModel());
@@ -230,28 +263,39 @@ final class UsageEmitter {
     }
   }
 
-  /** The GenAI conventions' {@code gen_ai.usage.*} span attributes, with the conventions' meaning. */
+  /**
+   * The GenAI conventions' {@code gen_ai.usage.*} span attributes, with the conventions' meaning: the
+   * input and output totals always, the breakdowns when not zero (the span is forensics, and each
+   * attribute is paid for per call).
+   */
   private static void setUsageAttributes(Span span, TokenUsage tokens) {
     long cachedText = tokens.get(UsageField.INPUT_CACHED_TEXT_TOKENS);
     long cachedAudio = tokens.get(UsageField.INPUT_CACHED_AUDIO_TOKENS);
     long cachedImage = tokens.get(UsageField.INPUT_CACHED_IMAGE_TOKENS);
     span.setAttribute(GEN_AI_USAGE_INPUT_TOKENS, tokens.get(UsageField.INPUT_TOKENS));
     span.setAttribute(GEN_AI_USAGE_OUTPUT_TOKENS, tokens.get(UsageField.OUTPUT_TOKENS));
-    span.setAttribute(GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, tokens.get(UsageField.INPUT_CACHED_TOKENS));
-    span.setAttribute(GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS, tokens.get(UsageField.INPUT_CACHE_WRITE_TOKENS));
-    span.setAttribute(GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, tokens.get(UsageField.OUTPUT_REASONING_TOKENS));
+    setIfNonZero(span, GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, tokens.get(UsageField.INPUT_CACHED_TOKENS));
+    setIfNonZero(span, GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS, tokens.get(UsageField.INPUT_CACHE_WRITE_TOKENS));
+    setIfNonZero(span, GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, tokens.get(UsageField.OUTPUT_REASONING_TOKENS));
     // The conventions' modality input counts include their cached part (and cache writes are text).
-    span.setAttribute(
+    setIfNonZero(
+        span,
         GEN_AI_USAGE_TEXT_INPUT_TOKENS,
         tokens.get(UsageField.INPUT_TEXT_TOKENS) + cachedText + tokens.get(UsageField.INPUT_CACHE_WRITE_TOKENS));
-    span.setAttribute(GEN_AI_USAGE_AUDIO_INPUT_TOKENS, tokens.get(UsageField.INPUT_AUDIO_TOKENS) + cachedAudio);
-    span.setAttribute(GEN_AI_USAGE_IMAGE_INPUT_TOKENS, tokens.get(UsageField.INPUT_IMAGE_TOKENS) + cachedImage);
-    span.setAttribute(GEN_AI_USAGE_TEXT_CACHE_READ_INPUT_TOKENS, cachedText);
-    span.setAttribute(GEN_AI_USAGE_AUDIO_CACHE_READ_INPUT_TOKENS, cachedAudio);
-    span.setAttribute(GEN_AI_USAGE_IMAGE_CACHE_READ_INPUT_TOKENS, cachedImage);
-    span.setAttribute(GEN_AI_USAGE_TEXT_OUTPUT_TOKENS, tokens.get(UsageField.OUTPUT_TEXT_TOKENS));
-    span.setAttribute(GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS, tokens.get(UsageField.OUTPUT_AUDIO_TOKENS));
-    span.setAttribute(GEN_AI_USAGE_IMAGE_OUTPUT_TOKENS, tokens.get(UsageField.OUTPUT_IMAGE_TOKENS));
+    setIfNonZero(span, GEN_AI_USAGE_AUDIO_INPUT_TOKENS, tokens.get(UsageField.INPUT_AUDIO_TOKENS) + cachedAudio);
+    setIfNonZero(span, GEN_AI_USAGE_IMAGE_INPUT_TOKENS, tokens.get(UsageField.INPUT_IMAGE_TOKENS) + cachedImage);
+    setIfNonZero(span, GEN_AI_USAGE_TEXT_CACHE_READ_INPUT_TOKENS, cachedText);
+    setIfNonZero(span, GEN_AI_USAGE_AUDIO_CACHE_READ_INPUT_TOKENS, cachedAudio);
+    setIfNonZero(span, GEN_AI_USAGE_IMAGE_CACHE_READ_INPUT_TOKENS, cachedImage);
+    setIfNonZero(span, GEN_AI_USAGE_TEXT_OUTPUT_TOKENS, tokens.get(UsageField.OUTPUT_TEXT_TOKENS));
+    setIfNonZero(span, GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS, tokens.get(UsageField.OUTPUT_AUDIO_TOKENS));
+    setIfNonZero(span, GEN_AI_USAGE_IMAGE_OUTPUT_TOKENS, tokens.get(UsageField.OUTPUT_IMAGE_TOKENS));
+  }
+
+  private static void setIfNonZero(Span span, AttributeKey<Long> key, long value) {
+    if (value != 0) {
+      span.setAttribute(key, value);
+    }
   }
 
   /** An attribute value worth writing: telemetry carries no nulls and no empty strings. */

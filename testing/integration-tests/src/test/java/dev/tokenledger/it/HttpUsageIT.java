@@ -111,7 +111,7 @@ class HttpUsageIT extends AgentTestBase {
           + ", diagnostic " + event.get("tokenledger.usage.diagnostic") + ")";
       for (String field : TOKEN_FIELDS) {
         assertEquals(
-            truth.token(field), ((Number) event.getOrDefault("tokenledger.usage." + field, -1L)).longValue(),
+            truth.token(field), Otlp.tokenField(event, field),
             () -> field + " of " + what);
       }
       assertEquals(truth.usageSource(), event.get("tokenledger.usage.source"), () -> "usage source of " + what);
