@@ -13,6 +13,7 @@ import io.opentelemetry.api.logs.LogRecordBuilder;
 import io.opentelemetry.api.logs.Severity;
 import io.opentelemetry.api.trace.Span;
 import java.time.Instant;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Turns usage records into signals (docs/signals.md): the {@code tokenledger.usage} event (the
@@ -31,6 +32,13 @@ final class UsageEmitter {
   /** The token fields other than the two totals, and their attribute keys, in the vocabulary's order. */
   private static final UsageField[] BREAKDOWN_FIELDS = breakdownFields();
   private static final AttributeKey<Long>[] BREAKDOWN_KEYS = keysOf(BREAKDOWN_FIELDS);
+
+  /** Token series by the values of their common attributes (bounded as {@link TokenSeries} is). */
+  private static final ConcurrentHashMap<SeriesKey, TokenSeries> SERIES =
+      new ConcurrentHashMap<SeriesKey, TokenSeries>();
+  /** Calls' common attribute sets by their values (the operation duration's). */
+  private static final ConcurrentHashMap<SeriesKey, Attributes> CALL_ATTRIBUTES =
+      new ConcurrentHashMap<SeriesKey, Attributes>();
 
   private final TokenLedgerTelemetry telemetry;
   private final boolean captureRawUsage;
@@ -73,7 +81,7 @@ final class UsageEmitter {
    */
   void recordDuration(
       UsageOrigin origin, OpenAiApi api, String requestModel, double seconds, double firstChunkSeconds) {
-    Attributes attributes = commonAttributes(origin, api, requestModel).build();
+    Attributes attributes = callAttributes(SeriesKey.ofCall(origin, api, requestModel));
     telemetry.operationDuration.record(seconds, attributes);
     if (firstChunkSeconds >= 0) {
       telemetry.timeToFirstChunk.record(firstChunkSeconds, attributes);
@@ -105,10 +113,12 @@ final class UsageEmitter {
 
   /**
    * The metric attributes of a record (the common ones plus response model, service tier, status,
-   * usage source and batch) and their token series. The records of one origin nearly all have the
-   * same ones, so the origin keeps the last while they still describe the record: building the set
-   * (sorting a dozen attributes) and finding its series then cost a few comparisons. What is kept is
-   * the instance shared by every origin with the same set, so an origin holds a reference, not a copy.
+   * usage source and batch) and their token series. The records of one origin (a Realtime
+   * connection) nearly all have the same ones, so the origin keeps the last while they still
+   * describe the record: finding them then costs a few comparisons. Otherwise (every HTTP call has
+   * its own origin) they are found by their values ({@link SeriesKey}), without building and sorting
+   * the set again. What is kept is the instance shared by every origin with the same set, so an
+   * origin holds a reference, not a copy.
    */
   private static TokenSeries seriesOf(UsageRecord record) {
     UsageOrigin origin = record.origin;
@@ -116,20 +126,33 @@ final class UsageEmitter {
     if (last != null && describes(last.common, record)) {
       return last;
     }
-    ResponseUsage usage = record.usage;
-    AttributesBuilder attributes = commonAttributes(origin, record.api, record.requestModel);
-    putIfPresent(attributes, GEN_AI_RESPONSE_MODEL, usage.responseModel());
-    putIfPresent(attributes, OPENAI_RESPONSE_SERVICE_TIER, usage.serviceTier());
-    attributes.put(STATUS, record.status);
-    attributes.put(USAGE_SOURCE, usage.source());
-    if (usage.batch()) {
-      attributes.put(BATCH, true);
+    SeriesKey key = SeriesKey.ofRecord(record);
+    TokenSeries series = SERIES.get(key);
+    if (series == null) {
+      series = TokenSeries.of(key.build());
+      if (series.shared && SERIES.size() < TokenSeries.MAX_CACHED) {
+        SERIES.putIfAbsent(key, series);
+      }
     }
-    TokenSeries series = TokenSeries.of(attributes.build());
     if (series.shared) {
       origin.lastSeries = series;
     }
     return series;
+  }
+
+  /** A call's common attributes, found by their values (built the first time only, while cached). */
+  private static Attributes callAttributes(SeriesKey key) {
+    Attributes attributes = CALL_ATTRIBUTES.get(key);
+    if (attributes == null) {
+      attributes = key.build();
+      if (CALL_ATTRIBUTES.size() < TokenSeries.MAX_CACHED) {
+        Attributes raced = CALL_ATTRIBUTES.putIfAbsent(key, attributes);
+        if (raced != null) {
+          attributes = raced;
+        }
+      }
+    }
+    return attributes;
   }
 
   /**
