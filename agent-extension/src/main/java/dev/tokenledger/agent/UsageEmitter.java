@@ -13,6 +13,7 @@ import io.opentelemetry.api.logs.LogRecordBuilder;
 import io.opentelemetry.api.logs.Severity;
 import io.opentelemetry.api.trace.Span;
 import java.time.Instant;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Turns usage records into signals (docs/signals.md): the {@code tokenledger.usage} event (the
@@ -25,6 +26,19 @@ import java.time.Instant;
 final class UsageEmitter {
 
   static final String USAGE_EVENT_NAME = "tokenledger.usage";
+
+  private static final AttributeKey<Long> USAGE_INPUT_TOKENS = USAGE_FIELDS.get(UsageField.INPUT_TOKENS);
+  private static final AttributeKey<Long> USAGE_OUTPUT_TOKENS = USAGE_FIELDS.get(UsageField.OUTPUT_TOKENS);
+  /** The token fields other than the two totals, and their attribute keys, in the vocabulary's order. */
+  private static final UsageField[] BREAKDOWN_FIELDS = breakdownFields();
+  private static final AttributeKey<Long>[] BREAKDOWN_KEYS = keysOf(BREAKDOWN_FIELDS);
+
+  /** Token series by the values of their common attributes (bounded as {@link TokenSeries} is). */
+  private static final ConcurrentHashMap<SeriesKey, TokenSeries> SERIES =
+      new ConcurrentHashMap<SeriesKey, TokenSeries>();
+  /** Calls' common attribute sets by their values (the operation duration's). */
+  private static final ConcurrentHashMap<SeriesKey, Attributes> CALL_ATTRIBUTES =
+      new ConcurrentHashMap<SeriesKey, Attributes>();
 
   private final TokenLedgerTelemetry telemetry;
   private final boolean captureRawUsage;
@@ -67,7 +81,7 @@ final class UsageEmitter {
    */
   void recordDuration(
       UsageOrigin origin, OpenAiApi api, String requestModel, double seconds, double firstChunkSeconds) {
-    Attributes attributes = commonAttributes(origin, api, requestModel).build();
+    Attributes attributes = callAttributes(SeriesKey.ofCall(origin, api, requestModel));
     telemetry.operationDuration.record(seconds, attributes);
     if (firstChunkSeconds >= 0) {
       telemetry.timeToFirstChunk.record(firstChunkSeconds, attributes);
@@ -99,10 +113,12 @@ final class UsageEmitter {
 
   /**
    * The metric attributes of a record (the common ones plus response model, service tier, status,
-   * usage source and batch) and their token series. The records of one origin nearly all have the
-   * same ones, so the origin keeps the last while they still describe the record: building the set
-   * (sorting a dozen attributes) and finding its series then cost a few comparisons. What is kept is
-   * the instance shared by every origin with the same set, so an origin holds a reference, not a copy.
+   * usage source and batch) and their token series. The records of one origin (a Realtime
+   * connection) nearly all have the same ones, so the origin keeps the last while they still
+   * describe the record: finding them then costs a few comparisons. Otherwise (every HTTP call has
+   * its own origin) they are found by their values ({@link SeriesKey}), without building and sorting
+   * the set again. What is kept is the instance shared by every origin with the same set, so an
+   * origin holds a reference, not a copy.
    */
   private static TokenSeries seriesOf(UsageRecord record) {
     UsageOrigin origin = record.origin;
@@ -110,20 +126,33 @@ final class UsageEmitter {
     if (last != null && describes(last.common, record)) {
       return last;
     }
-    ResponseUsage usage = record.usage;
-    AttributesBuilder attributes = commonAttributes(origin, record.api, record.requestModel);
-    putIfPresent(attributes, GEN_AI_RESPONSE_MODEL, usage.responseModel());
-    putIfPresent(attributes, OPENAI_RESPONSE_SERVICE_TIER, usage.serviceTier());
-    attributes.put(STATUS, record.status);
-    attributes.put(USAGE_SOURCE, usage.source());
-    if (usage.batch()) {
-      attributes.put(BATCH, true);
+    SeriesKey key = SeriesKey.ofRecord(record);
+    TokenSeries series = SERIES.get(key);
+    if (series == null) {
+      series = TokenSeries.of(key.build());
+      if (series.shared && SERIES.size() < TokenSeries.MAX_CACHED) {
+        SERIES.putIfAbsent(key, series);
+      }
     }
-    TokenSeries series = TokenSeries.of(attributes.build());
     if (series.shared) {
       origin.lastSeries = series;
     }
     return series;
+  }
+
+  /** A call's common attributes, found by their values (built the first time only, while cached). */
+  private static Attributes callAttributes(SeriesKey key) {
+    Attributes attributes = CALL_ATTRIBUTES.get(key);
+    if (attributes == null) {
+      attributes = key.build();
+      if (CALL_ATTRIBUTES.size() < TokenSeries.MAX_CACHED) {
+        Attributes raced = CALL_ATTRIBUTES.putIfAbsent(key, attributes);
+        if (raced != null) {
+          attributes = raced;
+        }
+      }
+    }
+    return attributes;
   }
 
   /**
@@ -179,8 +208,16 @@ final class UsageEmitter {
             .setSeverity(Severity.INFO)
             .setAllAttributes(common)
             .setAttribute(RECORD_ID, record.recordId);
-    for (UsageField field : UsageField.values()) {
-      event.setAttribute(USAGE_FIELDS.get(field), tokens.get(field));
+    // The totals always; a breakdown only when it is not zero (the ledger reads an absent field as
+    // 0): a typical record has a handful of non-zero fields out of sixteen, and each attribute costs
+    // the application its share of building, queueing and exporting the record.
+    event.setAttribute(USAGE_INPUT_TOKENS, tokens.get(UsageField.INPUT_TOKENS));
+    event.setAttribute(USAGE_OUTPUT_TOKENS, tokens.get(UsageField.OUTPUT_TOKENS));
+    for (int i = 0; i < BREAKDOWN_FIELDS.length; i++) {
+      long count = tokens.get(BREAKDOWN_FIELDS[i]);
+      if (count != 0) {
+        event.setAttribute(BREAKDOWN_KEYS[i], count);
+      }
     }
     event.setAttribute(USAGE_SPLIT, tokens.splitInferred() ? "inferred" : "reported");
     if (tokens.audioSeconds() > 0) {
@@ -215,6 +252,25 @@ final class UsageEmitter {
     event.emit();
   }
 
+  private static UsageField[] breakdownFields() {
+    java.util.List<UsageField> fields = new java.util.ArrayList<UsageField>();
+    for (UsageField field : UsageField.values()) {
+      if (field != UsageField.INPUT_TOKENS && field != UsageField.OUTPUT_TOKENS) {
+        fields.add(field);
+      }
+    }
+    return fields.toArray(new UsageField[0]);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static AttributeKey<Long>[] keysOf(UsageField[] fields) {
+    AttributeKey<Long>[] keys = new AttributeKey[fields.length];
+    for (int i = 0; i < fields.length; i++) {
+      keys[i] = USAGE_FIELDS.get(fields[i]);
+    }
+    return keys;
+  }
+
   /** What one response says about itself, and its usage in the conventions' terms. */
   private static void annotate(Span span, ResponseUsage usage) {
     setIfPresent(span, GEN_AI_RESPONSE_MODEL, usage.responseModel());
@@ -230,28 +286,39 @@ final class UsageEmitter {
     }
   }
 
-  /** The GenAI conventions' {@code gen_ai.usage.*} span attributes, with the conventions' meaning. */
+  /**
+   * The GenAI conventions' {@code gen_ai.usage.*} span attributes, with the conventions' meaning: the
+   * input and output totals always, the breakdowns when not zero (the span is forensics, and each
+   * attribute is paid for per call).
+   */
   private static void setUsageAttributes(Span span, TokenUsage tokens) {
     long cachedText = tokens.get(UsageField.INPUT_CACHED_TEXT_TOKENS);
     long cachedAudio = tokens.get(UsageField.INPUT_CACHED_AUDIO_TOKENS);
     long cachedImage = tokens.get(UsageField.INPUT_CACHED_IMAGE_TOKENS);
     span.setAttribute(GEN_AI_USAGE_INPUT_TOKENS, tokens.get(UsageField.INPUT_TOKENS));
     span.setAttribute(GEN_AI_USAGE_OUTPUT_TOKENS, tokens.get(UsageField.OUTPUT_TOKENS));
-    span.setAttribute(GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, tokens.get(UsageField.INPUT_CACHED_TOKENS));
-    span.setAttribute(GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS, tokens.get(UsageField.INPUT_CACHE_WRITE_TOKENS));
-    span.setAttribute(GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, tokens.get(UsageField.OUTPUT_REASONING_TOKENS));
+    setIfNonZero(span, GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, tokens.get(UsageField.INPUT_CACHED_TOKENS));
+    setIfNonZero(span, GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS, tokens.get(UsageField.INPUT_CACHE_WRITE_TOKENS));
+    setIfNonZero(span, GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, tokens.get(UsageField.OUTPUT_REASONING_TOKENS));
     // The conventions' modality input counts include their cached part (and cache writes are text).
-    span.setAttribute(
+    setIfNonZero(
+        span,
         GEN_AI_USAGE_TEXT_INPUT_TOKENS,
         tokens.get(UsageField.INPUT_TEXT_TOKENS) + cachedText + tokens.get(UsageField.INPUT_CACHE_WRITE_TOKENS));
-    span.setAttribute(GEN_AI_USAGE_AUDIO_INPUT_TOKENS, tokens.get(UsageField.INPUT_AUDIO_TOKENS) + cachedAudio);
-    span.setAttribute(GEN_AI_USAGE_IMAGE_INPUT_TOKENS, tokens.get(UsageField.INPUT_IMAGE_TOKENS) + cachedImage);
-    span.setAttribute(GEN_AI_USAGE_TEXT_CACHE_READ_INPUT_TOKENS, cachedText);
-    span.setAttribute(GEN_AI_USAGE_AUDIO_CACHE_READ_INPUT_TOKENS, cachedAudio);
-    span.setAttribute(GEN_AI_USAGE_IMAGE_CACHE_READ_INPUT_TOKENS, cachedImage);
-    span.setAttribute(GEN_AI_USAGE_TEXT_OUTPUT_TOKENS, tokens.get(UsageField.OUTPUT_TEXT_TOKENS));
-    span.setAttribute(GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS, tokens.get(UsageField.OUTPUT_AUDIO_TOKENS));
-    span.setAttribute(GEN_AI_USAGE_IMAGE_OUTPUT_TOKENS, tokens.get(UsageField.OUTPUT_IMAGE_TOKENS));
+    setIfNonZero(span, GEN_AI_USAGE_AUDIO_INPUT_TOKENS, tokens.get(UsageField.INPUT_AUDIO_TOKENS) + cachedAudio);
+    setIfNonZero(span, GEN_AI_USAGE_IMAGE_INPUT_TOKENS, tokens.get(UsageField.INPUT_IMAGE_TOKENS) + cachedImage);
+    setIfNonZero(span, GEN_AI_USAGE_TEXT_CACHE_READ_INPUT_TOKENS, cachedText);
+    setIfNonZero(span, GEN_AI_USAGE_AUDIO_CACHE_READ_INPUT_TOKENS, cachedAudio);
+    setIfNonZero(span, GEN_AI_USAGE_IMAGE_CACHE_READ_INPUT_TOKENS, cachedImage);
+    setIfNonZero(span, GEN_AI_USAGE_TEXT_OUTPUT_TOKENS, tokens.get(UsageField.OUTPUT_TEXT_TOKENS));
+    setIfNonZero(span, GEN_AI_USAGE_AUDIO_OUTPUT_TOKENS, tokens.get(UsageField.OUTPUT_AUDIO_TOKENS));
+    setIfNonZero(span, GEN_AI_USAGE_IMAGE_OUTPUT_TOKENS, tokens.get(UsageField.OUTPUT_IMAGE_TOKENS));
+  }
+
+  private static void setIfNonZero(Span span, AttributeKey<Long> key, long value) {
+    if (value != 0) {
+      span.setAttribute(key, value);
+    }
   }
 
   /** An attribute value worth writing: telemetry carries no nulls and no empty strings. */

@@ -33,29 +33,42 @@ final class CountsOnlyJson {
       if (f.peek() != '{') {
         return null;
       }
-      StringBuilder out = new StringBuilder(json.length());
-      f.object(out, 1);
+      // A first pass only checks (a usage object of counts, the usual one, is returned as it is,
+      // without a copy); a second one writes the reduced text when something is to be dropped.
+      int start = f.pos;
+      f.object(null, 1);
       f.skipWhitespace();
       if (f.pos != json.length()) {
         return null;
       }
-      return f.dropped ? out.toString() : json;
+      if (!f.dropped) {
+        return json;
+      }
+      StringBuilder out = new StringBuilder(json.length());
+      f.pos = start;
+      f.object(out, 1);
+      return out.toString();
     } catch (RuntimeException malformed) {
       return null;
     }
   }
 
+  /** Reads an object at {@code pos}; writes its reduction to {@code out} unless null (a checking pass). */
   private void object(StringBuilder out, int depth) {
     if (depth > Json.MAX_DEPTH) {
       throw new JsonException("nesting deeper than " + Json.MAX_DEPTH, pos);
     }
     pos++; // '{'
-    out.append('{');
+    if (out != null) {
+      out.append('{');
+    }
     boolean first = true;
     skipWhitespace();
     if (peek() == '}') {
       pos++;
-      out.append('}');
+      if (out != null) {
+        out.append('}');
+      }
       return;
     }
     while (true) {
@@ -68,17 +81,21 @@ final class CountsOnlyJson {
       skipWhitespace();
       char c = peek();
       if (c == '{' || c == '-' || (c >= '0' && c <= '9')) {
-        if (!first) {
-          out.append(',');
+        if (out != null) {
+          if (!first) {
+            out.append(',');
+          }
+          out.append(text, keyStart, keyEnd).append(':');
         }
         first = false;
-        out.append(text, keyStart, keyEnd).append(':');
         if (c == '{') {
           object(out, depth + 1);
         } else {
           int start = pos;
           skipNumber();
-          out.append(text, start, pos);
+          if (out != null) {
+            out.append(text, start, pos);
+          }
         }
       } else {
         skipValue(depth);
@@ -88,7 +105,9 @@ final class CountsOnlyJson {
       char next = peek();
       pos++;
       if (next == '}') {
-        out.append('}');
+        if (out != null) {
+          out.append('}');
+        }
         return;
       }
       if (next != ',') {

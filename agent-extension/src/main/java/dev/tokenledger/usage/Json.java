@@ -66,7 +66,7 @@ public final class Json {
       case '[':
         return readArray(depth + 1);
       case '"':
-        return readString();
+        return readString(false);
       case 't':
         expectLiteral("true");
         return Boolean.TRUE;
@@ -101,7 +101,7 @@ public final class Json {
       if (peek() != '"') {
         throw new JsonException("expected a member name", pos);
       }
-      String key = readString();
+      String key = readString(true);
       skipWhitespace();
       if (peek() != ':') {
         throw new JsonException("expected ':'", pos);
@@ -147,7 +147,8 @@ public final class Json {
     }
   }
 
-  private String readString() {
+  /** A string at {@code pos}; a member {@code name} that is a usual usage member is the shared instance. */
+  private String readString(boolean name) {
     pos++; // opening quote
     int runStart = pos;
     StringBuilder sb = null;
@@ -157,8 +158,13 @@ public final class Json {
       }
       char c = text.charAt(pos);
       if (c == '"') {
-        String s =
-            sb == null ? text.substring(runStart, pos) : sb.append(text, runStart, pos).toString();
+        String s;
+        if (sb != null) {
+          s = sb.append(text, runStart, pos).toString();
+        } else {
+          String known = name ? MemberNames.find(text, runStart, pos) : null;
+          s = known != null ? known : text.substring(runStart, pos);
+        }
         pos++;
         return s;
       }
@@ -213,10 +219,12 @@ public final class Json {
     }
     boolean integral = true;
     int digits = 0;
+    long value = 0;
     while (pos < text.length()) {
       char c = text.charAt(pos);
       if (c >= '0' && c <= '9') {
         digits++;
+        value = value * 10 + (c - '0');
       } else if (c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
         integral = false;
       } else {
@@ -226,6 +234,10 @@ public final class Json {
     }
     if (digits == 0) {
       throw new JsonException("malformed number", start);
+    }
+    if (integral && digits <= 18) {
+      // The usual count: read as it was scanned, without a copy of its text.
+      return text.charAt(start) == '-' ? -value : value;
     }
     String s = text.substring(start, pos);
     try {
@@ -333,5 +345,57 @@ public final class Json {
       }
     }
     return sb.toString();
+  }
+
+  /**
+   * The member names of usage objects (every shape the parser reads), one instance each: a usage
+   * object is parsed on every response, and its names are always these.
+   */
+  static final class MemberNames {
+    private static final String[] NAMES = {
+      "prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details", "completion_tokens_details",
+      "input_tokens", "output_tokens", "input_tokens_details", "output_tokens_details", "input_token_details",
+      "output_token_details", "cached_tokens", "cache_write_tokens", "cache_creation_tokens", "audio_tokens",
+      "text_tokens", "image_tokens", "reasoning_tokens", "accepted_prediction_tokens", "rejected_prediction_tokens",
+      "cached_tokens_details", "type", "seconds", "duration", "tokens"
+    };
+    private static final int SIZE = 64; // a power of two, well above twice the names
+    private static final String[] TABLE = new String[SIZE];
+
+    static {
+      for (String name : NAMES) {
+        int slot = hash(name, 0, name.length()) & (SIZE - 1);
+        while (TABLE[slot] != null) {
+          slot = (slot + 1) & (SIZE - 1);
+        }
+        TABLE[slot] = name;
+      }
+    }
+
+    /** The shared instance of {@code text[start..end)}, or null when it is not one of the names. */
+    static String find(String text, int start, int end) {
+      int length = end - start;
+      int slot = hash(text, start, end) & (SIZE - 1);
+      while (true) {
+        String candidate = TABLE[slot];
+        if (candidate == null) {
+          return null;
+        }
+        if (candidate.length() == length && text.regionMatches(start, candidate, 0, length)) {
+          return candidate;
+        }
+        slot = (slot + 1) & (SIZE - 1);
+      }
+    }
+
+    private static int hash(String text, int start, int end) {
+      int h = 0;
+      for (int i = start; i < end; i++) {
+        h = 31 * h + text.charAt(i);
+      }
+      return h ^ (h >>> 16);
+    }
+
+    private MemberNames() {}
   }
 }

@@ -290,8 +290,7 @@ public final class JsonStreamScanner {
             }
             if (j < end) {
               if (b[j] == '"') {
-                String raw = finishCapture(b, j);
-                String key = raw == null ? null : keyHasEscape ? Json.unescape(raw) : raw;
+                String key = finishKey(b, j);
                 keys[depth - 1] = key;
                 state = S_COLON;
               } else {
@@ -609,6 +608,95 @@ public final class JsonStreamScanner {
       return null;
     }
     return new String(capture, 0, captureLength, Json.UTF_8);
+  }
+
+  /**
+   * Ends a member name's capture: the shared instance of a name the readers ask about or pass often
+   * (no copy per member), else a new string; null when over {@link #MAX_KEY_BYTES}.
+   */
+  private String finishKey(byte[] b, int to) {
+    appendCapture(b, captureFrom, to);
+    capturing = false;
+    if (captureOverflow) {
+      return null;
+    }
+    if (keyHasEscape) {
+      return Json.unescape(new String(capture, 0, captureLength, Json.UTF_8));
+    }
+    String known = KnownKeys.find(capture, captureLength);
+    return known != null ? known : new String(capture, 0, captureLength, Json.UTF_8);
+  }
+
+  /**
+   * The member names of OpenAI documents that the readers look for or meet on every response, as
+   * one instance each: a response then costs no string per member name.
+   */
+  static final class KnownKeys {
+    private static final String[] NAMES = {
+      // What the readers look for.
+      "id", "object", "model", "service_tier", "system_fingerprint", "status", "type", "code", "url", "duration",
+      "status_code", "custom_id", "created", "created_at", "completed_at", "usage", "choices", "error", "response",
+      "body", "finish_reason", "stream", "stream_options", "include_usage", "input", "audio", "background",
+      "response_format", "stream_format", "session", "item_id", "input_audio_transcription",
+      // What they pass on every response, chunk or request.
+      "index", "message", "delta", "role", "content", "refusal", "annotations", "logprobs", "messages", "event_id",
+      "output", "output_index", "content_index", "sequence_number", "item", "part", "text", "data", "embedding",
+      "tool_calls", "function", "name", "arguments", "instructions", "temperature", "max_tokens",
+      "max_completion_tokens", "user", "metadata", "tools", "tool_choice", "n", "seed", "top_p", "reasoning",
+      "store", "previous_response_id", "voice", "format", "modalities", "prompt", "encoding_format", "dimensions"
+    };
+    private static final int SIZE = 256; // a power of two, well above twice the names
+    private static final byte[][] BYTES = new byte[SIZE][];
+    private static final String[] STRINGS = new String[SIZE];
+
+    static {
+      for (String name : NAMES) {
+        byte[] bytes = name.getBytes(Json.UTF_8);
+        int slot = hash(bytes, bytes.length) & (SIZE - 1);
+        while (BYTES[slot] != null) {
+          slot = (slot + 1) & (SIZE - 1);
+        }
+        BYTES[slot] = bytes;
+        STRINGS[slot] = name;
+      }
+    }
+
+    /** The shared instance of the name in {@code b[0..length)}, or null when it is not one of them. */
+    static String find(byte[] b, int length) {
+      int slot = hash(b, length) & (SIZE - 1);
+      while (true) {
+        byte[] candidate = BYTES[slot];
+        if (candidate == null) {
+          return null;
+        }
+        if (equal(candidate, b, length)) {
+          return STRINGS[slot];
+        }
+        slot = (slot + 1) & (SIZE - 1);
+      }
+    }
+
+    private static int hash(byte[] b, int length) {
+      int h = length;
+      for (int i = 0; i < length; i++) {
+        h = 31 * h + b[i];
+      }
+      return h ^ (h >>> 16);
+    }
+
+    private static boolean equal(byte[] candidate, byte[] b, int length) {
+      if (candidate.length != length) {
+        return false;
+      }
+      for (int i = 0; i < length; i++) {
+        if (candidate[i] != b[i]) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private KnownKeys() {}
   }
 
   private static boolean isWhitespace(byte c) {

@@ -43,8 +43,12 @@ import java.util.List;
  */
 public final class ResponseBodyCollector {
 
-  /** Scratch buffer for direct {@link ByteBuffer}s (the caller's buffer is read, never moved). */
+  /**
+   * Largest scratch buffer for {@link ByteBuffer}s without an array to read (direct or read-only
+   * ones; the caller's buffer is read, never moved).
+   */
   static final int SCRATCH_BYTES = 8 * 1024;
+  private static final int MIN_SCRATCH_BYTES = 512;
 
   /** Null when the endpoint is not billable: then nothing is read and nothing recorded. */
   private final BodyRecords records;
@@ -163,8 +167,10 @@ public final class ResponseBodyCollector {
         onBytes(dup.array(), dup.arrayOffset() + dup.position(), dup.remaining());
         return;
       }
-      if (scratch == null) {
-        scratch = new byte[SCRATCH_BYTES];
+      if (scratch == null || (scratch.length < dup.remaining() && scratch.length < SCRATCH_BYTES)) {
+        // Sized to what arrives (a typical answer is a kilobyte or two), up to SCRATCH_BYTES: a
+        // buffer of the full size for every response would be most of what a call allocates.
+        scratch = new byte[Math.min(SCRATCH_BYTES, Math.max(MIN_SCRATCH_BYTES, dup.remaining()))];
       }
       while (dup.hasRemaining() && !overCap && internalError == null) {
         int n = Math.min(scratch.length, dup.remaining());

@@ -50,6 +50,10 @@ public final class UsageParser {
   static final int AUDIO = 1;
   static final int IMAGE = 2;
   private static final String[] MODALITY = {"text", "audio", "image"};
+  /** What an anomaly names, per modality (made once: counts are checked on every response). */
+  private static final String[] MODALITY_INPUT = {"text input", "audio input", "image input"};
+  private static final String[] CACHED_MODALITY = {"cached text", "cached audio", "cached image"};
+  private static final String[] MODALITY_OUTPUT = {"text output", "audio output", "image output"};
   private static final UsageField[] UNCACHED = {
     UsageField.INPUT_TEXT_TOKENS, UsageField.INPUT_AUDIO_TOKENS, UsageField.INPUT_IMAGE_TOKENS
   };
@@ -182,7 +186,7 @@ public final class UsageParser {
       long reportedSum = 0;
       for (int m = 0; m < 3; m++) {
         if (inputModality[m] != null) {
-          modalityTotal[m] = nonNegative(inputModality[m], MODALITY[m] + " input");
+          modalityTotal[m] = nonNegative(inputModality[m], MODALITY_INPUT[m]);
           reported[m] = true;
           reportedSum += modalityTotal[m];
         }
@@ -212,7 +216,7 @@ public final class UsageParser {
       if (splitReported) {
         long s = 0;
         for (int m = 0; m < 3; m++) {
-          long v = nonNegative(cachedModality[m], "cached " + MODALITY[m]);
+          long v = nonNegative(cachedModality[m], CACHED_MODALITY[m]);
           if (v > modalityTotal[m]) {
             anomaly("cached " + MODALITY[m] + " exceeds " + MODALITY[m] + " input");
             v = modalityTotal[m];
@@ -263,7 +267,7 @@ public final class UsageParser {
       long outSum = 0;
       for (int m = 0; m < 3; m++) {
         if (outputModality[m] != null) {
-          outPart[m] = nonNegative(outputModality[m], MODALITY[m] + " output");
+          outPart[m] = nonNegative(outputModality[m], MODALITY_OUTPUT[m]);
           outReported[m] = true;
           outSum += outPart[m];
         }

@@ -79,6 +79,9 @@ class OpenAiCallTest {
     assertEquals(226L, a.get(AttributeKey.longKey("tokenledger.usage.input_text_tokens")));
     assertEquals(410L, a.get(AttributeKey.longKey("tokenledger.usage.output_text_tokens")));
     assertEquals(256L, a.get(AttributeKey.longKey("tokenledger.usage.output_reasoning_tokens")));
+    // A zero breakdown is left out (the ledger reads it as 0).
+    assertNull(a.get(AttributeKey.longKey("tokenledger.usage.input_audio_tokens")));
+    assertNull(a.get(AttributeKey.longKey("tokenledger.usage.output_audio_tokens")));
     assertEquals("reported", a.get(AttributeKey.stringKey("tokenledger.usage.source")));
     assertEquals("inferred", a.get(AttributeKey.stringKey("tokenledger.usage.split")));
     assertEquals("req_1", a.get(AttributeKey.stringKey("openai.request.id")));
@@ -100,6 +103,7 @@ class OpenAiCallTest {
     assertEquals(1024L, span.getAttributes().get(AttributeKey.longKey("gen_ai.usage.cache_read.input_tokens")));
     // The conventions' text input count includes its cached part.
     assertEquals(1250L, span.getAttributes().get(AttributeKey.longKey("gen_ai.usage.text.input_tokens")));
+    assertNull(span.getAttributes().get(AttributeKey.longKey("gen_ai.usage.audio.input_tokens")), "zero: left out");
 
     Map<String, Long> tokens = tokenCounter();
     assertEquals(Map.of("input/text/uncached", 226L, "input/text/cached", 1024L, "output/text/-", 410L), tokens);

@@ -260,7 +260,7 @@ class FrameworkAppsIT extends AgentTestBase {
       assertTrue(String.valueOf(event.get("tokenledger.usage.diagnostic")).startsWith("uncaptured transport:"),
           () -> "the diagnostic names the transport that carried the call: " + event);
       for (String field : HttpUsageIT.TOKEN_FIELDS) {
-        assertEquals(0L, ((Number) event.getOrDefault("tokenledger.usage." + field, -1L)).longValue(),
+        assertEquals(0L, Otlp.tokenField(event, field),
             () -> "no tokens on a call nobody read: " + event);
       }
     }

@@ -31,6 +31,18 @@ final class Otlp {
     };
   }
 
+  /**
+   * A token field of a ledger event as the ledger reads it: the two totals are always there (-1 when
+   * not, so that a test fails), a breakdown is there only when not zero (absent reads 0).
+   */
+  static long tokenField(Map<String, Object> event, String field) {
+    Object value = event.get("tokenledger.usage." + field);
+    if (value == null) {
+      return field.equals("input_tokens") || field.equals("output_tokens") ? -1L : 0L;
+    }
+    return ((Number) value).longValue();
+  }
+
   static boolean isUsageEvent(LogRecord record) {
     return "tokenledger.usage".equals(record.getEventName());
   }

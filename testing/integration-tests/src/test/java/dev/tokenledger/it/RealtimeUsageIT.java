@@ -150,7 +150,7 @@ class RealtimeUsageIT extends AgentTestBase {
       String recorded = what + " recorded as " + e.get("tokenledger.usage.source") + "/" + e.get("tokenledger.status")
           + " (diagnostic " + e.get("tokenledger.usage.diagnostic") + ")";
       for (String field : HttpUsageIT.TOKEN_FIELDS) {
-        long actual = ((Number) e.getOrDefault("tokenledger.usage." + field, -1L)).longValue();
+        long actual = Otlp.tokenField(e, field);
         if (g.token(field) != actual) {
           problems.add(field + " of " + recorded + ": expected " + g.token(field) + ", got " + actual);
         }
